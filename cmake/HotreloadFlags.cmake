@@ -1,0 +1,25 @@
+# Warning and sanitizer flags shared by every hotreload target.
+include(GNUInstallDirs)
+
+function(hotreload_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion-null)
+  # g++ 12 at -O2 reports false positives inside the standard library: -Wmaybe-uninitialized in
+  # std::variant<std::string, ...> (GCC bug 105562) and -Warray-bounds in std::map nodes holding
+  # nlohmann::json (GCC bug 106199 and relatives). clang still checks the same code.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized -Wno-array-bounds)
+  endif()
+  if(HOTRELOAD_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(HOTRELOAD_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+elseif(HOTRELOAD_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT HOTRELOAD_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "HOTRELOAD_SANITIZE must be empty, 'address' or 'thread'")
+endif()

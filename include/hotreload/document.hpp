@@ -1,0 +1,70 @@
+// Parsing one source (a YAML, JSON or TOML text) into a Value tree with positions, under limits
+// that keep hostile input from exhausting memory or stack.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hotreload/error.hpp"
+#include "hotreload/result.hpp"
+#include "hotreload/value.hpp"
+
+namespace hotreload {
+
+enum class Format { yaml, json, toml };
+
+// "yaml", "json", "toml".
+const char* to_string(Format format);
+// By extension: .yaml/.yml, .json, .toml; nullopt otherwise.
+std::optional<Format> format_from_path(std::string_view path);
+// "yaml" / "yml" / "json" / "toml" (case-insensitive); nullopt otherwise.
+std::optional<Format> parse_format(std::string_view name);
+
+struct ParseLimits {
+  std::size_t max_file_bytes = 16u << 20;  // 16 MiB
+  std::size_t max_depth = 64;              // nesting of maps and arrays
+  std::size_t max_nodes = 1'000'000;       // after YAML alias expansion ("billion laughs")
+};
+
+// One named input of a Document: a file, the environment, later an etcd key.
+struct Source {
+  std::string name;    // the path as given, or "env", ...
+  std::string layer;   // what the user calls the layer (defaults to name)
+  std::optional<Format> format;
+};
+
+// A parsed and possibly merged configuration tree and the sources its origins refer to.
+struct Document {
+  Value root;  // an Object for configs; any Value for a single parsed text
+  std::vector<Source> sources;
+
+  // file:line:col of a node, from its origin.
+  SourceLocation location_of(const Origin& origin) const;
+  // Adds a source and returns its index for Origin::source.
+  std::uint32_t add_source(Source source);
+};
+
+struct ParseOptions {
+  ParseLimits limits;
+  // The top level must be a map (configs always are); a JSON Schema instance may be any value.
+  bool require_object = true;
+  // An empty (or whitespace/comment-only) text is an error rather than an empty map.
+  bool allow_empty = false;
+};
+
+// Parses `text` in `format`; `source_name` is what error locations and origins print (a path).
+// All failures are values: parse errors carry file:line:col, limits name the limit exceeded.
+Result<Document> parse(std::string_view text, Format format, std::string_view source_name,
+                       const ParseOptions& options = {});
+
+// Reads and parses a file; the format comes from the extension unless `format` is given.
+// I/O errors (missing, unreadable, a directory, larger than the size limit) are ErrorCode::io
+// or ErrorCode::limit with the path in the location.
+Result<Document> parse_file(const std::string& path, std::optional<Format> format = std::nullopt,
+                            const ParseOptions& options = {});
+
+}  // namespace hotreload

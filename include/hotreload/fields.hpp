@@ -1,0 +1,65 @@
+// Field rules: which keys may change while the program runs (dynamic), which need a restart,
+// and which are secrets that must never be shown. The seeds put `dynamic:"true"` tags on Go
+// struct fields; C++ has no tags, so the same facts are declared as path patterns:
+//
+//   hotreload::FieldRules rules;
+//   rules.restart("server.port").restart("database.host").secret("database.password")
+//        .secret("*.token");
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hotreload/path.hpp"
+#include "hotreload/value.hpp"
+
+namespace hotreload {
+
+enum class ReloadPolicy { dynamic, restart };
+
+// Patterns are dotted paths; a `*` segment matches any one key or array index ("servers[*].tls",
+// "*.password"). A rule covers its path and everything beneath it; the most specific (longest)
+// matching pattern wins, and a later rule beats an earlier one of the same length.
+class FieldRules {
+ public:
+  // The policy of keys no rule covers. Seed 001 makes untagged fields restart-only; most
+  // services expect the opposite, so dynamic is the default.
+  ReloadPolicy default_policy = ReloadPolicy::dynamic;
+
+  FieldRules& dynamic(std::string pattern);
+  FieldRules& restart(std::string pattern);
+  FieldRules& secret(std::string pattern);
+
+  ReloadPolicy policy_of(std::string_view dotted_path) const;
+  // True when the path itself or one of its ancestors is secret.
+  bool is_secret(std::string_view dotted_path) const;
+  // Patterns with a restart rule that lie strictly beneath `dotted_path` (a change that replaces
+  // a whole section can hide a restart-only field inside it).
+  std::vector<std::string> restart_patterns_below(std::string_view dotted_path) const;
+
+  // A copy of `value` (found at `at`) with every secret value beneath it replaced by the string
+  // "<redacted>"; the value itself is replaced when `at` is secret.
+  Value redact(const Value& value, const Path& at) const;
+  // Redacts the whole document.
+  Value redact(const Value& root) const { return redact(root, {}); }
+
+  bool has_secrets() const;
+
+ private:
+  struct Rule {
+    std::vector<std::string> segments;  // "*" or a key or "[N]" rendered as its index text
+    enum class Kind { dynamic, restart, secret } kind;
+  };
+  FieldRules& add(std::string pattern, Rule::Kind kind);
+  std::vector<Rule> rules_;
+};
+
+inline constexpr std::string_view kRedacted = "<redacted>";
+
+struct Change;
+// Marks the changes to secret paths (Change::secret) and replaces their values with "<redacted>";
+// in the other changes, redacts secret values nested inside (a whole section added or removed).
+void redact_changes(std::vector<Change>& changes, const FieldRules& rules);
+
+}  // namespace hotreload

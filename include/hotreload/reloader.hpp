@@ -1,0 +1,197 @@
+// Reloader<T>: the reload pipeline for one config type. Each reload reads the layers, parses and
+// merges them, binds the result to T, runs the validators, diffs against the live config, applies
+// the restart-field policy, asks the listeners (who may veto), and only then publishes a new
+// immutable snapshot. Any failure keeps the old snapshot live and reports where and why.
+//
+//   hotreload::Reloader<Config> reloader({.layers = {.files = {{"config.yaml"},
+//                                                              {"config.local.yaml", true}},
+//                                                    .env = hotreload::EnvOverlay{"APP"}}});
+//   reloader.add_validator([](const Config*, const Config& next) -> hotreload::Errors { ... });
+//   if (auto started = reloader.start(); !started) { print(started.error()); return 1; }
+//   auto cfg = reloader.read();          // lock-free, any thread
+//   reloader.reload();                   // from a watcher, a signal handler thread, an endpoint
+//
+// Thread safety: reads (read, load, generation, document) are safe from any thread at any time
+// after start() returned successfully. reload() may be called from several threads: reloads are
+// serialised, and validators and listeners never run concurrently with each other. start() must
+// complete before other threads use the reloader. Listeners and validators must not call reload()
+// (it would deadlock); they may read().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hotreload/binding.hpp"
+#include "hotreload/diff.hpp"
+#include "hotreload/document.hpp"
+#include "hotreload/error.hpp"
+#include "hotreload/events.hpp"
+#include "hotreload/fields.hpp"
+#include "hotreload/layers.hpp"
+#include "hotreload/result.hpp"
+#include "hotreload/snapshot.hpp"
+
+namespace hotreload {
+
+struct ReloadOptions {
+  LayerOptions layers;
+  FieldRules fields;
+  // When a restart-only field changes: false refuses the whole reload with an error naming the
+  // field; true applies the dynamic changes, keeps the restart-only fields at their live values
+  // and reports them as pending (ReloadOutcome::pending_restart, the completed event).
+  bool apply_dynamic_with_pending_restart = false;
+};
+
+enum class ReloadStatus { applied, unchanged, failed };
+const char* to_string(ReloadStatus status);
+
+struct ReloadOutcome {
+  ReloadStatus status = ReloadStatus::failed;
+  std::uint64_t reload_id = 0;
+  std::vector<Change> changes;               // secrets flagged (Change::secret) and redacted inside
+  Errors errors;                             // when failed
+  std::vector<std::string> pending_restart;  // restart-only fields changed on disk, not applied
+  std::uint64_t generation = 0;              // the live snapshot's generation afterwards
+  bool ok() const { return status != ReloadStatus::failed; }
+};
+
+namespace detail {
+
+// The pipeline without the config type: T enters only through these hooks, so the logic lives
+// in one compiled place (src/reload/pipeline.cpp) instead of in every user's translation unit.
+struct PipelineHooks {
+  using Bound = std::shared_ptr<const void>;
+  std::function<Result<Bound, Errors>(const Document&)> bind;
+  // Every validator; `previous` is null on the first load.
+  std::function<Errors(const void* previous, const void* next)> validate;
+  // Every listener, in registration order; the first veto stops the reload.
+  std::function<Result<void, Error>(const void* previous, const void* next, const std::vector<Change>&)> notify;
+  std::function<void(Bound)> publish;
+};
+
+class Pipeline {
+ public:
+  Pipeline(ReloadOptions options, PipelineHooks hooks);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  ReloadOutcome run(Trigger trigger);
+  bool started() const;
+  std::shared_ptr<const Document> document() const;
+  std::uint64_t generation() const;
+  EventBus& events();
+  const ReloadOptions& options() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace detail
+
+template <class T>
+class Reloader {
+ public:
+  // Extra checks on a bound config; return no errors to accept. `previous` is null on the first
+  // load. An error's path, when set, is given the position of that key in the new files.
+  using Validator = std::function<Errors(const T* previous, const T& next)>;
+  // Told about every change before it is published; return an error (its message is the reason)
+  // to veto, which keeps the old config live.
+  using Listener = std::function<Result<void, std::string>(const T& previous, const T& next,
+                                                            const std::vector<Change>& changes)>;
+
+  explicit Reloader(ReloadOptions options)
+      : pipeline_(std::move(options), hooks()) {}
+
+  // Register before start(): validators also judge the first load.
+  void add_validator(Validator validator) {
+    std::lock_guard lock(registry_mutex_);
+    validators_.push_back(std::move(validator));
+  }
+  // Listeners run in registration order; `name` identifies a veto in errors and events.
+  void on_change(std::string name, Listener listener) {
+    std::lock_guard lock(registry_mutex_);
+    listeners_.push_back({std::move(name), std::move(listener)});
+  }
+
+  // The first load. Failing here is loud: there is no last-known-good config to keep.
+  Result<void, Errors> start() {
+    ReloadOutcome outcome = pipeline_.run(Trigger::initial);
+    if (!outcome.ok()) return unexpected(std::move(outcome.errors));
+    return {};
+  }
+
+  // Runs the pipeline now and returns what happened. Safe from any thread after start().
+  ReloadOutcome reload(Trigger trigger = Trigger::api) {
+    if (!pipeline_.started()) {
+      ReloadOutcome outcome;
+      outcome.errors.push_back({ErrorCode::usage, "reload() before a successful start()", {}, {}});
+      return outcome;
+    }
+    return pipeline_.run(trigger);
+  }
+
+  // The cheap read: no lock, no shared reference count. Keep the handle on this thread.
+  ReadHandle<T> read() const { return live().read(); }
+  // An owning handle that may outlive this scope or move to another thread.
+  std::shared_ptr<const T> load() const { return live().load(); }
+  // How many configs have been published (1 after start()).
+  std::uint64_t generation() const { return pipeline_.generation(); }
+  // The live merged document, with positions and provenance.
+  std::shared_ptr<const Document> document() const { return pipeline_.document(); }
+  EventBus& events() { return pipeline_.events(); }
+
+ private:
+  const Snapshot<T>& live() const {
+    if (!snapshot_) throw std::logic_error("hotreload::Reloader: read before a successful start()");
+    return *snapshot_;
+  }
+
+  detail::PipelineHooks hooks() {
+    detail::PipelineHooks h;
+    h.bind = [this](const Document& doc) -> Result<detail::PipelineHooks::Bound, Errors> {
+      auto bound = hotreload::bind<T>(doc, &pipeline_.options().fields);
+      if (!bound) return unexpected(std::move(bound).error());
+      return std::static_pointer_cast<const void>(std::make_shared<const T>(std::move(*bound)));
+    };
+    h.validate = [this](const void* previous, const void* next) {
+      std::lock_guard lock(registry_mutex_);
+      Errors errors;
+      for (const Validator& validator : validators_) {
+        Errors found = validator(static_cast<const T*>(previous), *static_cast<const T*>(next));
+        errors.insert(errors.end(), found.begin(), found.end());
+      }
+      return errors;
+    };
+    h.notify = [this](const void* previous, const void* next, const std::vector<Change>& changes) -> Result<void, Error> {
+      std::lock_guard lock(registry_mutex_);
+      for (const auto& [name, listener] : listeners_) {
+        auto verdict = listener(*static_cast<const T*>(previous), *static_cast<const T*>(next), changes);
+        if (!verdict) return unexpected(Error{ErrorCode::vetoed, "vetoed by " + name + ": " + verdict.error(), {}, {}});
+      }
+      return {};
+    };
+    h.publish = [this](detail::PipelineHooks::Bound bound) {
+      auto typed = std::static_pointer_cast<const T>(std::move(bound));
+      if (snapshot_) {
+        snapshot_->publish(std::move(typed));
+      } else {
+        snapshot_ = std::make_unique<Snapshot<T>>(std::move(typed));
+      }
+    };
+    return h;
+  }
+
+  mutable std::mutex registry_mutex_;  // guards validators_ and listeners_
+  std::vector<Validator> validators_;
+  std::vector<std::pair<std::string, Listener>> listeners_;
+  std::unique_ptr<Snapshot<T>> snapshot_;  // set by the first publish, never reset
+  detail::Pipeline pipeline_;              // last: its hooks use the members above
+};
+
+}  // namespace hotreload

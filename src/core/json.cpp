@@ -1,0 +1,59 @@
+#include "hotreload/json.hpp"
+
+#include "hotreload/fields.hpp"
+
+namespace hotreload {
+
+nlohmann::ordered_json to_json(const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::null: return nullptr;
+    case Value::Kind::boolean: return value.as_bool();
+    case Value::Kind::integer: return value.as_int();
+    case Value::Kind::floating: return value.as_double();
+    case Value::Kind::string: return value.as_string();
+    case Value::Kind::array: {
+      auto out = nlohmann::ordered_json::array();
+      for (const Value& item : value.as_array()) out.push_back(to_json(item));
+      return out;
+    }
+    case Value::Kind::object: {
+      auto out = nlohmann::ordered_json::object();
+      for (const auto& [key, item] : value.as_object()) out[key] = to_json(item);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+nlohmann::ordered_json to_json(const Change& change) {
+  auto side = [&](const std::optional<Value>& value) -> nlohmann::ordered_json {
+    if (!value) return nullptr;
+    if (change.secret) return std::string(kRedacted);
+    return to_json(*value);
+  };
+  nlohmann::ordered_json out;
+  out["path"] = change.path;
+  out["op"] = to_string(change.op);
+  out["old"] = side(change.old_value);
+  out["new"] = side(change.new_value);
+  return out;
+}
+
+nlohmann::ordered_json to_json(const Error& error) {
+  auto text_or_null = [](const std::string& text) -> nlohmann::ordered_json {
+    return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
+  };
+  auto number_or_null = [](std::uint32_t number) -> nlohmann::ordered_json {
+    return number == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(number);
+  };
+  nlohmann::ordered_json out;
+  out["code"] = to_string(error.code);
+  out["message"] = error.message;
+  out["file"] = text_or_null(error.location.file);
+  out["line"] = number_or_null(error.location.line);
+  out["column"] = number_or_null(error.location.column);
+  out["path"] = text_or_null(error.path);
+  return out;
+}
+
+}  // namespace hotreload

@@ -1,0 +1,131 @@
+#include "hotreload/value.hpp"
+
+#include "hotreload/json.hpp"
+
+namespace hotreload {
+
+// ---- Object ----------------------------------------------------------------------------------
+
+Object::Object(const Object& other) : entries_(other.entries_) {
+  if (other.index_) rebuild_index();
+}
+Object::Object(Object&& other) noexcept = default;
+Object& Object::operator=(const Object& other) {
+  if (this != &other) {
+    entries_ = other.entries_;
+    index_.reset();
+    if (other.index_) rebuild_index();
+  }
+  return *this;
+}
+Object& Object::operator=(Object&& other) noexcept = default;
+Object::~Object() = default;
+
+void Object::rebuild_index() {
+  index_ = std::make_unique<std::unordered_map<std::string, std::size_t>>();
+  index_->reserve(entries_.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) index_->emplace(entries_[i].first, i);
+}
+
+const Value* Object::find(std::string_view key) const {
+  return const_cast<Object*>(this)->find(key);
+}
+
+Value* Object::find(std::string_view key) {
+  if (index_) {
+    auto it = index_->find(std::string(key));
+    return it == index_->end() ? nullptr : &entries_[it->second].second;
+  }
+  for (Entry& entry : entries_) {
+    if (entry.first == key) return &entry.second;
+  }
+  return nullptr;
+}
+
+Value& Object::insert_or_assign(std::string key, Value value) {
+  if (Value* existing = find(key)) {
+    *existing = std::move(value);
+    return *existing;
+  }
+  entries_.emplace_back(std::move(key), std::move(value));
+  if (index_) {
+    index_->emplace(entries_.back().first, entries_.size() - 1);
+  } else if (entries_.size() > kIndexThreshold) {
+    rebuild_index();
+  }
+  return entries_.back().second;
+}
+
+bool Object::erase(std::string_view key) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->first == key) {
+      entries_.erase(it);
+      if (index_) rebuild_index();
+      return true;
+    }
+  }
+  return false;
+}
+
+
+bool operator==(const Object& a, const Object& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [key, value] : a) {
+    const Value* other = b.find(key);
+    if (other == nullptr || !(*other == value)) return false;
+  }
+  return true;
+}
+
+// ---- Value -----------------------------------------------------------------------------------
+
+const Value* Value::find(const Path& path) const {
+  const Value* node = this;
+  for (const PathSegment& segment : path) {
+    if (const auto* key = std::get_if<std::string>(&segment)) {
+      if (!node->is_object()) return nullptr;
+      node = node->as_object().find(*key);
+    } else {
+      std::size_t index = std::get<std::size_t>(segment);
+      if (!node->is_array() || index >= node->as_array().size()) return nullptr;
+      node = &node->as_array()[index];
+    }
+    if (node == nullptr) return nullptr;
+  }
+  return node;
+}
+
+const Value* Value::find_dotted(std::string_view dotted) const {
+  auto path = parse_dotted(dotted);
+  return path ? find(*path) : nullptr;
+}
+
+std::size_t Value::node_count() const {
+  std::size_t count = 1;
+  if (is_array()) {
+    for (const Value& item : as_array()) count += item.node_count();
+  } else if (is_object()) {
+    for (const auto& [key, item] : as_object()) count += item.node_count();
+  }
+  return count;
+}
+
+const char* kind_name(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::null: return "null";
+    case Value::Kind::boolean: return "boolean";
+    case Value::Kind::integer: return "integer";
+    case Value::Kind::floating: return "number";
+    case Value::Kind::string: return "string";
+    case Value::Kind::array: return "array";
+    case Value::Kind::object: return "map";
+  }
+  return "null";
+}
+
+std::string to_json_text(const Value& value) {
+  // Replace invalid UTF-8 rather than throw: a message must never fail to print.
+  return to_json(value).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace hotreload

@@ -1,0 +1,193 @@
+// parse() and parse_file(): the checks every format shares (size, emptiness, a map at the top)
+// around the per-format parsers in parsers.hpp.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "hotreload/document.hpp"
+#include "load/parsers.hpp"
+
+namespace hotreload {
+namespace {
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+Error file_error(ErrorCode code, std::string message, std::string_view source_name) {
+  return Error{code, std::move(message), SourceLocation{std::string(source_name), 0, 0}, {}};
+}
+
+Error too_large(std::size_t size, const ParseLimits& limits, std::string_view source_name) {
+  return file_error(ErrorCode::limit,
+                    "file is " + std::to_string(size) + " bytes, over the " + std::to_string(limits.max_file_bytes) +
+                        "-byte limit",
+                    source_name);
+}
+
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// What "empty" means depends on the format: a YAML file of comments is a null document and a
+// TOML one an empty table (TOML cannot write an empty root otherwise); JSON has no comments.
+bool is_empty(Format format, std::string_view text, const Value& root) {
+  if (is_blank(text)) return true;
+  if (format == Format::yaml) return root.is_null();
+  if (format == Format::toml) return root.is_object() && root.as_object().empty();
+  return false;
+}
+
+Result<Value> parse_root(std::string_view text, Format format, std::string_view source_name,
+                         const ParseLimits& limits) {
+  switch (format) {
+    case Format::yaml: return detail::parse_yaml(text, source_name, limits);
+    case Format::json: return detail::parse_json(text, source_name, limits);
+    case Format::toml: return detail::parse_toml(text, source_name, limits);
+  }
+  return unexpected(file_error(ErrorCode::usage, "unknown format", source_name));
+}
+
+Result<Document> parse_checked(std::string_view text, Format format, std::string_view source_name,
+                               const ParseOptions& options) {
+  if (text.size() > options.limits.max_file_bytes) return unexpected(too_large(text.size(), options.limits, source_name));
+  Value root;
+  if (!is_blank(text)) {
+    Result<Value> parsed = parse_root(text, format, source_name, options.limits);
+    if (!parsed) return unexpected(std::move(parsed).error());
+    root = std::move(*parsed);
+  }
+  if (is_empty(format, text, root)) {
+    if (!options.allow_empty) return unexpected(file_error(ErrorCode::parse, "file is empty", source_name));
+    root = Value(Object{});
+    root.origin.source = 0;
+  }
+  if (options.require_object && !root.is_object()) {
+    return unexpected(Error{ErrorCode::parse, std::string("top level must be a map, got ") + kind_name(root.kind()),
+                            SourceLocation{std::string(source_name), root.origin.line, root.origin.column},
+                            {}});
+  }
+  Document document;
+  document.root = std::move(root);
+  document.add_source(Source{std::string(source_name), std::string(source_name), format});
+  return document;
+}
+
+// Closes the descriptor however read_bounded() returns.
+struct FileDescriptor {
+  int fd;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Error read_error(int error_number, const std::string& path) {
+  return file_error(ErrorCode::io, std::string("cannot read: ") + std::strerror(error_number), path);
+}
+
+// Reads a whole regular file, refusing it by its size before reading and again if it grew
+// past the limit while being read.
+Result<std::string> read_bounded(const std::string& path, const ParseLimits& limits) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+  FileDescriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (file.fd < 0) return unexpected(read_error(errno, path));
+  struct stat info {};
+  if (::fstat(file.fd, &info) != 0) return unexpected(read_error(errno, path));
+  if (!S_ISREG(info.st_mode)) return unexpected(file_error(ErrorCode::io, "not a regular file", path));
+  auto size = static_cast<std::size_t>(info.st_size);
+  if (size > limits.max_file_bytes) return unexpected(too_large(size, limits, path));
+
+  // One byte over the limit is enough to know the file is too large.
+  std::size_t cap = limits.max_file_bytes + 1;
+  std::string text(std::min(size + 1, cap), '\0');
+  std::size_t used = 0;
+  for (;;) {
+    if (used == text.size()) {
+      if (text.size() == cap) break;
+      text.resize(std::min(text.size() * 2 + 4096, cap));
+    }
+    ssize_t n = ::read(file.fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return unexpected(read_error(errno, path));
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > limits.max_file_bytes) return unexpected(too_large(std::max(size, used), limits, path));
+  text.resize(used);
+  return text;
+}
+
+}  // namespace
+
+const char* to_string(Format format) {
+  switch (format) {
+    case Format::yaml: return "yaml";
+    case Format::json: return "json";
+    case Format::toml: return "toml";
+  }
+  return "yaml";
+}
+
+std::optional<Format> parse_format(std::string_view name) {
+  if (equals_ignoring_case(name, "yaml") || equals_ignoring_case(name, "yml")) return Format::yaml;
+  if (equals_ignoring_case(name, "json")) return Format::json;
+  if (equals_ignoring_case(name, "toml")) return Format::toml;
+  return std::nullopt;
+}
+
+std::optional<Format> format_from_path(std::string_view path) {
+  std::size_t dot = path.rfind('.');
+  std::size_t slash = path.rfind('/');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return std::nullopt;
+  return parse_format(path.substr(dot + 1));
+}
+
+SourceLocation Document::location_of(const Origin& origin) const {
+  SourceLocation location{{}, origin.line, origin.column};
+  if (origin.source < sources.size()) location.file = sources[origin.source].name;
+  return location;
+}
+
+std::uint32_t Document::add_source(Source source) {
+  sources.push_back(std::move(source));
+  return static_cast<std::uint32_t>(sources.size() - 1);
+}
+
+Result<Document> parse(std::string_view text, Format format, std::string_view source_name,
+                       const ParseOptions& options) {
+  // The parsers turn their libraries' errors into values; this catches what is left
+  // (std::bad_alloc, a library bug) so that nothing escapes the boundary.
+  try {
+    return parse_checked(text, format, source_name, options);
+  } catch (const std::exception& e) {
+    return unexpected(file_error(ErrorCode::internal, std::string("cannot parse: ") + e.what(), source_name));
+  } catch (...) {
+    return unexpected(file_error(ErrorCode::internal, "cannot parse: unknown exception", source_name));
+  }
+}
+
+Result<Document> parse_file(const std::string& path, std::optional<Format> format, const ParseOptions& options) {
+  if (!format) format = format_from_path(path);
+  if (!format) {
+    return unexpected(file_error(ErrorCode::usage,
+                                 "cannot tell the format from the extension; use .yaml, .yml, .json or .toml", path));
+  }
+  try {
+    Result<std::string> text = read_bounded(path, options.limits);
+    if (!text) return unexpected(std::move(text).error());
+    return parse(*text, *format, path, options);
+  } catch (const std::exception& e) {  // std::bad_alloc for the buffer
+    return unexpected(file_error(ErrorCode::internal, std::string("cannot read: ") + e.what(), path));
+  }
+}
+
+}  // namespace hotreload

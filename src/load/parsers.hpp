@@ -1,0 +1,42 @@
+// The per-format parsers behind hotreload::parse(). Each turns one text into a Value tree whose
+// origins point at source 0 with 1-based positions, or returns an Error located in `source_name`.
+// They enforce ParseLimits::max_depth (and YAML max_nodes); size and emptiness are checked by
+// parse() for every format alike.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "hotreload/document.hpp"
+#include "hotreload/error.hpp"
+#include "hotreload/path.hpp"
+#include "hotreload/result.hpp"
+#include "hotreload/value.hpp"
+
+namespace hotreload::detail {
+
+// A text with only comments or blank lines gives a null Value.
+Result<Value> parse_yaml(std::string_view text, std::string_view source_name, const ParseLimits& limits);
+// Any JSON value; an empty text is a syntax error.
+Result<Value> parse_json(std::string_view text, std::string_view source_name, const ParseLimits& limits);
+// Always a table (an Object); a comment-only text gives an empty one.
+Result<Value> parse_toml(std::string_view text, std::string_view source_name, const ParseLimits& limits);
+
+// The messages the three parsers share, so that they read the same whatever the format.
+inline Error error_at(ErrorCode code, std::string message, std::string_view source_name,
+                      std::uint32_t line, std::uint32_t column, const Path& path = {}) {
+  return Error{code, std::move(message), SourceLocation{std::string(source_name), line, column},
+               to_dotted(path)};
+}
+
+inline std::string too_deep_message(const ParseLimits& limits) {
+  return "nesting deeper than " + std::to_string(limits.max_depth) + " levels";
+}
+
+inline std::string duplicate_key_message(std::string_view key, std::uint32_t first_line) {
+  return "duplicate key \"" + std::string(key) + "\" (first at line " + std::to_string(first_line) + ")";
+}
+
+}  // namespace hotreload::detail

@@ -1,0 +1,157 @@
+#include "hotreload/fields.hpp"
+
+#include <stdexcept>
+
+#include "hotreload/diff.hpp"
+
+namespace hotreload {
+namespace {
+
+std::string segment_text(const PathSegment& segment) {
+  if (const auto* index = std::get_if<std::size_t>(&segment)) return "[" + std::to_string(*index) + "]";
+  return std::get<std::string>(segment);
+}
+
+std::vector<std::string> split(std::string_view dotted) {
+  std::vector<std::string> out;
+  auto path = parse_dotted(dotted);
+  if (!path) return out;
+  for (const PathSegment& segment : *path) out.push_back(segment_text(segment));
+  return out;
+}
+
+bool segment_matches(const std::string& pattern, const std::string& actual) {
+  return pattern == "*" || pattern == "[*]" || pattern == actual;
+}
+
+// Does `pattern` match a prefix of `path` (i.e. the rule covers the path)?
+bool covers(const std::vector<std::string>& pattern, const std::vector<std::string>& path) {
+  if (pattern.size() > path.size()) return false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (!segment_matches(pattern[i], path[i])) return false;
+  }
+  return true;
+}
+
+// Is `path` a strict prefix of something `pattern` can match?
+bool lies_below(const std::vector<std::string>& pattern, const std::vector<std::string>& path) {
+  if (pattern.size() <= path.size()) return false;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (!segment_matches(pattern[i], path[i])) return false;
+  }
+  return true;
+}
+
+std::string join(const std::vector<std::string>& segments) {
+  std::string out;
+  for (const std::string& segment : segments) {
+    if (!out.empty() && segment.front() != '[') out += '.';
+    out += segment;
+  }
+  return out;
+}
+
+}  // namespace
+
+FieldRules& FieldRules::add(std::string pattern, Rule::Kind kind) {
+  // "[*]" is not valid dotted syntax; accept it by rewriting to a key wildcard segment first.
+  std::string normalised;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern.compare(i, 3, "[*]") == 0) {
+      normalised += ".*";
+      i += 2;
+    } else {
+      normalised += pattern[i];
+    }
+  }
+  if (!normalised.empty() && normalised.front() == '.') normalised.erase(0, 1);
+  auto segments = split(normalised);
+  if (segments.empty()) throw std::invalid_argument("hotreload::FieldRules: invalid path pattern \"" + pattern + "\"");
+  rules_.push_back({std::move(segments), kind});
+  return *this;
+}
+
+FieldRules& FieldRules::dynamic(std::string pattern) { return add(std::move(pattern), Rule::Kind::dynamic); }
+FieldRules& FieldRules::restart(std::string pattern) { return add(std::move(pattern), Rule::Kind::restart); }
+FieldRules& FieldRules::secret(std::string pattern) { return add(std::move(pattern), Rule::Kind::secret); }
+
+ReloadPolicy FieldRules::policy_of(std::string_view dotted_path) const {
+  auto path = split(dotted_path);
+  const Rule* best = nullptr;
+  for (const Rule& rule : rules_) {
+    if (rule.kind == Rule::Kind::secret || !covers(rule.segments, path)) continue;
+    if (best == nullptr || rule.segments.size() >= best->segments.size()) best = &rule;
+  }
+  if (best == nullptr) return default_policy;
+  return best->kind == Rule::Kind::restart ? ReloadPolicy::restart : ReloadPolicy::dynamic;
+}
+
+bool FieldRules::is_secret(std::string_view dotted_path) const {
+  auto path = split(dotted_path);
+  for (const Rule& rule : rules_) {
+    if (rule.kind == Rule::Kind::secret && covers(rule.segments, path)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> FieldRules::restart_patterns_below(std::string_view dotted_path) const {
+  auto path = split(dotted_path);
+  std::vector<std::string> out;
+  for (const Rule& rule : rules_) {
+    if (rule.kind == Rule::Kind::restart && lies_below(rule.segments, path)) out.push_back(join(rule.segments));
+  }
+  return out;
+}
+
+bool FieldRules::has_secrets() const {
+  for (const Rule& rule : rules_) {
+    if (rule.kind == Rule::Kind::secret) return true;
+  }
+  return false;
+}
+
+Value FieldRules::redact(const Value& value, const Path& at) const {
+  std::string dotted = to_dotted(at);
+  if (is_secret(dotted)) {
+    Value hidden{std::string(kRedacted)};
+    hidden.origin = value.origin;
+    return hidden;
+  }
+  if (!has_secrets() || value.is_scalar()) return value;
+  Value copy = value;
+  Path child = at;
+  if (copy.is_object()) {
+    for (auto& [key, item] : copy.as_object()) {
+      child.push_back(key);
+      item = redact(item, child);
+      child.pop_back();
+    }
+  } else {
+    Array& items = copy.as_array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      child.push_back(i);
+      items[i] = redact(items[i], child);
+      child.pop_back();
+    }
+  }
+  return copy;
+}
+
+void redact_changes(std::vector<Change>& changes, const FieldRules& rules) {
+  if (!rules.has_secrets()) return;
+  for (Change& change : changes) {
+    if (rules.is_secret(change.path)) {
+      // Flagged for display, and scrubbed so no later formatter can leak it by mistake.
+      change.secret = true;
+      if (change.old_value) change.old_value = Value(std::string(kRedacted));
+      if (change.new_value) change.new_value = Value(std::string(kRedacted));
+      continue;
+    }
+    auto path = parse_dotted(change.path);
+    if (!path) continue;
+    if (change.old_value) change.old_value = rules.redact(*change.old_value, *path);
+    if (change.new_value) change.new_value = rules.redact(*change.new_value, *path);
+  }
+}
+
+}  // namespace hotreload

@@ -1,0 +1,70 @@
+#include "hotreload/value.hpp"
+
+#include <gtest/gtest.h>
+
+#include "hotreload/error.hpp"
+
+namespace hotreload {
+namespace {
+
+TEST(Value, ObjectKeepsInsertionOrderAndReplacesInPlace) {
+  Object object;
+  object.insert_or_assign("b", Value(1));
+  object.insert_or_assign("a", Value(2));
+  object.insert_or_assign("b", Value(3));
+  ASSERT_EQ(object.size(), 2u);
+  EXPECT_EQ(object.begin()->first, "b");
+  EXPECT_EQ(*object.find("b"), Value(3));
+  EXPECT_TRUE(object.erase("b"));
+  EXPECT_FALSE(object.contains("b"));
+  EXPECT_FALSE(object.erase("b"));
+}
+
+TEST(Value, LargeObjectsStayFindableAcrossCopiesAndErase) {
+  Object object;
+  for (int i = 0; i < 100; ++i) object.insert_or_assign("k" + std::to_string(i), Value(i));
+  Object copy = object;
+  EXPECT_TRUE(copy.erase("k10"));
+  EXPECT_EQ(*copy.find("k99"), Value(99));
+  EXPECT_EQ(copy.find("k10"), nullptr);
+  EXPECT_EQ(*object.find("k10"), Value(10));
+}
+
+TEST(Value, EqualityIgnoresOriginsButNotKinds) {
+  Value a(std::int64_t{1});
+  Value b(std::int64_t{1});
+  b.origin = {0, 3, 4};
+  EXPECT_EQ(a, b);
+  EXPECT_NE(Value(1), Value(1.0));
+}
+
+TEST(Value, FindWalksDottedPaths) {
+  Object server;
+  server.insert_or_assign("port", Value(80));
+  Object root;
+  root.insert_or_assign("servers", Value(Array{Value(server)}));
+  Value doc(root);
+  ASSERT_NE(doc.find_dotted("servers[0].port"), nullptr);
+  EXPECT_EQ(*doc.find_dotted("servers[0].port"), Value(80));
+  EXPECT_EQ(doc.find_dotted("servers[1].port"), nullptr);
+  EXPECT_EQ(doc.find_dotted("servers.port"), nullptr);
+  EXPECT_EQ(doc.node_count(), 4u);
+}
+
+TEST(Value, JsonTextIsCompact) {
+  Object root;
+  root.insert_or_assign("name", Value("x\"y"));
+  root.insert_or_assign("list", Value(Array{Value(1), Value(2.5), Value(nullptr), Value(true)}));
+  EXPECT_EQ(to_json_text(Value(root)), R"({"name":"x\"y","list":[1,2.5,null,true]})");
+}
+
+TEST(Error, FormatsLocationPathAndMessage) {
+  Error error{ErrorCode::type, "expected integer, got string \"ten\"", {"config.yaml", 12, 7}, "database.max_conns"};
+  EXPECT_EQ(error.to_string(), "config.yaml:12:7: database.max_conns: expected integer, got string \"ten\"");
+  EXPECT_EQ((Error{ErrorCode::io, "cannot read: No such file or directory", {"a.yaml", 0, 0}, ""}).to_string(),
+            "a.yaml: cannot read: No such file or directory");
+  EXPECT_EQ((Error{ErrorCode::validation, "too small", {}, "x"}).to_string(), "x: too small");
+}
+
+}  // namespace
+}  // namespace hotreload

@@ -1,0 +1,250 @@
+#include "hotreload/reloader.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+
+namespace hotreload {
+namespace {
+
+struct Config {
+  std::string log_level;
+  int port = 0;
+  int max_conns = 0;
+  std::string password;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Config, log_level, port, max_conns, password)
+
+std::string config_text(std::string_view log_level, int port, int max_conns, std::string_view password = "hunter2") {
+  return "log_level: " + std::string(log_level) + "\nport: " + std::to_string(port) +
+         "\nmax_conns: " + std::to_string(max_conns) + "\npassword: " + std::string(password) + "\n";
+}
+
+class ReloaderTest : public ::testing::Test {
+ protected:
+  ReloadOptions options() {
+    ReloadOptions opts;
+    opts.layers.files = {{path_, false, std::nullopt, ""}};
+    opts.layers.environment = Environment{};
+    opts.fields.restart("port").secret("password");
+    return opts;
+  }
+
+  // Drains the queue and returns the event types in order.
+  static std::vector<std::string> types(EventQueue& queue) {
+    std::vector<std::string> out;
+    while (auto event = queue.try_recv()) out.push_back(event->type);
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.write("config.yaml", config_text("info", 8080, 10));
+};
+
+TEST_F(ReloaderTest, StartLoadsAndPublishesTheFirstSnapshot) {
+  Reloader<Config> reloader(options());
+  auto queue = reloader.events().open_queue();
+  ASSERT_TRUE(reloader.start().has_value());
+  EXPECT_EQ(reloader.read()->log_level, "info");
+  EXPECT_EQ(reloader.load()->max_conns, 10);
+  EXPECT_EQ(reloader.generation(), 1u);
+  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.started", "reload.validated", "reload.completed"}));
+}
+
+TEST_F(ReloaderTest, StartFailsLoudlyOnAMissingFile) {
+  ReloadOptions opts = options();
+  opts.layers.files[0].path = dir_.file("absent.yaml");
+  Reloader<Config> reloader(opts);
+  auto started = reloader.start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(to_string(started.error()), dir_.file("absent.yaml") + ": cannot read: No such file or directory\n");
+  EXPECT_THROW((void)reloader.read(), std::logic_error);
+  EXPECT_EQ(reloader.reload().errors.at(0).code, ErrorCode::usage);
+}
+
+TEST_F(ReloaderTest, ReloadAppliesChangesAndReportsThem) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  dir_.write("config.yaml", config_text("debug", 8080, 20));
+
+  ReloadOutcome outcome = reloader.reload(Trigger::file);
+  ASSERT_EQ(outcome.status, ReloadStatus::applied) << to_string(outcome.errors);
+  ASSERT_EQ(outcome.changes.size(), 2u);
+  EXPECT_EQ(to_line(outcome.changes[0]), "log_level: \"info\" -> \"debug\"");
+  EXPECT_EQ(to_line(outcome.changes[1]), "max_conns: 10 -> 20");
+  EXPECT_EQ(outcome.generation, 2u);
+  EXPECT_EQ(reloader.read()->log_level, "debug");
+
+  auto started = queue->try_recv();
+  ASSERT_TRUE(started.has_value());
+  EXPECT_EQ(started->trigger, Trigger::file);
+  EXPECT_EQ(started->reload_id, outcome.reload_id);
+  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.validated", "reload.completed"}));
+}
+
+TEST_F(ReloaderTest, ReloadWithoutChangesPublishesNothing) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto before = reloader.load();
+  auto queue = reloader.events().open_queue();
+  // Same content, different layout: no change.
+  dir_.write("config.yaml", "max_conns: 10\nlog_level: info\npassword: hunter2\nport: 8080\n");
+  ReloadOutcome outcome = reloader.reload();
+  EXPECT_EQ(outcome.status, ReloadStatus::unchanged);
+  EXPECT_TRUE(outcome.changes.empty());
+  EXPECT_EQ(reloader.generation(), 1u);
+  EXPECT_EQ(reloader.load(), before);
+  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.started", "reload.validated"}));
+}
+
+TEST_F(ReloaderTest, ParseErrorKeepsTheOldConfigAndSaysWhere) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  dir_.write("config.yaml", "log_level: debug\nport: [8080\n");
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].code, ErrorCode::parse);
+  EXPECT_EQ(outcome.errors[0].location.file, path_);
+  EXPECT_GT(outcome.errors[0].location.line, 0u);
+  EXPECT_EQ(reloader.read()->log_level, "info");
+  EXPECT_EQ(reloader.generation(), 1u);
+  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.started", "reload.failed"}));
+}
+
+TEST_F(ReloaderTest, TypeErrorKeepsTheOldConfig) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", "log_level: info\nport: 8080\nmax_conns: ten\npassword: hunter2\n");
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  EXPECT_EQ(outcome.errors.at(0).to_string(), path_ + ":3:12: max_conns: expected number, got string \"ten\"");
+  EXPECT_EQ(reloader.read()->max_conns, 10);
+}
+
+TEST_F(ReloaderTest, ValidatorsSeePreviousAndLocateTheirErrors) {
+  Reloader<Config> reloader(options());
+  std::vector<int> previous_seen;
+  reloader.add_validator([&](const Config* previous, const Config& next) -> Errors {
+    previous_seen.push_back(previous ? previous->max_conns : -1);
+    if (next.max_conns > 100) return {{ErrorCode::validation, "must be at most 100", {}, "max_conns"}};
+    return {};
+  });
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("info", 8080, 500));
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  EXPECT_EQ(outcome.errors.at(0).to_string(), path_ + ":3:12: max_conns: must be at most 100");
+  EXPECT_EQ(previous_seen, (std::vector<int>{-1, 10}));
+  EXPECT_EQ(reloader.read()->max_conns, 10);
+}
+
+TEST_F(ReloaderTest, RestartOnlyFieldRefusesTheReloadByDefault) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("debug", 9090, 10));
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].code, ErrorCode::restart_required);
+  EXPECT_EQ(outcome.errors[0].to_string(), path_ + ":2:7: port: changed from 8080 to 9090, but this field needs a restart");
+  EXPECT_EQ(reloader.read()->log_level, "info");
+}
+
+TEST_F(ReloaderTest, RestartOnlyFieldCanBeLeftPendingWhileDynamicOnesApply) {
+  ReloadOptions opts = options();
+  opts.apply_dynamic_with_pending_restart = true;
+  Reloader<Config> reloader(opts);
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  dir_.write("config.yaml", config_text("debug", 9090, 10));
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::applied) << to_string(outcome.errors);
+  EXPECT_EQ(outcome.pending_restart, std::vector<std::string>{"port"});
+  ASSERT_EQ(outcome.changes.size(), 1u);
+  EXPECT_EQ(outcome.changes[0].path, "log_level");
+  EXPECT_EQ(reloader.read()->log_level, "debug");
+  EXPECT_EQ(reloader.read()->port, 8080);
+  std::optional<Event> completed;
+  while (auto event = queue->try_recv()) {
+    if (event->type == event_type::completed) completed = event;
+  }
+  ASSERT_TRUE(completed.has_value());
+  EXPECT_EQ(completed->pending_restart, std::vector<std::string>{"port"});
+}
+
+TEST_F(ReloaderTest, ListenerVetoKeepsTheOldConfig) {
+  Reloader<Config> reloader(options());
+  reloader.on_change("pool", [](const Config&, const Config& next, const std::vector<Change>&) -> Result<void, std::string> {
+    if (next.max_conns > 50) return unexpected(std::string("pool cannot grow past 50"));
+    return {};
+  });
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("info", 8080, 60));
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  EXPECT_EQ(outcome.errors.at(0).code, ErrorCode::vetoed);
+  EXPECT_EQ(outcome.errors.at(0).message, "vetoed by pool: pool cannot grow past 50");
+  EXPECT_EQ(reloader.read()->max_conns, 10);
+
+  dir_.write("config.yaml", config_text("info", 8080, 40));
+  EXPECT_EQ(reloader.reload().status, ReloadStatus::applied);
+  EXPECT_EQ(reloader.read()->max_conns, 40);
+}
+
+TEST_F(ReloaderTest, ThrowingListenerIsReportedNotPropagated) {
+  Reloader<Config> reloader(options());
+  reloader.on_change("broken", [](const Config&, const Config&, const std::vector<Change>&) -> Result<void, std::string> {
+    throw std::runtime_error("listener exploded");
+  });
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("debug", 8080, 10));
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  EXPECT_EQ(outcome.errors.at(0).to_string(), "exception during reload: listener exploded");
+  EXPECT_EQ(reloader.read()->log_level, "info");
+}
+
+TEST_F(ReloaderTest, SecretsNeverAppearInChangesOrEvents) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  dir_.write("config.yaml", config_text("info", 8080, 10, "s3cr3t-new"));
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::applied);
+  ASSERT_EQ(outcome.changes.size(), 1u);
+  EXPECT_EQ(to_line(outcome.changes[0]), "password: <redacted> -> <redacted>");
+  while (auto event = queue->try_recv()) {
+    std::string line = to_cloudevent_line(*event, "test");
+    EXPECT_EQ(line.find("s3cr3t-new"), std::string::npos) << line;
+    EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+  }
+  EXPECT_EQ(reloader.read()->password, "s3cr3t-new");
+}
+
+TEST_F(ReloaderTest, EnvironmentOverlayAppliesLast) {
+  ReloadOptions opts = options();
+  opts.layers.env = EnvOverlay{"APP"};
+  opts.layers.environment = Environment{{"APP_MAX_CONNS", "200"}};
+  Reloader<Config> reloader(opts);
+  ASSERT_TRUE(reloader.start().has_value());
+  EXPECT_EQ(reloader.read()->max_conns, 200);
+  const Value* max_conns = reloader.document()->root.find_dotted("max_conns");
+  ASSERT_NE(max_conns, nullptr);
+  EXPECT_EQ(reloader.document()->location_of(max_conns->origin).file, "env:APP_MAX_CONNS");
+}
+
+TEST_F(ReloaderTest, ReadHandleKeepsItsSnapshotAcrossAReload) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto handle = reloader.read();
+  dir_.write("config.yaml", config_text("debug", 8080, 10));
+  ASSERT_EQ(reloader.reload().status, ReloadStatus::applied);
+  EXPECT_EQ(handle->log_level, "info");
+  EXPECT_EQ(reloader.read()->log_level, "debug");
+}
+
+}  // namespace
+}  // namespace hotreload

@@ -1,0 +1,31 @@
+// The subcommands of the hotreload CLI. Each registers its options on the app and returns the
+// function that runs it; exit codes follow diff(1): 0 fine, 1 a finding, 2 trouble.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "hotreload/document.hpp"
+#include "hotreload/error.hpp"
+
+namespace hotreload::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFinding = 1;  // invalid config, or the files differ
+inline constexpr int kExitTrouble = 2;  // usage errors, unreadable input
+
+using Command = std::function<int()>;
+
+Command add_validate_command(CLI::App& app);
+Command add_diff_command(CLI::App& app);
+
+// Prints each error on its own line to stderr as FILE:LINE:COL: PATH: message.
+void print_errors(const Errors& errors);
+
+// Parses a --format value; an unknown name throws CLI::ValidationError (exit 2).
+std::optional<Format> format_option(const std::string& name);
+
+}  // namespace hotreload::cli

@@ -1,0 +1,18 @@
+#include <iostream>
+
+#include "commands.hpp"
+
+namespace hotreload::cli {
+
+void print_errors(const Errors& errors) {
+  for (const Error& error : errors) std::cerr << error.to_string() << '\n';
+}
+
+std::optional<Format> format_option(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  auto format = parse_format(name);
+  if (!format) throw CLI::ValidationError("--format", "unknown format \"" + name + "\" (yaml, json or toml)");
+  return format;
+}
+
+}  // namespace hotreload::cli

@@ -1,0 +1,60 @@
+// hotreload diff [--json] [--secret PATTERN]... OLD NEW
+// One change per line as PATH: OLD -> NEW, or a JSON array of {path, op, old, new}.
+// Exit codes like diff(1): 0 equal, 1 different, 2 trouble.
+#include <iostream>
+
+#include "commands.hpp"
+#include "hotreload/diff.hpp"
+#include "hotreload/fields.hpp"
+#include "hotreload/json.hpp"
+
+namespace hotreload::cli {
+namespace {
+
+struct DiffArgs {
+  std::string old_file;
+  std::string new_file;
+  std::string format;
+  std::vector<std::string> secrets;
+  bool json = false;
+};
+
+int run_diff(const DiffArgs& args) {
+  std::optional<Format> format = format_option(args.format);
+  auto old_doc = parse_file(args.old_file, format);
+  auto new_doc = parse_file(args.new_file, format);
+  if (!old_doc || !new_doc) {
+    if (!old_doc) print_errors({old_doc.error()});
+    if (!new_doc) print_errors({new_doc.error()});
+    return kExitTrouble;
+  }
+  FieldRules rules;
+  for (const std::string& pattern : args.secrets) rules.secret(pattern);
+
+  std::vector<Change> changes = diff(old_doc->root, new_doc->root);
+  redact_changes(changes, rules);
+
+  if (args.json) {
+    auto out = nlohmann::ordered_json::array();
+    for (const Change& change : changes) out.push_back(to_json(change));
+    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+  } else {
+    for (const Change& change : changes) std::cout << to_line(change) << '\n';
+  }
+  return changes.empty() ? kExitOk : kExitFinding;
+}
+
+}  // namespace
+
+Command add_diff_command(CLI::App& app) {
+  auto args = std::make_shared<DiffArgs>();
+  CLI::App* command = app.add_subcommand("diff", "Show what changed between two config files");
+  command->add_option("old", args->old_file, "The old config file")->required();
+  command->add_option("new", args->new_file, "The new config file")->required();
+  command->add_flag("--json", args->json, "Print a JSON array of {path, op, old, new}");
+  command->add_option("--format", args->format, "Force the format of both files: yaml, json or toml");
+  command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)");
+  return [args] { return run_diff(*args); };
+}
+
+}  // namespace hotreload::cli
