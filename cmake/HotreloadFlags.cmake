@@ -5,9 +5,10 @@ function(hotreload_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion-null)
   # g++ 12 at -O2 reports false positives inside the standard library: -Wmaybe-uninitialized in
   # std::variant<std::string, ...> (GCC bug 105562) and -Warray-bounds in std::map nodes holding
-  # nlohmann::json (GCC bug 106199 and relatives). clang still checks the same code.
+  # nlohmann::json (GCC bug 106199 and relatives), and -Wrestrict in std::string concatenation at
+  # -O3 (GCC bug 105329). clang still checks the same code.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized -Wno-array-bounds)
+    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized -Wno-array-bounds -Wno-restrict)
   endif()
   if(HOTRELOAD_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

@@ -32,15 +32,15 @@ struct ParseLimits {
 
 // One named input of a Document: a file, the environment, later an etcd key.
 struct Source {
-  std::string name;    // the path as given, or "env", ...
-  std::string layer;   // what the user calls the layer (defaults to name)
-  std::optional<Format> format;
+  std::string name{};    // the path as given, or "env", ...
+  std::string layer{};   // what the user calls the layer (defaults to name)
+  std::optional<Format> format{};
 };
 
 // A parsed and possibly merged configuration tree and the sources its origins refer to.
 struct Document {
-  Value root;  // an Object for configs; any Value for a single parsed text
-  std::vector<Source> sources;
+  Value root{};  // an Object for configs; any Value for a single parsed text
+  std::vector<Source> sources{};
 
   // file:line:col of a node, from its origin.
   SourceLocation location_of(const Origin& origin) const;
@@ -49,7 +49,7 @@ struct Document {
 };
 
 struct ParseOptions {
-  ParseLimits limits;
+  ParseLimits limits{};
   // The top level must be a map (configs always are); a JSON Schema instance may be any value.
   bool require_object = true;
   // An empty (or whitespace/comment-only) text is an error rather than an empty map.

@@ -24,7 +24,7 @@ const char* to_string(ErrorCode code);
 
 // A position in a source. line and column are 1-based; 0 means unknown.
 struct SourceLocation {
-  std::string file;  // a path, or a pseudo-source such as "env:APP_DATABASE__MAX_CONNS"
+  std::string file{};  // a path, or a pseudo-source such as "env:APP_DATABASE__MAX_CONNS"
   std::uint32_t line = 0;
   std::uint32_t column = 0;
 
@@ -36,9 +36,9 @@ struct SourceLocation {
 
 struct Error {
   ErrorCode code = ErrorCode::internal;
-  std::string message;      // why, in words; never contains a secret value
-  SourceLocation location;  // where, if known
-  std::string path;         // the dotted key path, e.g. "database.max_conns", if known
+  std::string message{};      // why, in words; never contains a secret value
+  SourceLocation location{};  // where, if known
+  std::string path{};         // the dotted key path, e.g. "database.max_conns", if known
 
   // "config.yaml:12:7: database.max_conns: expected integer, got string \"ten\"";
   // parts that are unknown are left out.

@@ -38,8 +38,8 @@
 namespace hotreload {
 
 struct ReloadOptions {
-  LayerOptions layers;
-  FieldRules fields;
+  LayerOptions layers{};
+  FieldRules fields{};
   // When a restart-only field changes: false refuses the whole reload with an error naming the
   // field; true applies the dynamic changes, keeps the restart-only fields at their live values
   // and reports them as pending (ReloadOutcome::pending_restart, the completed event).
@@ -52,9 +52,9 @@ const char* to_string(ReloadStatus status);
 struct ReloadOutcome {
   ReloadStatus status = ReloadStatus::failed;
   std::uint64_t reload_id = 0;
-  std::vector<Change> changes;               // secrets flagged (Change::secret) and redacted inside
-  Errors errors;                             // when failed
-  std::vector<std::string> pending_restart;  // restart-only fields changed on disk, not applied
+  std::vector<Change> changes{};               // secrets flagged (Change::secret) and redacted inside
+  Errors errors{};                             // when failed
+  std::vector<std::string> pending_restart{};  // restart-only fields changed on disk, not applied
   std::uint64_t generation = 0;              // the live snapshot's generation afterwards
   bool ok() const { return status != ReloadStatus::failed; }
 };

@@ -21,6 +21,9 @@ Object& Object::operator=(const Object& other) {
 Object& Object::operator=(Object&& other) noexcept = default;
 Object::~Object() = default;
 
+std::size_t Object::size() const { return entries_.size(); }
+bool Object::empty() const { return entries_.empty(); }
+
 void Object::rebuild_index() {
   index_ = std::make_unique<std::unordered_map<std::string, std::size_t>>();
   index_->reserve(entries_.size());

@@ -26,7 +26,6 @@ struct CallbackSlot {
   // callback cancelling itself, possibly through a nested publish) is not waited for: it is the
   // caller. Whoever leaves the slot last destroys the callback, releasing what it captured.
   void cancel();
-  bool cancelled() const;
 
  private:
   bool enter();
@@ -34,8 +33,8 @@ struct CallbackSlot {
 
   // Written only under mu_ once cancelled and nobody is inside; read only by threads inside.
   std::function<void(const Event&)> callback_;
-  mutable std::mutex mu_;
-  std::condition_variable idle_;         // signalled when a thread leaves
+  std::mutex mu_;
+  std::condition_variable idle_;         // signalled when a thread leaves a cancelled slot
   bool cancelled_ = false;               // guarded by mu_
   std::vector<std::thread::id> inside_;  // guarded by mu_: one entry per call in progress
 };

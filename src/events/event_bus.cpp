@@ -19,8 +19,10 @@ void CallbackSlot::leave() {
   {
     std::lock_guard lock(mu_);
     inside_.erase(std::find(inside_.begin(), inside_.end(), std::this_thread::get_id()));
-    if (cancelled_ && inside_.empty()) released = std::move(callback_);
-    idle_.notify_all();
+    if (cancelled_) {
+      if (inside_.empty()) released = std::move(callback_);
+      idle_.notify_all();  // only cancel() waits, and it sets cancelled_ first
+    }
   }
   // `released` dies here, outside the lock: its captures' destructors may do anything.
 }
@@ -48,11 +50,6 @@ void CallbackSlot::cancel() {
     });
     if (inside_.empty()) released = std::move(callback_);
   }
-}
-
-bool CallbackSlot::cancelled() const {
-  std::lock_guard lock(mu_);
-  return cancelled_;
 }
 
 void BusState::remove(const std::shared_ptr<CallbackSlot>& slot) {

@@ -59,7 +59,9 @@ Result<Value> parse_root(std::string_view text, Format format, std::string_view 
 
 Result<Document> parse_checked(std::string_view text, Format format, std::string_view source_name,
                                const ParseOptions& options) {
-  if (text.size() > options.limits.max_file_bytes) return unexpected(too_large(text.size(), options.limits, source_name));
+  if (text.size() > options.limits.max_file_bytes) {
+    return unexpected(too_large(text.size(), options.limits, source_name));
+  }
   Value root;
   if (!is_blank(text)) {
     Result<Value> parsed = parse_root(text, format, source_name, options.limits);

@@ -1,8 +1,8 @@
 // YAML through yaml-cpp's event parser. Building the tree from events, rather than converting a
 // finished YAML::Node, lets the limits act while yaml-cpp is still reading: a too-deep document
-// stops at its first too-deep node (yaml-cpp's own guard only fires near depth 1000, at 1:1), and
-// an alias is refused by its recorded size before it is copied, so a "billion laughs" file costs
-// at most max_nodes copies.
+// stops at its first too-deep node (yaml-cpp's own guard fires only past a thousand levels and
+// reports 1:1), and an alias is refused by its recorded size before it is copied, so a "billion
+// laughs" file costs at most max_nodes copies.
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
@@ -82,7 +82,9 @@ class TreeBuilder final : public YAML::EventHandler {
     auto found = anchors_.find(anchor);
     // yaml-cpp rejects unknown names itself; an anchor that is known but unfinished is one
     // whose node contains the alias.
-    if (found == anchors_.end()) refuse(ErrorCode::parse, "invalid YAML: an alias refers to a node that contains it", mark);
+    if (found == anchors_.end()) {
+      refuse(ErrorCode::parse, "invalid YAML: an alias refers to a node that contains it", mark);
+    }
     const auto& [value, extent] = found->second;
     if (!in_key_position()) {
       count(extent.nodes, mark);
@@ -141,7 +143,10 @@ class TreeBuilder final : public YAML::EventHandler {
 
   void open(Value container, const YAML::Mark& mark, const std::string& tag, std::string_view core_type,
             YAML::anchor_t anchor) {
-    if (deferred_ || in_key_position()) return defer("map keys must be scalars", mark);
+    if (deferred_ || in_key_position()) {
+      defer("map keys must be scalars", mark);
+      return;
+    }
     if (tag != "?" && tag != "!" && tag != std::string(kCoreTagPrefix) + std::string(core_type)) {
       refuse(ErrorCode::parse, "unsupported YAML tag \"" + written_tag(tag) + "\"", mark);
     }
@@ -170,14 +175,17 @@ class TreeBuilder final : public YAML::EventHandler {
   // later one, and the map's own keys override them all.
   static void apply_merges(Frame& frame) {
     Object merged;
+    auto take = [&merged](Object& from) {
+      for (auto& [key, value] : from) {
+        if (!merged.contains(key)) merged.insert_or_assign(key, std::move(value));
+      }
+    };
     for (Value& source : frame.merges) {
-      auto take = [&merged](Object& from) {
-        for (auto& [key, value] : from) {
-          if (!merged.contains(key)) merged.insert_or_assign(key, std::move(value));
-        }
-      };
-      if (source.is_object()) take(source.as_object());
-      else for (Value& item : source.as_array()) take(item.as_object());
+      if (source.is_object()) {
+        take(source.as_object());
+      } else {
+        for (Value& item : source.as_array()) take(item.as_object());
+      }
     }
     for (auto& [key, value] : frame.node.as_object()) merged.insert_or_assign(key, std::move(value));
     Origin origin = frame.node.origin;

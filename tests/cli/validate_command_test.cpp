@@ -1,0 +1,101 @@
+// Drives `hotreload validate` exactly as the issue's contract spells it.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
+namespace hotreload {
+namespace {
+
+using testing::cli_path;
+using testing::run_command;
+
+TEST(CliValidate, ValidLayersExitZero) {
+  testing::TempDir dir;
+  auto base = dir.write("config.yaml", "database:\n  max_conns: 10\n  host: db\n");
+  auto local = dir.write("config.local.json", R"({"database": {"max_conns": 20}})");
+  auto result = run_command({cli_path(), "validate", base, local});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  EXPECT_EQ(result.out, "valid: 2 files, 3 values\n");
+}
+
+TEST(CliValidate, PrintConfigShowsTheMergedResult) {
+  testing::TempDir dir;
+  auto base = dir.write("config.yaml", "database:\n  max_conns: 10\n  host: db\n");
+  auto local = dir.write("config.toml", "[database]\nmax_conns = 20\n");
+  auto result = run_command({cli_path(), "validate", "--print-config", base, local});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "{\n  \"database\": {\n    \"max_conns\": 20,\n    \"host\": \"db\"\n  }\n}\n");
+}
+
+TEST(CliValidate, SyntaxErrorExitsOneWithPosition) {
+  testing::TempDir dir;
+  auto file = dir.write("config.json", "{\n  \"a\": 1,\n}\n");
+  auto result = run_command({cli_path(), "validate", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err.rfind(file + ":3:1: invalid JSON: ", 0), 0u) << result.err;
+}
+
+TEST(CliValidate, ReportsErrorsOfEveryLayer) {
+  testing::TempDir dir;
+  auto first = dir.write("a.yaml", "a: [1\n");
+  auto second = dir.write("b.yaml", "b: 1\nb: 2\n");
+  auto result = run_command({cli_path(), "validate", first, second});
+  EXPECT_EQ(result.exit_code, 1);
+  std::istringstream lines(result.err);
+  std::string line1, line2;
+  std::getline(lines, line1);
+  std::getline(lines, line2);
+  EXPECT_EQ(line1.rfind(first + ":", 0), 0u) << result.err;
+  EXPECT_EQ(line2, second + ":2:1: b: duplicate key \"b\" (first at line 1)") << result.err;
+}
+
+TEST(CliValidate, MissingFileIsAnError) {
+  testing::TempDir dir;
+  auto result = run_command({cli_path(), "validate", dir.file("absent.yaml")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, dir.file("absent.yaml") + ": cannot read: No such file or directory\n");
+}
+
+TEST(CliValidate, OptionalFileMayBeMissing) {
+  testing::TempDir dir;
+  auto base = dir.write("config.yaml", "a: 1\n");
+  auto result = run_command({cli_path(), "validate", "--optional", dir.file("config.local.yaml"), base,
+                             dir.file("config.local.yaml")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+TEST(CliValidate, EnvPrefixOverlaysVariables) {
+  testing::TempDir dir;
+  auto base = dir.write("config.yaml", "database:\n  max_conns: 10\n");
+  auto result = run_command({cli_path(), "validate", "--env-prefix", "APP", "--print-config", base},
+                            {"APP_DATABASE__MAX_CONNS=200"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("\"max_conns\": 200"), std::string::npos) << result.out;
+}
+
+TEST(CliValidate, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_command({cli_path(), "validate"}).exit_code, 2);
+  EXPECT_EQ(run_command({cli_path(), "validate", "--no-such-flag", "x.yaml"}).exit_code, 2);
+  EXPECT_EQ(run_command({cli_path(), "no-such-command"}).exit_code, 2);
+  EXPECT_EQ(run_command({cli_path()}).exit_code, 2);
+  auto bad_format = run_command({cli_path(), "validate", "--format", "ini", "x.conf"});
+  EXPECT_EQ(bad_format.exit_code, 2);
+  EXPECT_NE(bad_format.err.find("unknown format \"ini\""), std::string::npos) << bad_format.err;
+}
+
+TEST(CliValidate, ForcedFormatReadsAnyExtension) {
+  testing::TempDir dir;
+  auto file = dir.write("settings.conf", "a = 1\n");
+  EXPECT_EQ(run_command({cli_path(), "validate", "--format", "toml", file}).exit_code, 0);
+  auto unknown = run_command({cli_path(), "validate", file});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.err, file + ": cannot tell the format from the extension; use .yaml, .yml, .json or .toml\n");
+}
+
+}  // namespace
+}  // namespace hotreload

@@ -1,0 +1,73 @@
+// Readers never see a torn or invalid config while reloads run from several threads.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <thread>
+
+#include "hotreload/reloader.hpp"
+#include "support/temp_dir.hpp"
+
+namespace hotreload {
+namespace {
+
+struct Pair {
+  int left = 0;
+  int right = 0;  // always equal to left in every valid file
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Pair, left, right)
+
+TEST(ReloaderConcurrency, ReadersSeeOnlyWholeValidSnapshotsWhileReloadsRace) {
+  testing::TempDir dir;
+  const std::string path = dir.write("pair.yaml", "left: 0\nright: 0\n");
+  ReloadOptions options;
+  options.layers.files = {{path}};
+  options.layers.environment = Environment{};
+  Reloader<Pair> reloader(options);
+  reloader.add_validator([](const Pair*, const Pair& next) -> Errors {
+    if (next.left != next.right) return {{ErrorCode::validation, "left and right differ", {}, "right"}};
+    return {};
+  });
+  ASSERT_TRUE(reloader.start().has_value());
+
+  constexpr int kWrites = 200;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::latch ready(3);
+  auto reader = [&] {
+    ready.arrive_and_wait();
+    int last = 0;
+    while (!done.load(std::memory_order_acquire)) {
+      auto pair = reloader.read();
+      if (pair->left != pair->right || pair->left < last) torn.fetch_add(1);
+      last = pair->left;
+    }
+  };
+  std::thread reader1(reader);
+  std::thread reader2(reader);
+  std::thread extra_reloads([&] {
+    ready.arrive_and_wait();
+    while (!done.load(std::memory_order_acquire)) (void)reloader.reload(Trigger::api);
+  });
+
+  for (int i = 1; i <= kWrites; ++i) {
+    // Every other state is invalid: it must never be published.
+    std::string next = i % 2 == 0 ? "left: " + std::to_string(i) + "\nright: " + std::to_string(i) + "\n"
+                                  : "left: " + std::to_string(i) + "\nright: -1\n";
+    // Write to a temp name and rename, so readers of the file never see a half-written state.
+    std::string temp = dir.write("pair.yaml.tmp", next);
+    std::filesystem::rename(temp, path);
+    (void)reloader.reload(Trigger::file);
+  }
+  done.store(true, std::memory_order_release);
+  reader1.join();
+  reader2.join();
+  extra_reloads.join();
+
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_EQ(reloader.read()->left, kWrites);  // the last valid state is the one published
+  EXPECT_EQ(reloader.load()->right, kWrites);
+}
+
+}  // namespace
+}  // namespace hotreload
