@@ -21,6 +21,10 @@ std::string to_dotted(const Path& path);
 // Parses the dotted form back (inverse of to_dotted); nullopt when malformed.
 std::optional<Path> parse_dotted(std::string_view dotted);
 
+// The unescaped reference tokens of an RFC 6901 JSON pointer ("/a~1b/0" -> "a/b", "0");
+// nullopt when it does not start with '/' (the empty pointer gives no tokens).
+std::optional<std::vector<std::string>> json_pointer_tokens(std::string_view pointer);
+
 // Converts an RFC 6901 JSON pointer ("/servers/0/port") into a path; segments made only of
 // digits are read as array indices.
 std::optional<Path> parse_json_pointer(std::string_view pointer);

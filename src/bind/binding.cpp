@@ -2,28 +2,11 @@
 
 #include <regex>
 
+#include "hotreload/json.hpp"
+
 namespace hotreload {
 
-nlohmann::json to_nlohmann_json(const Value& value) {
-  switch (value.kind()) {
-    case Value::Kind::null: return nullptr;
-    case Value::Kind::boolean: return value.as_bool();
-    case Value::Kind::integer: return value.as_int();
-    case Value::Kind::floating: return value.as_double();
-    case Value::Kind::string: return value.as_string();
-    case Value::Kind::array: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const Value& item : value.as_array()) out.push_back(to_nlohmann_json(item));
-      return out;
-    }
-    case Value::Kind::object: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& [key, item] : value.as_object()) out[key] = to_nlohmann_json(item);
-      return out;
-    }
-  }
-  return nullptr;
-}
+nlohmann::json to_nlohmann_json(const Value& value) { return to_json_as<nlohmann::json>(value); }
 
 void reject(const nlohmann::json& at, const std::string& message) {
   throw nlohmann::detail::type_error::create(302, message, &at);
@@ -31,28 +14,6 @@ void reject(const nlohmann::json& at, const std::string& message) {
 
 namespace detail {
 namespace {
-
-// Splits an RFC 6901 pointer into raw reference tokens (unescaped, kinds not yet known).
-std::vector<std::string> pointer_tokens(const std::string& pointer) {
-  std::vector<std::string> tokens;
-  std::size_t i = 1;
-  while (i <= pointer.size() && !pointer.empty()) {
-    std::size_t end = pointer.find('/', i);
-    if (end == std::string::npos) end = pointer.size();
-    std::string token;
-    for (std::size_t j = i; j < end; ++j) {
-      if (pointer[j] == '~' && j + 1 < end) {
-        token += pointer[j + 1] == '1' ? '/' : '~';
-        ++j;
-      } else {
-        token += pointer[j];
-      }
-    }
-    tokens.push_back(std::move(token));
-    i = end + 1;
-  }
-  return tokens;
-}
 
 struct Located {
   Path path;
@@ -101,9 +62,10 @@ Error binding_error(const Document& doc, const std::exception& failure, const Fi
   const std::string pointer = match[3];
   std::string message = match[4];
 
-  Located located = locate(doc.root, pointer_tokens(pointer));
+  Located located = locate(doc.root, json_pointer_tokens(pointer).value_or(std::vector<std::string>{}));
   static const std::regex kMissingKey(R"(^key '(.*)' not found$)");
   static const std::regex kWrongType(R"(^type must be ([a-z]+), but is ([a-z]+)$)");
+  const bool secret = rules != nullptr && rules->is_secret(to_dotted(located.path));
   std::smatch detail_match;
   if (kind == "out_of_range" && std::regex_match(message, detail_match, kMissingKey)) {
     located.path.emplace_back(detail_match[1].str());
@@ -112,10 +74,12 @@ Error binding_error(const Document& doc, const std::exception& failure, const Fi
     std::string expected = json_type_to_kind(detail_match[1]);
     std::string actual = json_type_to_kind(detail_match[2]);
     message = "expected " + expected + ", got " + actual;
-    bool secret = rules != nullptr && rules->is_secret(to_dotted(located.path));
     if (located.node != nullptr && located.node->is_scalar() && !located.node->is_null() && !secret) {
       message += " " + to_json_text(*located.node);
     }
+  } else if (secret) {
+    // A custom from_json (or the duration reader) may quote the value: say only that it failed.
+    message = "invalid value (secret, not shown)";
   }
   (void)id;
   return Error{ErrorCode::type, message, located.node ? doc.location_of(located.node->origin) : SourceLocation{},

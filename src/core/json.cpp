@@ -4,27 +4,6 @@
 
 namespace hotreload {
 
-nlohmann::ordered_json to_json(const Value& value) {
-  switch (value.kind()) {
-    case Value::Kind::null: return nullptr;
-    case Value::Kind::boolean: return value.as_bool();
-    case Value::Kind::integer: return value.as_int();
-    case Value::Kind::floating: return value.as_double();
-    case Value::Kind::string: return value.as_string();
-    case Value::Kind::array: {
-      auto out = nlohmann::ordered_json::array();
-      for (const Value& item : value.as_array()) out.push_back(to_json(item));
-      return out;
-    }
-    case Value::Kind::object: {
-      auto out = nlohmann::ordered_json::object();
-      for (const auto& [key, item] : value.as_object()) out[key] = to_json(item);
-      return out;
-    }
-  }
-  return nullptr;
-}
-
 nlohmann::ordered_json to_json(const Change& change) {
   auto side = [&](const std::optional<Value>& value) -> nlohmann::ordered_json {
     if (!value) return nullptr;

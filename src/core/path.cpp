@@ -82,9 +82,9 @@ std::optional<Path> parse_dotted(std::string_view dotted) {
   return path;
 }
 
-std::optional<Path> parse_json_pointer(std::string_view pointer) {
-  Path path;
-  if (pointer.empty()) return path;
+std::optional<std::vector<std::string>> json_pointer_tokens(std::string_view pointer) {
+  std::vector<std::string> tokens;
+  if (pointer.empty()) return tokens;
   if (pointer.front() != '/') return std::nullopt;
   std::size_t i = 1;
   while (true) {
@@ -99,14 +99,24 @@ std::optional<Path> parse_json_pointer(std::string_view pointer) {
         token += pointer[j];
       }
     }
+    tokens.push_back(std::move(token));
+    if (end == pointer.size()) break;
+    i = end + 1;
+  }
+  return tokens;
+}
+
+std::optional<Path> parse_json_pointer(std::string_view pointer) {
+  auto tokens = json_pointer_tokens(pointer);
+  if (!tokens) return std::nullopt;
+  Path path;
+  for (std::string& token : *tokens) {
     bool numeric = !token.empty() && std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (numeric) {
       path.emplace_back(static_cast<std::size_t>(std::stoull(token)));
     } else {
       path.emplace_back(std::move(token));
     }
-    if (end == pointer.size()) break;
-    i = end + 1;
   }
   return path;
 }

@@ -132,7 +132,7 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
     if (top.node.as_object().contains(name)) {
       Path path = path_here();
       path.emplace_back(name);
-      return fail(ErrorCode::parse, duplicate_key_message(name, first_line_of(top, name)), origin, path);
+      return fail(ErrorCode::parse, duplicate_key_message(name, first_key_line(top.node.as_object(), top.key_lines, name)), origin, path);
     }
     top.key = std::move(name);
     top.key_line = origin.line;
@@ -191,16 +191,6 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
     top.node.as_object().insert_or_assign(std::move(*top.key), std::move(value));
     top.key_lines.push_back(top.key_line);
     top.key.reset();
-  }
-
-  // Only on the error path, so a linear search is fine.
-  static std::uint32_t first_line_of(const Frame& frame, std::string_view key) {
-    std::size_t index = 0;
-    for (const auto& entry : frame.node.as_object()) {
-      if (entry.first == key) break;
-      ++index;
-    }
-    return index < frame.key_lines.size() ? frame.key_lines[index] : 0;
   }
 
   // The path of the value about to be placed.

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "hotreload/document.hpp"
 #include "hotreload/error.hpp"
@@ -37,6 +38,18 @@ inline std::string too_deep_message(const ParseLimits& limits) {
 
 inline std::string duplicate_key_message(std::string_view key, std::uint32_t first_line) {
   return "duplicate key \"" + std::string(key) + "\" (first at line " + std::to_string(first_line) + ")";
+}
+
+// The line where `key` was first written in a map under construction: `key_lines` holds the line
+// of each entry's key, in the map's order. Only on the duplicate-key error path, so linear.
+inline std::uint32_t first_key_line(const Object& map, const std::vector<std::uint32_t>& key_lines,
+                                    std::string_view key) {
+  std::size_t index = 0;
+  for (const auto& entry : map) {
+    if (entry.first == key) break;
+    ++index;
+  }
+  return index < key_lines.size() ? key_lines[index] : 0;
 }
 
 }  // namespace hotreload::detail

@@ -219,7 +219,7 @@ class TreeBuilder final : public YAML::EventHandler {
       first_line = top.merge_line;
       top.merge_line = key.origin.line;
     } else if (top.node.as_object().contains(key_text)) {
-      first_line = first_line_of(top, key_text);
+      first_line = first_key_line(top.node.as_object(), top.key_lines, key_text);
     }
     if (first_line) {
       Path path = path_here();
@@ -243,16 +243,6 @@ class TreeBuilder final : public YAML::EventHandler {
     }
     top.key.reset();
     top.key_is_merge = false;
-  }
-
-  // Only on the error path, so a linear search is fine.
-  static std::uint32_t first_line_of(const Frame& frame, std::string_view key) {
-    std::size_t index = 0;
-    for (const auto& entry : frame.node.as_object()) {
-      if (entry.first == key) break;
-      ++index;
-    }
-    return index < frame.key_lines.size() ? frame.key_lines[index] : 0;
   }
 
   // yaml-cpp announces a flow collection as a map key before it notices that the text is cut

@@ -4,8 +4,7 @@
 
 #include <chrono>
 
-namespace hotreload {
-namespace {
+namespace hotreload::binding_test {
 
 struct Database {
   std::string host;
@@ -107,6 +106,16 @@ TEST(Binding, SecretValuesStayOutOfMessages) {
   }
 }
 
+TEST(Binding, SecretValuesStayOutOfCustomMessages) {
+  FieldRules rules;
+  rules.secret("database.timeout");
+  std::string text(kValid);
+  text.replace(text.find("1500ms"), 6, "hunter2");
+  auto config = bind<Config>(yaml(text), &rules);
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error()[0].to_string(), "config.yaml:4:12: database.timeout: invalid value (secret, not shown)");
+}
+
 TEST(Binding, NonJsonExceptionsBecomeErrors) {
   auto doc = yaml("a: 1\n");
   Error error = detail::binding_error(doc, std::runtime_error("boom"), nullptr);
@@ -126,5 +135,4 @@ TEST(Binding, NumericKeysAreKeysNotIndices) {
   }
 }
 
-}  // namespace
-}  // namespace hotreload
+}  // namespace hotreload::binding_test

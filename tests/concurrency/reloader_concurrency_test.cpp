@@ -8,8 +8,7 @@
 #include "hotreload/reloader.hpp"
 #include "support/temp_dir.hpp"
 
-namespace hotreload {
-namespace {
+namespace hotreload::reloader_concurrency {
 
 struct Pair {
   int left = 0;
@@ -69,5 +68,4 @@ TEST(ReloaderConcurrency, ReadersSeeOnlyWholeValidSnapshotsWhileReloadsRace) {
   EXPECT_EQ(reloader.load()->right, kWrites);
 }
 
-}  // namespace
-}  // namespace hotreload
+}  // namespace hotreload::reloader_concurrency

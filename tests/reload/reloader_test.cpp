@@ -4,8 +4,7 @@
 
 #include "support/temp_dir.hpp"
 
-namespace hotreload {
-namespace {
+namespace hotreload::reloader_test {
 
 struct Config {
   std::string log_level;
@@ -246,5 +245,4 @@ TEST_F(ReloaderTest, ReadHandleKeepsItsSnapshotAcrossAReload) {
   EXPECT_EQ(reloader.read()->log_level, "debug");
 }
 
-}  // namespace
-}  // namespace hotreload
+}  // namespace hotreload::reloader_test
