@@ -44,6 +44,8 @@ struct ReloadOptions {
   // field; true applies the dynamic changes, keeps the restart-only fields at their live values
   // and reports them as pending (ReloadOutcome::pending_restart, the completed event).
   bool apply_dynamic_with_pending_restart = false;
+  // Attach the full effective config (secrets redacted) to each reload.completed event.
+  bool config_in_events = false;
 };
 
 enum class ReloadStatus { applied, unchanged, failed };

@@ -82,7 +82,9 @@ ReloadOutcome Pipeline::run(Trigger trigger) {
   ReloadOutcome outcome;
   outcome.reload_id = id;
   outcome.generation = generation();
-  s.events.publish(make_event(event_type::started, id, trigger));
+  Event started = make_event(event_type::started, id, trigger);
+  for (const LayerSpec& layer : s.options.layers.files) started.files.push_back(layer.path);
+  s.events.publish(std::move(started));
 
   auto fail = [&](Errors errors) {
     outcome.status = ReloadStatus::failed;
@@ -155,6 +157,7 @@ ReloadOutcome Pipeline::run(Trigger trigger) {
     completed.changes = outcome.changes;
     completed.pending_restart = outcome.pending_restart;
     completed.generation = outcome.generation;
+    if (s.options.config_in_events) completed.config = s.options.fields.redact(document()->root);
     s.events.publish(completed);
     return outcome;
   } catch (const std::exception& failure) {

@@ -223,6 +223,22 @@ TEST_F(ReloaderTest, SecretsNeverAppearInChangesOrEvents) {
   EXPECT_EQ(reloader.read()->password, "s3cr3t-new");
 }
 
+TEST_F(ReloaderTest, CompletedEventsCanCarryTheRedactedConfig) {
+  ReloadOptions opts = options();
+  opts.config_in_events = true;
+  Reloader<Config> reloader(opts);
+  auto queue = reloader.events().open_queue();
+  ASSERT_TRUE(reloader.start().has_value());
+  std::optional<Event> completed;
+  while (auto event = queue->try_recv()) {
+    if (event->type == event_type::completed) completed = event;
+  }
+  ASSERT_TRUE(completed.has_value());
+  ASSERT_TRUE(completed->config.has_value());
+  EXPECT_EQ(to_json_text(*completed->config),
+            R"({"log_level":"info","port":8080,"max_conns":10,"password":"<redacted>"})");
+}
+
 TEST_F(ReloaderTest, EnvironmentOverlayAppliesLast) {
   ReloadOptions opts = options();
   opts.layers.env = EnvOverlay{"APP"};

@@ -1,0 +1,54 @@
+// Schema: a JSON Schema (draft-07) compiled once into a tree and then used to validate any number
+// of documents, reporting every violation with the instance's path and file:line:col.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hotreload/document.hpp"
+#include "hotreload/error.hpp"
+#include "hotreload/result.hpp"
+#include "hotreload/value.hpp"
+
+namespace hotreload {
+
+namespace schema_detail {
+struct CompiledSchema;
+}
+
+struct SchemaOptions {
+  // Fetches a schema that a $ref names by an absolute URI outside the compiled document
+  // ("http://example.com/defs.json"); nullopt means it cannot be found. Without a resolver such
+  // references are compile errors: the library never goes to the network by itself.
+  std::function<std::optional<Document>(std::string_view uri)> resolve_remote{};
+};
+
+// A compiled schema is immutable: copies share the compiled tree, and validate()/is_valid() may be
+// called from any number of threads at once.
+class Schema {
+ public:
+  // Compiles a schema document (JSON or YAML parsed into a Document). Errors (not a schema, a $ref
+  // that does not resolve, a pattern std::regex rejects) carry the schema's file:line:col.
+  static Result<Schema, Errors> compile(const Document& schema_document, const SchemaOptions& options = {});
+  // parse_file + compile.
+  static Result<Schema, Errors> load(const std::string& path, const SchemaOptions& options = {});
+
+  // Every violation, in document order, as ErrorCode::validation errors; empty means valid.
+  Errors validate(const Document& instance) const;
+  // The same verdict without building messages; stops at the first violation.
+  bool is_valid(const Value& instance) const;
+
+ private:
+  explicit Schema(std::shared_ptr<const schema_detail::CompiledSchema> compiled);
+  std::shared_ptr<const schema_detail::CompiledSchema> compiled_;
+};
+
+// Resolves remote references by mapping URI prefixes to local folders, e.g.
+// {"http://localhost:1234/", "/usr/share/json-schema-test-suite/remotes/"}.
+std::function<std::optional<Document>(std::string_view uri)> map_remote_prefix(std::string uri_prefix,
+                                                                               std::string directory);
+
+}  // namespace hotreload

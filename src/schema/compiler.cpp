@@ -1,0 +1,279 @@
+#include "schema/compiler.hpp"
+
+#include <unordered_set>
+
+#include "schema/instance.hpp"
+#include "schema/uri.hpp"
+
+namespace hotreload::schema_detail {
+namespace {
+
+std::optional<std::uint8_t> type_bit(const Value& name) {
+  if (!name.is_string()) return std::nullopt;
+  const std::string& s = name.as_string();
+  if (s == "null") return kNull;
+  if (s == "boolean") return kBoolean;
+  if (s == "integer") return kInteger;
+  if (s == "number") return kNumber;
+  if (s == "string") return kString;
+  if (s == "array") return kArray;
+  if (s == "object") return kObject;
+  return std::nullopt;
+}
+
+std::string described(const Value& value) { return std::string(json_type_name(value)) + " " + to_json_text(value); }
+
+}  // namespace
+
+void Compiler::compile(const Document& document, CompiledSchema& out, Errors& errors) {
+  out_ = &out;
+  errors_ = &errors;
+  registry_.add_document(document, "");
+  compile_schema(*registry_.find(&document.root));
+  // A chain of $refs that leads back to itself would never reach a keyword that looks at the data.
+  for (NodeId start = 0; start < out.nodes.size(); ++start) {
+    std::unordered_set<NodeId> seen{start};
+    for (NodeId at = start; out.nodes[at].ref;) {
+      at = *out.nodes[at].ref;
+      if (!seen.insert(at).second) {
+        errors.push_back(Error{ErrorCode::validation, "invalid schema: $ref cycle that never reaches a keyword", {}, {}});
+        return;
+      }
+    }
+  }
+}
+
+void Compiler::fail(const Located& at, const Value& value, const std::vector<PathSegment>& segments, std::string message) {
+  Path path = at.path;
+  path.insert(path.end(), segments.begin(), segments.end());
+  errors_->push_back(Error{ErrorCode::validation, "invalid schema: " + std::move(message),
+                           at.document->location_of(value.origin), to_dotted(path)});
+}
+
+NodeId Compiler::compile_schema(const Located& at) {
+  if (auto it = compiled_.find(at.value); it != compiled_.end()) return it->second;
+  NodeId id = out_->nodes.size();
+  out_->nodes.emplace_back();
+  compiled_.emplace(at.value, id);
+  Node node;
+  if (at.value->is_bool()) {
+    node.always = at.value->as_bool();
+  } else if (!at.value->is_object()) {
+    fail(at, *at.value, {}, "a schema must be an object or a boolean, got " + described(*at.value));
+    node.always = true;
+  } else {
+    compile_keywords(at, node);
+  }
+  out_->nodes[id] = std::move(node);
+  return id;
+}
+
+NodeId Compiler::compile_child(const Located& parent, const Value& child, PathSegment segment) {
+  if (const Located* indexed = registry_.find(&child)) return compile_schema(*indexed);
+  Located at{&child, parent.base, parent.path, parent.document};
+  at.path.push_back(std::move(segment));
+  return compile_schema(at);
+}
+
+std::optional<NodeId> Compiler::compile_ref(const Located& at, const Value& ref) {
+  if (!ref.is_string()) {
+    fail(at, ref, {"$ref"}, "\"$ref\" must be a string, got " + described(ref));
+    return std::nullopt;
+  }
+  std::string uri = resolve_uri(at.base, ref.as_string());
+  std::optional<Located> target = registry_.resolve(uri);
+  if (!target) {
+    fail(at, ref, {"$ref"}, "\"$ref\" " + to_json_text(ref) + " does not resolve to a schema");
+    return std::nullopt;
+  }
+  return compile_schema(*target);
+}
+
+void Compiler::compile_keywords(const Located& at, Node& node) {
+  const Object& object = at.value->as_object();
+  if (const Value* ref = object.find("$ref")) {
+    // draft-07: a $ref replaces every sibling keyword.
+    node.ref = compile_ref(at, *ref);
+    if (!node.ref) node.always = true;
+    return;
+  }
+  compile_assertions(at, object, node);
+  compile_array_keywords(at, object, node);
+  compile_object_keywords(at, object, node);
+  compile_applicators(at, object, node);
+}
+
+void Compiler::compile_assertions(const Located& at, const Object& object, Node& node) {
+  if (const Value* type = object.find("type")) {
+    bool ok = true;
+    if (type->is_array()) {
+      for (const Value& name : type->as_array()) {
+        auto bit = type_bit(name);
+        ok = ok && bit.has_value();
+        if (bit) node.types |= *bit;
+      }
+    } else if (auto bit = type_bit(*type)) {
+      node.types = *bit;
+    } else {
+      ok = false;
+    }
+    if (!ok) fail(at, *type, {"type"}, "\"type\" must be a type name or an array of type names, got " + described(*type));
+  }
+  if (const Value* values = object.find("enum")) {
+    if (values->is_array()) {
+      node.enum_values = values->as_array();
+    } else {
+      fail(at, *values, {"enum"}, "\"enum\" must be an array, got " + described(*values));
+    }
+  }
+  if (const Value* value = object.find("const")) node.const_value = *value;
+  node.multiple_of = number(at, object, "multipleOf", true);
+  node.maximum = number(at, object, "maximum");
+  node.minimum = number(at, object, "minimum");
+  node.exclusive_maximum = number(at, object, "exclusiveMaximum");
+  node.exclusive_minimum = number(at, object, "exclusiveMinimum");
+  node.max_length = count(at, object, "maxLength");
+  node.min_length = count(at, object, "minLength");
+  if (const Value* source = object.find("pattern")) node.pattern = pattern(at, *source, std::string("pattern"));
+}
+
+void Compiler::compile_array_keywords(const Located& at, const Object& object, Node& node) {
+  if (const Value* items = object.find("items")) {
+    if (items->is_array()) {
+      node.tuple.emplace();
+      for (std::size_t i = 0; i < items->as_array().size(); ++i) {
+        node.tuple->push_back(compile_child(at, items->as_array()[i], i));
+      }
+    } else {
+      node.items = compile_child(at, *items, std::string("items"));
+    }
+  }
+  if (const Value* additional = object.find("additionalItems")) {
+    node.additional_items = compile_child(at, *additional, std::string("additionalItems"));
+  }
+  if (const Value* contains = object.find("contains")) node.contains = compile_child(at, *contains, std::string("contains"));
+  node.max_items = count(at, object, "maxItems");
+  node.min_items = count(at, object, "minItems");
+  if (const Value* unique = object.find("uniqueItems")) {
+    if (unique->is_bool()) {
+      node.unique_items = unique->as_bool();
+    } else {
+      fail(at, *unique, {"uniqueItems"}, "\"uniqueItems\" must be a boolean, got " + described(*unique));
+    }
+  }
+}
+
+void Compiler::compile_object_keywords(const Located& at, const Object& object, Node& node) {
+  auto schema_map = [&](const char* keyword, auto&& each) {
+    const Value* map = object.find(keyword);
+    if (map == nullptr) return;
+    if (!map->is_object()) {
+      fail(at, *map, {std::string(keyword)}, "\"" + std::string(keyword) + "\" must be an object, got " + described(*map));
+      return;
+    }
+    for (const auto& [key, child] : map->as_object()) each(key, child);
+  };
+  schema_map("properties", [&](const std::string& key, const Value& child) {
+    node.properties.emplace_back(key, compile_child(at, child, key));
+  });
+  schema_map("patternProperties", [&](const std::string& key, const Value& child) {
+    Located here = at;
+    here.path.push_back(std::string("patternProperties"));
+    Value source(key);
+    source.origin = child.origin;  // keys carry no position of their own; point at their schema
+    if (auto compiled = pattern(here, source, key)) {
+      node.pattern_properties.emplace_back(std::move(compiled), compile_child(at, child, key));
+    }
+  });
+  if (const Value* additional = object.find("additionalProperties")) {
+    node.additional_properties = compile_child(at, *additional, std::string("additionalProperties"));
+  }
+  if (const Value* required = object.find("required")) {
+    if (auto names = strings(at, *required, std::string("required"))) node.required = std::move(*names);
+  }
+  schema_map("dependencies", [&](const std::string& key, const Value& child) {
+    if (child.is_array()) {
+      Located here = at;
+      here.path.push_back(std::string("dependencies"));
+      if (auto names = strings(here, child, key)) node.dependent_required.emplace_back(key, std::move(*names));
+    } else {
+      node.dependent_schemas.emplace_back(key, compile_child(at, child, key));
+    }
+  });
+  if (const Value* names = object.find("propertyNames")) {
+    node.property_names = compile_child(at, *names, std::string("propertyNames"));
+  }
+  node.max_properties = count(at, object, "maxProperties");
+  node.min_properties = count(at, object, "minProperties");
+}
+
+void Compiler::compile_applicators(const Located& at, const Object& object, Node& node) {
+  auto schema_list = [&](const char* keyword, std::vector<NodeId>& into) {
+    const Value* list = object.find(keyword);
+    if (list == nullptr) return;
+    if (!list->is_array() || list->as_array().empty()) {
+      fail(at, *list, {std::string(keyword)}, "\"" + std::string(keyword) + "\" must be a non-empty array, got " + described(*list));
+      return;
+    }
+    for (std::size_t i = 0; i < list->as_array().size(); ++i) into.push_back(compile_child(at, list->as_array()[i], i));
+  };
+  schema_list("allOf", node.all_of);
+  schema_list("anyOf", node.any_of);
+  schema_list("oneOf", node.one_of);
+  auto single = [&](const char* keyword) -> std::optional<NodeId> {
+    const Value* child = object.find(keyword);
+    if (child == nullptr) return std::nullopt;
+    return compile_child(at, *child, std::string(keyword));
+  };
+  node.not_schema = single("not");
+  node.if_schema = single("if");
+  node.then_schema = single("then");
+  node.else_schema = single("else");
+}
+
+std::optional<std::size_t> Compiler::count(const Located& at, const Object& object, const char* keyword) {
+  const Value* value = object.find(keyword);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_number() && is_integral(*value) && value->as_double() >= 0) {
+    return value->is_int() ? static_cast<std::size_t>(value->as_int()) : static_cast<std::size_t>(value->as_double());
+  }
+  fail(at, *value, {std::string(keyword)}, "\"" + std::string(keyword) + "\" must be a non-negative integer, got " + described(*value));
+  return std::nullopt;
+}
+
+std::optional<Value> Compiler::number(const Located& at, const Object& object, const char* keyword, bool positive) {
+  const Value* value = object.find(keyword);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_number() && (!positive || value->as_double() > 0)) return *value;
+  fail(at, *value, {std::string(keyword)},
+       "\"" + std::string(keyword) + "\" must be a " + (positive ? "number greater than 0" : "number") + ", got " + described(*value));
+  return std::nullopt;
+}
+
+std::shared_ptr<const Pattern> Compiler::pattern(const Located& at, const Value& source, const PathSegment& segment) {
+  if (!source.is_string()) {
+    fail(at, source, {segment}, "a pattern must be a string, got " + described(source));
+    return nullptr;
+  }
+  try {
+    return std::make_shared<const Pattern>(Pattern{source.as_string(), std::regex(source.as_string(), std::regex::ECMAScript)});
+  } catch (const std::regex_error& e) {
+    fail(at, source, {segment}, "pattern " + to_json_text(source) + " is not a valid regular expression (" + e.what() + ")");
+    return nullptr;
+  }
+}
+
+std::optional<std::vector<std::string>> Compiler::strings(const Located& at, const Value& list, const PathSegment& segment) {
+  std::vector<std::string> names;
+  if (list.is_array()) {
+    for (const Value& name : list.as_array()) {
+      if (!name.is_string()) break;
+      names.push_back(name.as_string());
+    }
+    if (names.size() == list.as_array().size()) return names;
+  }
+  fail(at, list, {segment}, "expected an array of strings, got " + described(list));
+  return std::nullopt;
+}
+
+}  // namespace hotreload::schema_detail

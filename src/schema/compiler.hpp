@@ -1,0 +1,44 @@
+// Turns schema values into Nodes: checks each keyword's form (reporting misuse with the schema's
+// position), compiles regexes, and links $refs to the nodes they name.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+
+#include "hotreload/error.hpp"
+#include "hotreload/schema.hpp"
+#include "schema/node.hpp"
+#include "schema/registry.hpp"
+
+namespace hotreload::schema_detail {
+
+class Compiler {
+ public:
+  explicit Compiler(const SchemaOptions& options) : registry_(options) {}
+
+  // Compiles `document` into `out` (its root becomes node 0); errors are appended to `errors`.
+  void compile(const Document& document, CompiledSchema& out, Errors& errors);
+
+ private:
+  NodeId compile_schema(const Located& at);
+  NodeId compile_child(const Located& parent, const Value& child, PathSegment segment);
+  void compile_keywords(const Located& at, Node& node);
+  void compile_assertions(const Located& at, const Object& object, Node& node);
+  void compile_array_keywords(const Located& at, const Object& object, Node& node);
+  void compile_object_keywords(const Located& at, const Object& object, Node& node);
+  void compile_applicators(const Located& at, const Object& object, Node& node);
+  std::optional<NodeId> compile_ref(const Located& at, const Value& ref);
+
+  std::optional<std::size_t> count(const Located& at, const Object& object, const char* keyword);
+  std::optional<Value> number(const Located& at, const Object& object, const char* keyword, bool positive = false);
+  std::shared_ptr<const Pattern> pattern(const Located& at, const Value& source, const PathSegment& segment);
+  std::optional<std::vector<std::string>> strings(const Located& at, const Value& list, const PathSegment& segment);
+  void fail(const Located& at, const Value& value, const std::vector<PathSegment>& segments, std::string message);
+
+  Registry registry_;
+  CompiledSchema* out_ = nullptr;
+  Errors* errors_ = nullptr;
+  std::unordered_map<const Value*, NodeId> compiled_;  // each schema value becomes one node
+};
+
+}  // namespace hotreload::schema_detail

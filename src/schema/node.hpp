@@ -1,0 +1,76 @@
+// The compiled form of a schema: one Node per (sub)schema, linked by index so that $ref cycles
+// need no ownership games. Validation walks this tree and never looks at the schema text again.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hotreload/value.hpp"
+
+namespace hotreload::schema_detail {
+
+using NodeId = std::size_t;
+
+// JSON Schema's primitive types as bits; "integer" is a subset of "number".
+enum TypeBit : std::uint8_t {
+  kNull = 1,
+  kBoolean = 2,
+  kInteger = 4,
+  kNumber = 8,
+  kString = 16,
+  kArray = 32,
+  kObject = 64,
+};
+
+struct Pattern {
+  std::string source;
+  std::regex regex;
+};
+
+struct Node {
+  // A boolean schema: true accepts everything, false nothing.
+  std::optional<bool> always{};
+  // draft-07: a $ref replaces every sibling keyword.
+  std::optional<NodeId> ref{};
+
+  std::uint8_t types = 0;  // 0: no "type" keyword
+  std::optional<std::vector<Value>> enum_values{};
+  std::optional<Value> const_value{};
+
+  std::optional<Value> multiple_of{}, maximum{}, minimum{}, exclusive_maximum{}, exclusive_minimum{};
+
+  std::optional<std::size_t> max_length{}, min_length{};
+  std::shared_ptr<const Pattern> pattern{};
+
+  std::optional<NodeId> items{};             // one schema for every item
+  std::optional<std::vector<NodeId>> tuple{};  // "items" as an array: one schema per position
+  std::optional<NodeId> additional_items{};
+  std::optional<NodeId> contains{};
+  std::optional<std::size_t> max_items{}, min_items{};
+  bool unique_items = false;
+
+  std::vector<std::pair<std::string, NodeId>> properties{};
+  std::vector<std::pair<std::shared_ptr<const Pattern>, NodeId>> pattern_properties{};
+  std::optional<NodeId> additional_properties{};
+  std::vector<std::string> required{};
+  std::vector<std::pair<std::string, std::vector<std::string>>> dependent_required{};
+  std::vector<std::pair<std::string, NodeId>> dependent_schemas{};
+  std::optional<NodeId> property_names{};
+  std::optional<std::size_t> max_properties{}, min_properties{};
+
+  std::vector<NodeId> all_of{}, any_of{}, one_of{};
+  std::optional<NodeId> not_schema{};
+  std::optional<NodeId> if_schema{}, then_schema{}, else_schema{};
+};
+
+struct CompiledSchema {
+  std::vector<Node> nodes;  // nodes[0] is the root
+};
+
+}  // namespace hotreload::schema_detail

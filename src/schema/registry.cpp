@@ -1,0 +1,132 @@
+#include "schema/registry.hpp"
+
+#include <charconv>
+
+#include "schema/uri.hpp"
+
+namespace hotreload::schema_detail {
+namespace {
+
+// Keywords whose value is one subschema, an array of them, or a map of them (draft-07).
+constexpr const char* kSchemaKeywords[] = {"additionalItems", "additionalProperties", "contains",
+                                           "propertyNames", "not", "if", "then", "else"};
+constexpr const char* kSchemaArrayKeywords[] = {"allOf", "anyOf", "oneOf"};
+constexpr const char* kSchemaMapKeywords[] = {"definitions", "properties", "patternProperties"};
+
+bool is_schema(const Value& value) { return value.is_object() || value.is_bool(); }
+
+}  // namespace
+
+void Registry::add_document(const Document& document, const std::string& uri) {
+  Path path;
+  resources_.emplace(uri, Located{&document.root, uri, {}, &document});
+  index(document.root, uri, path, document);
+}
+
+const Located* Registry::find(const Value* value) const {
+  auto it = located_.find(value);
+  return it == located_.end() ? nullptr : &it->second;
+}
+
+void Registry::index_child(const Value& child, const std::string& base, Path& path, const Document& document,
+                           const PathSegment& segment) {
+  if (!is_schema(child)) return;
+  path.push_back(segment);
+  index(child, base, path, document);
+  path.pop_back();
+}
+
+void Registry::index(const Value& schema, std::string base, Path& path, const Document& document) {
+  if (schema.is_object()) {
+    const Object& object = schema.as_object();
+    const Value* id = object.find("$id");
+    // draft-07: a $ref replaces its siblings, $id included.
+    if (id != nullptr && id->is_string() && !object.contains("$ref")) {
+      std::string resolved = resolve_uri(base, id->as_string());
+      auto [uri, fragment] = split_fragment(resolved);
+      Located here{&schema, uri, path, &document};
+      if (!fragment.empty() && fragment[0] != '/') {
+        anchors_.emplace(uri + "#" + fragment, here);
+      } else {
+        base = uri;
+        resources_.emplace(uri, here);
+      }
+    }
+  }
+  located_.emplace(&schema, Located{&schema, base, path, &document});
+  if (!schema.is_object()) return;
+  const Object& object = schema.as_object();
+  for (const char* keyword : kSchemaKeywords) {
+    if (const Value* child = object.find(keyword)) index_child(*child, base, path, document, std::string(keyword));
+  }
+  for (const char* keyword : kSchemaArrayKeywords) {
+    const Value* list = object.find(keyword);
+    if (list == nullptr || !list->is_array()) continue;
+    path.push_back(std::string(keyword));
+    for (std::size_t i = 0; i < list->as_array().size(); ++i) index_child(list->as_array()[i], base, path, document, i);
+    path.pop_back();
+  }
+  for (const char* keyword : kSchemaMapKeywords) {
+    const Value* map = object.find(keyword);
+    if (map == nullptr || !map->is_object()) continue;
+    path.push_back(std::string(keyword));
+    for (const auto& [key, child] : map->as_object()) index_child(child, base, path, document, key);
+    path.pop_back();
+  }
+  if (const Value* items = object.find("items")) {
+    path.push_back(std::string("items"));
+    if (items->is_array()) {
+      for (std::size_t i = 0; i < items->as_array().size(); ++i) index_child(items->as_array()[i], base, path, document, i);
+    } else if (is_schema(*items)) {
+      index(*items, base, path, document);
+    }
+    path.pop_back();
+  }
+  if (const Value* dependencies = object.find("dependencies"); dependencies != nullptr && dependencies->is_object()) {
+    path.push_back(std::string("dependencies"));
+    for (const auto& [key, child] : dependencies->as_object()) index_child(child, base, path, document, key);
+    path.pop_back();
+  }
+}
+
+std::optional<Located> Registry::resolve(const std::string& uri) {
+  auto [document_uri, fragment] = split_fragment(uri);
+  if (!fragment.empty() && fragment[0] != '/') {
+    auto anchor = anchors_.find(document_uri + "#" + fragment);
+    if (anchor == anchors_.end()) return std::nullopt;
+    return anchor->second;
+  }
+  auto resource = resources_.find(document_uri);
+  if (resource == resources_.end() && options_.resolve_remote) {
+    if (std::optional<Document> fetched = options_.resolve_remote(document_uri)) {
+      remotes_.push_back(std::make_unique<Document>(std::move(*fetched)));
+      add_document(*remotes_.back(), document_uri);
+      resource = resources_.find(document_uri);
+    }
+  }
+  if (resource == resources_.end()) return std::nullopt;
+  auto tokens = json_pointer_tokens(fragment);
+  if (!fragment.empty() && !tokens) return std::nullopt;
+  Located target = resource->second;
+  const Value* at = target.value;
+  for (const std::string& token : tokens ? *tokens : std::vector<std::string>{}) {
+    if (at->is_object()) {
+      at = at->as_object().find(token);
+      target.path.push_back(token);
+    } else if (at->is_array()) {
+      std::size_t index = 0;
+      auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
+      if (ec != std::errc() || end != token.data() + token.size() || index >= at->as_array().size()) return std::nullopt;
+      at = &at->as_array()[index];
+      target.path.push_back(index);
+    } else {
+      return std::nullopt;
+    }
+    if (at == nullptr) return std::nullopt;
+  }
+  if (const Located* indexed = find(at)) return *indexed;
+  target.value = at;
+  return target;
+}
+
+}  // namespace hotreload::schema_detail

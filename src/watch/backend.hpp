@@ -1,0 +1,65 @@
+// The one small interface every watch backend implements. A backend only says "a watched file may have
+// changed"; file_watcher.cpp owns the thread, the debounce and the content hashes, so both backends
+// share the rules about what counts as a change.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hotreload/error.hpp"
+#include "hotreload/result.hpp"
+
+namespace hotreload::watch {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // "inotify" or "poll".
+  virtual const char* name() const = 0;
+
+  // A descriptor that becomes readable when the backend has events to look at, or -1.
+  virtual int event_fd() const = 0;
+
+  // How often the loop must call check() even without events; nullopt: only when event_fd() is
+  // readable (event-driven, no wake-ups while idle).
+  virtual std::optional<std::chrono::milliseconds> tick() const = 0;
+
+  // Consumes what is pending; true if a watched file may have changed (including "events were lost").
+  virtual bool check() = 0;
+
+  // Called before every scan reads the files (absolute paths), so that any change after the read
+  // is seen. Returns true if the file system moved under it while arming (scan again soon); an
+  // error means the backend cannot go on (e.g. out of inotify watches) and polling should take over.
+  virtual Result<bool, Error> track(const std::vector<std::string>& files) = 0;
+};
+
+// A hash of the file's content (following symlinks), or nullopt if it cannot be read: missing,
+// dangling symlink, permission denied, a directory. Defined in file_watcher.cpp.
+std::optional<std::uint64_t> hash_file(const std::string& path);
+
+// The syscalls the inotify backend makes, so tests can inject EMFILE / ENOSPC without exhausting the
+// real (per-user, machine-wide) limits.
+struct InotifyCalls {
+  int (*init1)(int flags);
+  int (*add_watch)(int fd, const char* path, unsigned mask);
+  int (*rm_watch)(int fd, int wd);
+};
+InotifyCalls real_inotify_calls();
+
+// Fails with ErrorCode::io (message naming errno) if the kernel refuses an inotify instance.
+Result<std::unique_ptr<Backend>, Error> make_inotify_backend(InotifyCalls calls = real_inotify_calls());
+std::unique_ptr<Backend> make_poll_backend(std::chrono::milliseconds interval);
+
+// Every (directory, name) whose change could change what `file` resolves to: the file's own entry, each
+// symlink on the way (in any component, e.g. Kubernetes' `..data`), and for a path that does not
+// resolve, the nearest existing directory and the first missing name in it.
+using DirEntry = std::pair<std::string, std::string>;
+std::vector<DirEntry> resolve_chain(const std::string& absolute_file);
+
+}  // namespace hotreload::watch
