@@ -174,7 +174,7 @@ void Compiler::compile_object_keywords(const Located& at, const Object& object, 
     for (const auto& [key, child] : map->as_object()) each(key, child);
   };
   schema_map("properties", [&](const std::string& key, const Value& child) {
-    node.properties.emplace_back(key, compile_child(at, child, key));
+    node.properties.emplace(key, compile_child(at, child, key));
   });
   schema_map("patternProperties", [&](const std::string& key, const Value& child) {
     Located here = at;

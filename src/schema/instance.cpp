@@ -93,4 +93,13 @@ const char* json_type_name(const Value& value) {
   return "null";
 }
 
+std::string shown(const Value& value) {
+  std::string text = to_json_text(value);
+  constexpr std::size_t kMax = 60;
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  return text;
+}
+
+std::string quoted(const std::string& text) { return to_json_text(Value(text)); }
+
 }  // namespace hotreload::schema_detail

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "hotreload/value.hpp"
@@ -30,5 +31,10 @@ std::uint8_t type_bits(const Value& value);
 
 // "integer", "number", "object", ... as JSON Schema names them.
 const char* json_type_name(const Value& value);
+
+// A value as messages show it: its JSON text, shortened so that a big object stays on one line.
+std::string shown(const Value& value);
+// A string as a JSON literal: "a\"b".
+std::string quoted(const std::string& text);
 
 }  // namespace hotreload::schema_detail

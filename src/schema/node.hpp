@@ -8,6 +8,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,7 +56,7 @@ struct Node {
   std::optional<std::size_t> max_items{}, min_items{};
   bool unique_items = false;
 
-  std::vector<std::pair<std::string, NodeId>> properties{};
+  std::unordered_map<std::string, NodeId> properties{};  // hashed: configs can have 10,000 keys
   std::vector<std::pair<std::shared_ptr<const Pattern>, NodeId>> pattern_properties{};
   std::optional<NodeId> additional_properties{};
   std::vector<std::string> required{};

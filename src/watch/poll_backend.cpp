@@ -2,6 +2,7 @@
 // exhausted. Compares every stat() field a replacement changes; the content hash in file_watcher.cpp
 // then decides whether the content really changed (touch and chmod change ctime, not content).
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cerrno>
 #include <map>
@@ -28,6 +29,17 @@ struct StatSignature {
 
 long long nanoseconds(const timespec& time) { return time.tv_sec * 1'000'000'000LL + time.tv_nsec; }
 
+// The kernel stamps mtime/ctime from a coarse clock (one scheduler tick, up to 10 ms), so two
+// same-size writes within one tick leave identical stat results. While a file's ctime is this recent,
+// its stat alone proves nothing and the content hash decides.
+constexpr long long kTimestampGranularityNs = 50'000'000;
+
+long long wall_clock_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return nanoseconds(now);
+}
+
 StatSignature signature_of(const std::string& file) {
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) return {};
@@ -45,24 +57,42 @@ class PollBackend final : public Backend {
   bool check() override {
     bool may_have_changed = false;
     for (auto& [file, last] : last_seen_) {
+      long long checked_at = wall_clock_ns();
       StatSignature now = signature_of(file);
-      if (now != last) {
-        last = now;
+      if (now != last.stat) {
         may_have_changed = true;
+      } else if (last.content) {
+        std::optional<std::uint64_t> content = hash_file(file);
+        if (content != last.content) may_have_changed = true;
       }
+      last = observe(file, now, checked_at);
     }
     return may_have_changed;
   }
 
   Result<bool, Error> track(const std::vector<std::string>& files) override {
     last_seen_.clear();
-    for (const auto& file : files) last_seen_[file] = signature_of(file);
+    for (const auto& file : files) {
+      long long checked_at = wall_clock_ns();
+      last_seen_[file] = observe(file, signature_of(file), checked_at);
+    }
     return false;
   }
 
  private:
+  struct Observation {
+    StatSignature stat;
+    std::optional<std::uint64_t> content;  // only while stat is too recent to be trusted
+  };
+
+  static Observation observe(const std::string& file, const StatSignature& stat, long long checked_at) {
+    Observation observation{stat, std::nullopt};
+    if (stat.exists && checked_at - stat.ctime_ns < kTimestampGranularityNs) observation.content = hash_file(file);
+    return observation;
+  }
+
   std::chrono::milliseconds interval_;
-  std::map<std::string, StatSignature> last_seen_;  // taken before the scan read the content
+  std::map<std::string, Observation> last_seen_;  // taken before the scan read the content
 };
 
 }  // namespace

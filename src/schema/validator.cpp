@@ -1,0 +1,165 @@
+#include "schema/validator.hpp"
+
+#include "schema/instance.hpp"
+
+namespace hotreload::schema_detail {
+namespace {
+
+// Deeper than this, a schema that recurses through $ref without consuming the instance
+// ({"allOf": [{"$ref": "#"}]}) is cut off instead of overflowing the stack.
+constexpr std::size_t kMaxDepth = 256;
+
+std::string type_list(std::uint8_t types) {
+  static constexpr std::pair<std::uint8_t, const char*> kNames[] = {
+      {kNull, "null"},     {kBoolean, "boolean"}, {kInteger, "integer"}, {kNumber, "number"},
+      {kString, "string"}, {kArray, "array"},     {kObject, "object"}};
+  std::string names;
+  int count = 0;
+  for (const auto& [bit, name] : kNames) {
+    if ((types & bit) == 0) continue;
+    names += (count++ > 0 ? ", " : "") + std::string(name);
+  }
+  return count > 1 ? "one of " + names : names;
+}
+
+}  // namespace
+
+bool Validator::report(const Value& instance, std::string message) {
+  if (errors_ != nullptr) {
+    SourceLocation location = document_ != nullptr ? document_->location_of(instance.origin) : SourceLocation{};
+    errors_->push_back(Error{ErrorCode::validation, std::move(message), std::move(location), to_dotted(path_)});
+  }
+  return false;
+}
+
+bool Validator::matches(NodeId id, const Value& instance) const {
+  Validator quiet(schema_, nullptr, nullptr);
+  quiet.depth_ = depth_;
+  return quiet.check(id, instance);
+}
+
+bool Validator::check_at(NodeId id, const Value& instance, const PathSegment& segment) {
+  if (!reporting()) return check(id, instance);
+  path_.push_back(segment);
+  bool ok = check(id, instance);
+  path_.pop_back();
+  return ok;
+}
+
+bool Validator::check(NodeId id, const Value& instance) {
+  const Node& node = schema_.nodes[id];
+  if (node.always) return *node.always || report(instance, "no value is allowed here (the schema is false)");
+  if (depth_ >= kMaxDepth) return report(instance, "the schema recurses too deeply for this value");
+  ++depth_;
+  bool ok = true;
+  if (node.ref) {
+    ok = check(*node.ref, instance);
+  } else {
+    ok = check_assertions(node, instance);
+    if ((ok || reporting()) && instance.is_array()) ok = check_array(node, instance.as_array(), instance) && ok;
+    if ((ok || reporting()) && instance.is_object()) ok = check_object(node, instance.as_object(), instance) && ok;
+    if (ok || reporting()) ok = check_applicators(node, instance) && ok;
+  }
+  --depth_;
+  return ok;
+}
+
+bool Validator::check_assertions(const Node& node, const Value& instance) {
+  bool ok = true;
+  auto fail = [&](std::string message) {
+    ok = report(instance, std::move(message));
+    return !reporting();  // true: stop here
+  };
+  if (node.types != 0 && (type_bits(instance) & node.types) == 0) {
+    if (fail("expected " + type_list(node.types) + ", got " + json_type_name(instance) + " " + shown(instance))) return false;
+  }
+  if (node.enum_values) {
+    bool found = false;
+    for (const Value& allowed : *node.enum_values) found = found || json_equal(allowed, instance);
+    if (!found && fail(shown(instance) + " is not one of " + shown(Value(*node.enum_values)))) return false;
+  }
+  if (node.const_value && !json_equal(*node.const_value, instance)) {
+    if (fail(shown(instance) + " is not the constant " + shown(*node.const_value))) return false;
+  }
+  if (instance.is_number()) {
+    const std::string text = shown(instance);
+    if (node.multiple_of && !is_multiple_of(instance, *node.multiple_of)) {
+      if (fail(text + " is not a multiple of " + shown(*node.multiple_of))) return false;
+    }
+    if (node.maximum && compare_numbers(instance, *node.maximum) > 0) {
+      if (fail(text + " is greater than the maximum " + shown(*node.maximum))) return false;
+    }
+    if (node.exclusive_maximum && compare_numbers(instance, *node.exclusive_maximum) >= 0) {
+      if (fail(text + " is not less than the exclusive maximum " + shown(*node.exclusive_maximum))) return false;
+    }
+    if (node.minimum && compare_numbers(instance, *node.minimum) < 0) {
+      if (fail(text + " is less than the minimum " + shown(*node.minimum))) return false;
+    }
+    if (node.exclusive_minimum && compare_numbers(instance, *node.exclusive_minimum) <= 0) {
+      if (fail(text + " is not greater than the exclusive minimum " + shown(*node.exclusive_minimum))) return false;
+    }
+  }
+  if (instance.is_string()) {
+    const std::string& text = instance.as_string();
+    std::size_t length = (node.max_length || node.min_length) ? code_points(text) : 0;
+    if (node.max_length && length > *node.max_length) {
+      if (fail(shown(instance) + " is longer than the maximum length " + std::to_string(*node.max_length))) return false;
+    }
+    if (node.min_length && length < *node.min_length) {
+      if (fail(shown(instance) + " is shorter than the minimum length " + std::to_string(*node.min_length))) return false;
+    }
+    if (node.pattern && !std::regex_search(text, node.pattern->regex)) {
+      if (fail(shown(instance) + " does not match the pattern " + quoted(node.pattern->source))) return false;
+    }
+  }
+  return ok;
+}
+
+bool Validator::check_array(const Node& node, const Array& items, const Value& instance) {
+  bool ok = true;
+  auto stop = [&] { return !ok && !reporting(); };
+  if (node.max_items && items.size() > *node.max_items) {
+    ok = report(instance, "array has " + std::to_string(items.size()) + " items, more than the maximum " +
+                              std::to_string(*node.max_items));
+  }
+  if (node.min_items && items.size() < *node.min_items && !stop()) {
+    ok = report(instance, "array has " + std::to_string(items.size()) + " items, fewer than the minimum " +
+                              std::to_string(*node.min_items));
+  }
+  if (node.unique_items && !stop()) {
+    bool duplicate = false;
+    for (std::size_t i = 0; i < items.size() && !duplicate; ++i) {
+      for (std::size_t j = i + 1; j < items.size() && !duplicate; ++j) {
+        if (json_equal(items[i], items[j])) {
+          duplicate = true;
+          ok = report(instance, "items " + std::to_string(i) + " and " + std::to_string(j) + " are equal, but items must be unique");
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < items.size() && !stop(); ++i) {
+    std::optional<NodeId> schema = node.items;
+    bool additional = false;
+    if (node.tuple) {
+      additional = i >= node.tuple->size();
+      schema = additional ? node.additional_items : std::optional<NodeId>((*node.tuple)[i]);
+    }
+    if (!schema) continue;
+    if (additional && schema_.nodes[*schema].always == false) {
+      path_.push_back(i);
+      ok = report(items[i], "item " + std::to_string(i) + " is not allowed: the array has at most " +
+                                std::to_string(node.tuple->size()) + " items");
+      path_.pop_back();
+      continue;
+    }
+    ok = check_at(*schema, items[i], i) && ok;
+  }
+  if (node.contains && !stop()) {
+    bool found = false;
+    for (std::size_t i = 0; i < items.size() && !found; ++i) found = matches(*node.contains, items[i]);
+    if (!found) ok = report(instance, "no item matches the \"contains\" schema");
+  }
+  return ok;
+}
+
+}  // namespace hotreload::schema_detail

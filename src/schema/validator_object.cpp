@@ -1,0 +1,101 @@
+// The object keywords of the validator: properties, patternProperties, additionalProperties,
+// required, dependencies, propertyNames and the property counts.
+#include "schema/instance.hpp"
+#include "schema/validator.hpp"
+
+namespace hotreload::schema_detail {
+
+bool Validator::check_object(const Node& node, const Object& object, const Value& instance) {
+  bool ok = true;
+  auto stop = [&] { return !ok && !reporting(); };
+  for (const std::string& name : node.required) {
+    if (!object.contains(name)) ok = report(instance, "missing required property " + quoted(name));
+    if (stop()) return false;
+  }
+  if (node.max_properties && object.size() > *node.max_properties) {
+    ok = report(instance, "object has " + std::to_string(object.size()) + " properties, more than the maximum " +
+                              std::to_string(*node.max_properties));
+  }
+  if (node.min_properties && object.size() < *node.min_properties && !stop()) {
+    ok = report(instance, "object has " + std::to_string(object.size()) + " properties, fewer than the minimum " +
+                              std::to_string(*node.min_properties));
+  }
+  for (const auto& [key, names] : node.dependent_required) {
+    if (stop() || !object.contains(key)) continue;
+    for (const std::string& name : names) {
+      if (!object.contains(name)) ok = report(instance, "property " + quoted(name) + " is required when " + quoted(key) + " is present");
+    }
+  }
+  for (const auto& [key, schema] : node.dependent_schemas) {
+    if (!stop() && object.contains(key)) ok = check(schema, instance) && ok;
+  }
+  // Each property in document order, so that errors come out in the order a reader meets them.
+  for (const auto& [key, value] : object) {
+    if (stop()) return false;
+    bool evaluated = false;
+    if (auto it = node.properties.find(key); it != node.properties.end()) {
+      evaluated = true;
+      ok = check_at(it->second, value, key) && ok;
+    }
+    for (const auto& [pattern, schema] : node.pattern_properties) {
+      if (stop() || !std::regex_search(key, pattern->regex)) continue;
+      evaluated = true;
+      ok = check_at(schema, value, key) && ok;
+    }
+    if (node.property_names && !stop()) {
+      Value name(key);
+      name.origin = value.origin;  // keys carry no position of their own; point at their value
+      if (!matches(*node.property_names, name)) {
+        path_.push_back(key);
+        ok = report(value, "property name " + quoted(key) + " does not match the \"propertyNames\" schema");
+        path_.pop_back();
+      }
+    }
+    if (evaluated || !node.additional_properties || stop()) continue;
+    if (schema_.nodes[*node.additional_properties].always == false) {
+      path_.push_back(key);
+      ok = report(value, "property " + quoted(key) + " is not allowed");
+      path_.pop_back();
+    } else {
+      ok = check_at(*node.additional_properties, value, key) && ok;
+    }
+  }
+  return ok;
+}
+
+bool Validator::check_applicators(const Node& node, const Value& instance) {
+  bool ok = true;
+  for (NodeId schema : node.all_of) {
+    ok = check(schema, instance) && ok;
+    if (!ok && !reporting()) return false;
+  }
+  if (!node.any_of.empty()) {
+    bool any = false;
+    for (std::size_t i = 0; i < node.any_of.size() && !any; ++i) any = matches(node.any_of[i], instance);
+    if (!any) ok = report(instance, shown(instance) + " matches none of the schemas in \"anyOf\"");
+    if (!ok && !reporting()) return false;
+  }
+  if (!node.one_of.empty()) {
+    std::vector<std::size_t> matched;
+    for (std::size_t i = 0; i < node.one_of.size() && matched.size() < 2; ++i) {
+      if (matches(node.one_of[i], instance)) matched.push_back(i);
+    }
+    if (matched.empty()) ok = report(instance, shown(instance) + " matches none of the schemas in \"oneOf\"");
+    if (matched.size() > 1) {
+      ok = report(instance, shown(instance) + " matches more than one schema in \"oneOf\" (" + std::to_string(matched[0]) +
+                                " and " + std::to_string(matched[1]) + ")");
+    }
+    if (!ok && !reporting()) return false;
+  }
+  if (node.not_schema && matches(*node.not_schema, instance)) {
+    ok = report(instance, shown(instance) + " must not match the \"not\" schema");
+    if (!reporting()) return false;
+  }
+  if (node.if_schema) {
+    std::optional<NodeId> branch = matches(*node.if_schema, instance) ? node.then_schema : node.else_schema;
+    if (branch) ok = check(*branch, instance) && ok;
+  }
+  return ok;
+}
+
+}  // namespace hotreload::schema_detail
