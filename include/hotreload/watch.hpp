@@ -16,10 +16,10 @@
 namespace hotreload {
 
 struct WatchOptions {
-  std::vector<std::string> files;                          // paths as given (may be symlinks, may not exist yet)
+  std::vector<std::string> files{};                        // paths as given (may be symlinks, may not exist yet)
   std::chrono::milliseconds debounce{100};                 // quiet period after the last event; 0 allowed
   std::chrono::milliseconds max_wait{2000};                // a file rewritten continuously still triggers by then
-  std::optional<std::chrono::milliseconds> poll_interval;  // set: force the polling backend at this interval
+  std::optional<std::chrono::milliseconds> poll_interval{};  // set: force the polling backend at this interval
 };
 
 struct FileChange {
@@ -63,7 +63,8 @@ class FileWatcher {
   void rescan();
 
  private:
-  struct Loop;  // the watcher's thread and its state (src/watch/file_watcher.cpp)
+  struct Loop;                        // the watcher's thread and its state (src/watch/file_watcher.cpp)
+  friend struct FileWatcherFactory;   // lets tests start a watcher with failing inotify syscalls
   explicit FileWatcher(std::unique_ptr<Loop> loop);
   std::unique_ptr<Loop> loop_;
 };

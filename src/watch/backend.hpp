@@ -13,6 +13,7 @@
 
 #include "hotreload/error.hpp"
 #include "hotreload/result.hpp"
+#include "hotreload/watch.hpp"
 
 namespace hotreload::watch {
 
@@ -55,6 +56,10 @@ InotifyCalls real_inotify_calls();
 // Fails with ErrorCode::io (message naming errno) if the kernel refuses an inotify instance.
 Result<std::unique_ptr<Backend>, Error> make_inotify_backend(InotifyCalls calls = real_inotify_calls());
 std::unique_ptr<Backend> make_poll_backend(std::chrono::milliseconds interval);
+
+// FileWatcher::start() with the given inotify syscalls: tests use it to check the fallbacks.
+Result<std::unique_ptr<FileWatcher>, Error> start_watcher(WatchOptions options, ChangeCallback on_change,
+                                                          InotifyCalls calls);
 
 // Every (directory, name) whose change could change what `file` resolves to: the file's own entry, each
 // symlink on the way (in any component, e.g. Kubernetes' `..data`), and for a path that does not

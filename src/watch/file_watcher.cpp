@@ -215,7 +215,22 @@ struct FileWatcher::Loop {
   std::thread thread;  // started last, joined by ~FileWatcher
 };
 
+struct FileWatcherFactory {
+  static Result<std::unique_ptr<FileWatcher>, Error> start(WatchOptions options, ChangeCallback on_change,
+                                                           watch::InotifyCalls calls);
+};
+
 Result<std::unique_ptr<FileWatcher>, Error> FileWatcher::start(WatchOptions options, ChangeCallback on_change) {
+  return FileWatcherFactory::start(std::move(options), std::move(on_change), watch::real_inotify_calls());
+}
+
+Result<std::unique_ptr<FileWatcher>, Error> watch::start_watcher(WatchOptions options, ChangeCallback on_change,
+                                                                 InotifyCalls calls) {
+  return FileWatcherFactory::start(std::move(options), std::move(on_change), calls);
+}
+
+Result<std::unique_ptr<FileWatcher>, Error> FileWatcherFactory::start(WatchOptions options, ChangeCallback on_change,
+                                                                      watch::InotifyCalls calls) {
   if (options.files.empty()) return unexpected(usage("watch: no files to watch"));
   if (options.debounce.count() < 0 || options.max_wait.count() < 0) {
     return unexpected(usage("watch: debounce and max_wait must not be negative"));
@@ -228,7 +243,7 @@ Result<std::unique_ptr<FileWatcher>, Error> FileWatcher::start(WatchOptions opti
   std::unique_ptr<watch::Backend> backend;
   if (options.poll_interval) {
     backend = watch::make_poll_backend(*options.poll_interval);
-  } else if (auto inotify = watch::make_inotify_backend()) {
+  } else if (auto inotify = watch::make_inotify_backend(calls)) {
     backend = std::move(*inotify);
   } else {
     // EMFILE (max_user_instances) or ENOSYS: polling still works, just later and at some CPU cost.
@@ -241,7 +256,7 @@ Result<std::unique_ptr<FileWatcher>, Error> FileWatcher::start(WatchOptions opti
   if (wake_fd < 0) {
     return unexpected(Error{ErrorCode::io, std::string("watch: eventfd failed: ") + std::strerror(errno), {}, {}});
   }
-  auto loop = std::make_unique<Loop>(std::move(options), std::move(on_change), std::move(backend), wake_fd);
+  auto loop = std::make_unique<FileWatcher::Loop>(std::move(options), std::move(on_change), std::move(backend), wake_fd);
   loop->use_backend(std::move(loop->backend));  // starts the poll clock
   loop->scan(/*report=*/false);                 // the baseline: a file missing now is just missing
   loop->thread = std::thread([state = loop.get()] { state->run(); });

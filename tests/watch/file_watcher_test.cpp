@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -264,7 +266,7 @@ TEST_P(WatchContract, CallbackExceptionDoesNotStopTheWatcher) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, WatchContract,
                          ::testing::Values(BackendParam{"inotify", std::nullopt}, BackendParam{"poll", 10ms}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& backend) { return std::string(backend.param.name); });
 
 TEST(Watch, StartRejectsAnEmptyFileList) {
   auto watcher = FileWatcher::start({}, [](const std::vector<FileChange>&) {});
@@ -277,6 +279,41 @@ TEST(Watch, StartRejectsANegativeDebounce) {
   auto watcher = FileWatcher::start({.files = {"x"}, .debounce = -1ms}, [](const std::vector<FileChange>&) {});
   ASSERT_FALSE(watcher);
   EXPECT_EQ(watcher.error().code, ErrorCode::usage);
+}
+
+// Out of inotify instances (max_user_instances): polling takes over, and changes are still reported.
+TEST(WatchFallback, NoInotifyInstanceFallsBackToPolling) {
+  hotreload::testing::TempDir dir;
+  auto file = dir.write("app.yaml", "a: 1\n");
+  watch::InotifyCalls calls = watch::real_inotify_calls();
+  calls.init1 = [](int) { errno = EMFILE; return -1; };
+  ChangeLog log;
+  ::testing::internal::CaptureStderr();
+  auto watcher = watch::start_watcher({.files = {file}, .debounce = 10ms}, log.callback(), calls);
+  std::string warning = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(watcher);
+  EXPECT_STREQ((*watcher)->backend_name(), "poll");
+  EXPECT_THAT(warning, ::testing::HasSubstr("inotify_init1 failed"));
+  EXPECT_THAT(warning, ::testing::HasSubstr("falling back to polling"));
+  write_file(file, "a: 2\n");
+  EXPECT_THAT(log.next(), ::testing::Optional(ElementsAre(FileChange{file, Kind::modified})));
+}
+
+// Out of watches (max_user_watches, ENOSPC from inotify_add_watch): polling takes over.
+TEST(WatchFallback, NoInotifyWatchFallsBackToPolling) {
+  hotreload::testing::TempDir dir;
+  auto file = dir.write("app.yaml", "a: 1\n");
+  watch::InotifyCalls calls = watch::real_inotify_calls();
+  calls.add_watch = [](int, const char*, unsigned) { errno = ENOSPC; return -1; };
+  ChangeLog log;
+  ::testing::internal::CaptureStderr();
+  auto watcher = watch::start_watcher({.files = {file}, .debounce = 10ms}, log.callback(), calls);
+  std::string warning = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(watcher);
+  EXPECT_STREQ((*watcher)->backend_name(), "poll");
+  EXPECT_THAT(warning, ::testing::HasSubstr("inotify_add_watch"));
+  write_file(file, "a: 2\n");
+  EXPECT_THAT(log.next(), ::testing::Optional(ElementsAre(FileChange{file, Kind::modified})));
 }
 
 TEST(WatchResolveChain, FollowsKubernetesDataLinkThroughEveryEntry) {

@@ -1,0 +1,136 @@
+// Runs the official JSON-Schema-Test-Suite (Debian's json-schema-test-suite package) through
+// Schema: every draft7 case must pass unless it is listed below with the reason it cannot yet.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hotreload/document.hpp"
+#include "hotreload/schema.hpp"
+
+namespace hotreload {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct KnownFailure {
+  const char* file;
+  const char* group;
+  const char* test;  // "" for every test of the group
+  const char* reason;
+};
+
+// Keep docs/CONFORMANCE.md in step with this list.
+constexpr KnownFailure kKnownFailures[] = {
+    {"ref.json", "remote ref, containing refs itself", "",
+     "needs the draft-07 meta-schema (http://json-schema.org/draft-07/schema), which is not bundled yet"},
+    {"definitions.json", "valid definition", "",
+     "needs the draft-07 meta-schema (http://json-schema.org/draft-07/schema), which is not bundled yet"},
+    {"definitions.json", "invalid definition", "",
+     "needs the draft-07 meta-schema (http://json-schema.org/draft-07/schema), which is not bundled yet"},
+};
+
+const KnownFailure* known_failure(const std::string& file, const std::string& group, const std::string& test) {
+  for (const KnownFailure& known : kKnownFailures) {
+    if (file == known.file && group == known.group && (std::string(known.test).empty() || test == known.test)) return &known;
+  }
+  return nullptr;
+}
+
+fs::path suite_dir() {
+  if (const char* dir = std::getenv("HOTRELOAD_JSON_SCHEMA_SUITE")) return dir;
+  return "/usr/share/json-schema-test-suite";
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct FileCount {
+  std::string file;
+  int passed = 0;
+  int failed = 0;
+  int known = 0;
+};
+
+TEST(JsonSchemaSuite, Draft7RequiredTests) {
+  const fs::path tests = suite_dir() / "tests" / "draft7";
+  if (!fs::is_directory(tests)) {
+    GTEST_SKIP() << "JSON-Schema-Test-Suite not found at " << tests
+                 << " (install Debian's json-schema-test-suite or set HOTRELOAD_JSON_SCHEMA_SUITE)";
+  }
+  SchemaOptions options{.resolve_remote = map_remote_prefix("http://localhost:1234/", (suite_dir() / "remotes").string())};
+
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(tests)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+
+  std::vector<FileCount> counts;
+  std::vector<std::string> unexpected_failures;
+  for (const fs::path& path : files) {
+    const std::string file = path.filename().string();
+    Result<Document> suite = parse(read_text(path), Format::json, path.string(), ParseOptions{.require_object = false});
+    ASSERT_TRUE(suite.has_value()) << suite.error().to_string();
+    FileCount count{file};
+    for (const Value& group : suite->root.as_array()) {
+      const std::string group_name = group.as_object().find("description")->as_string();
+      Document schema_document{*group.as_object().find("schema"), suite->sources};
+      Result<Schema, Errors> schema = Schema::compile(schema_document, options);
+      for (const Value& test : group.as_object().find("tests")->as_array()) {
+        const std::string test_name = test.as_object().find("description")->as_string();
+        const bool expected = test.as_object().find("valid")->as_bool();
+        Document data{*test.as_object().find("data"), suite->sources};
+        std::string problem;
+        if (!schema) {
+          problem = "schema does not compile: " + to_string(schema.error());
+        } else if (schema->is_valid(data.root) != expected) {
+          problem = std::string("is_valid() says ") + (expected ? "invalid" : "valid");
+        } else if (schema->validate(data).empty() != expected) {
+          problem = std::string("validate() says ") + (expected ? "invalid: " + to_string(schema->validate(data)) : "valid");
+        }
+        if (problem.empty()) {
+          ++count.passed;
+        } else if (known_failure(file, group_name, test_name) != nullptr) {
+          ++count.known;
+        } else {
+          ++count.failed;
+          unexpected_failures.push_back(file + " / " + group_name + " / " + test_name + ": " + problem);
+        }
+      }
+    }
+    counts.push_back(count);
+  }
+
+  int passed = 0, failed = 0, known = 0;
+  std::cout << "JSON-Schema-Test-Suite draft7 (required tests)\n"
+            << std::left << std::setw(28) << "file" << std::right << std::setw(8) << "passed" << std::setw(8) << "failed"
+            << std::setw(8) << "known" << "\n";
+  for (const FileCount& count : counts) {
+    std::cout << std::left << std::setw(28) << count.file << std::right << std::setw(8) << count.passed << std::setw(8)
+              << count.failed << std::setw(8) << count.known << "\n";
+    passed += count.passed;
+    failed += count.failed;
+    known += count.known;
+  }
+  std::cout << std::left << std::setw(28) << "total" << std::right << std::setw(8) << passed << std::setw(8) << failed
+            << std::setw(8) << known << "\n";
+  RecordProperty("passed", passed);
+  RecordProperty("failed", failed);
+  RecordProperty("known_failures", known);
+  for (const std::string& failure : unexpected_failures) ADD_FAILURE() << failure;
+}
+
+}  // namespace
+}  // namespace hotreload
