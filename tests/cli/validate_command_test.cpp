@@ -78,6 +78,16 @@ TEST(CliValidate, EnvPrefixOverlaysVariables) {
   EXPECT_NE(result.out.find("\"max_conns\": 200"), std::string::npos) << result.out;
 }
 
+TEST(CliValidate, PrintSourcesNamesTheLayerThatSetEachKey) {
+  testing::TempDir dir;
+  auto base = dir.write("config.yaml", "database:\n  max_conns: 10\n  host: db\n");
+  auto local = dir.write("config.local.yaml", "database:\n  host: local\n");
+  auto result = run_command({cli_path(), "validate", "--env-prefix", "APP", "--print-sources", base, local},
+                            {"APP_DATABASE__MAX_CONNS=200"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "database.max_conns  env:APP_DATABASE__MAX_CONNS\ndatabase.host  " + local + ":2:9\n");
+}
+
 TEST(CliValidate, UsageErrorsExitTwo) {
   EXPECT_EQ(run_command({cli_path(), "validate"}).exit_code, 2);
   EXPECT_EQ(run_command({cli_path(), "validate", "--no-such-flag", "x.yaml"}).exit_code, 2);

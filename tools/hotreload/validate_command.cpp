@@ -1,4 +1,5 @@
-// hotreload validate [--env-prefix P] [--format F] [--optional FILE]... [--print-config] FILE...
+// hotreload validate [--env-prefix P] [--format F] [--optional FILE]... [--print-config]
+//                    [--print-sources] [-q] FILE...
 // Layers the files in order (then the environment overlay) exactly as a Reloader would, and
 // reports every error as FILE:LINE:COL: PATH: message.
 #include <iostream>
@@ -16,6 +17,7 @@ struct ValidateArgs {
   std::string env_prefix;
   std::string format;
   bool print_config = false;
+  bool print_sources = false;
   bool quiet = false;
 };
 
@@ -33,9 +35,16 @@ int run_validate(const ValidateArgs& args) {
     print_errors(loaded.error());
     return kExitFinding;
   }
-  if (args.print_config) {
-    std::cout << to_json(loaded->root).dump(2) << '\n';
-  } else if (!args.quiet) {
+  if (args.print_config) std::cout << to_json(loaded->root).dump(2) << '\n';
+  if (args.print_sources) {
+    // Which layer set each key, and where: "database.max_conns  env:APP_DATABASE__MAX_CONNS".
+    for (const auto& [path, layer] : provenance(*loaded)) {
+      const Value* node = loaded->root.find_dotted(path);
+      std::string where = node ? loaded->location_of(node->origin).to_string() : layer;
+      std::cout << path << "  " << (where.empty() ? layer : where) << '\n';
+    }
+  }
+  if (!args.print_config && !args.print_sources && !args.quiet) {
     std::cout << "valid: " << args.files.size() << (args.files.size() == 1 ? " file, " : " files, ")
               << loaded->root.node_count() - 1 << " values\n";
   }
@@ -53,6 +62,7 @@ Command add_validate_command(CLI::App& app) {
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
   command->add_option("--optional", args->optional_files, "A listed file that may be missing");
   command->add_flag("--print-config", args->print_config, "Print the merged config as JSON when valid");
+  command->add_flag("--print-sources", args->print_sources, "Print each key with the file:line:col that set it");
   command->add_flag("-q,--quiet", args->quiet, "Print nothing when valid");
   return [args] { return run_validate(*args); };
 }
