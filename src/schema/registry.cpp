@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "schema/metaschema.hpp"
 #include "schema/uri.hpp"
 
 namespace hotreload::schema_detail {
@@ -97,6 +98,14 @@ std::optional<Located> Registry::resolve(const std::string& uri) {
     return anchor->second;
   }
   auto resource = resources_.find(document_uri);
+  if (resource == resources_.end() && document_uri == kDraft07MetaSchemaUri) {
+    Result<Document> bundled = parse(draft07_metaschema(), Format::json, kDraft07MetaSchemaUri);
+    if (bundled) {
+      remotes_.push_back(std::make_unique<Document>(std::move(*bundled)));
+      add_document(*remotes_.back(), document_uri);
+      resource = resources_.find(document_uri);
+    }
+  }
   if (resource == resources_.end() && options_.resolve_remote) {
     if (std::optional<Document> fetched = options_.resolve_remote(document_uri)) {
       remotes_.push_back(std::make_unique<Document>(std::move(*fetched)));

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   };
   add(add_validate_command);
   add(add_diff_command);
+  add(add_watch_command);
+  add(add_schema_command);
 
   try {
     app.parse(argc, argv);

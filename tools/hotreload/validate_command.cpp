@@ -1,4 +1,4 @@
-// hotreload validate [--env-prefix P] [--format F] [--optional FILE]... [--print-config]
+// hotreload validate [--schema S] [--env-prefix P] [--format F] [--optional FILE]... [--print-config]
 //                    [--print-sources] [-q] FILE...
 // Layers the files in order (then the environment overlay) exactly as a Reloader would, and
 // reports every error as FILE:LINE:COL: PATH: message.
@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "hotreload/json.hpp"
 #include "hotreload/layers.hpp"
+#include "hotreload/schema.hpp"
 
 namespace hotreload::cli {
 namespace {
@@ -16,6 +17,7 @@ struct ValidateArgs {
   std::vector<std::string> optional_files;
   std::string env_prefix;
   std::string format;
+  std::string schema;
   bool print_config = false;
   bool print_sources = false;
   bool quiet = false;
@@ -29,11 +31,29 @@ int run_validate(const ValidateArgs& args) {
     options.files.push_back({file, optional, format, ""});
   }
   if (!args.env_prefix.empty()) options.env = EnvOverlay{args.env_prefix};
+  std::optional<Schema> schema;
+  if (!args.schema.empty()) {
+    auto compiled = Schema::load(args.schema);
+    if (!compiled) {
+      print_errors(compiled.error());
+      return kExitTrouble;  // a broken schema is trouble, not a finding about the config
+    }
+    schema = std::move(*compiled);
+    // A JSON Schema instance may be any JSON value, not only a map.
+    options.parse.require_object = false;
+  }
 
   auto loaded = load_layers(options);
   if (!loaded) {
     print_errors(loaded.error());
     return kExitFinding;
+  }
+  if (schema) {
+    Errors invalid = schema->validate(*loaded);
+    if (!invalid.empty()) {
+      print_errors(invalid);
+      return kExitFinding;
+    }
   }
   if (args.print_config) std::cout << to_json(loaded->root).dump(2) << '\n';
   if (args.print_sources) {
@@ -60,6 +80,7 @@ Command add_validate_command(CLI::App& app) {
   command->add_option("--env-prefix", args->env_prefix,
                       "Overlay environment variables PREFIX_A__B (sets a.b) after the files");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
+  command->add_option("--schema", args->schema, "Validate the merged config against this JSON Schema (JSON or YAML)");
   command->add_option("--optional", args->optional_files, "A listed file that may be missing");
   command->add_flag("--print-config", args->print_config, "Print the merged config as JSON when valid");
   command->add_flag("--print-sources", args->print_sources, "Print each key with the file:line:col that set it");

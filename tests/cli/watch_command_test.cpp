@@ -1,0 +1,114 @@
+// Drives `hotreload watch` as the issue's contract spells it: one CloudEvents JSON object per line.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "support/child_process.hpp"
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
+namespace hotreload {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChildProcess;
+using testing::cli_path;
+
+constexpr auto kBound = 20s;  // a failure bound for awaited output, never a pace
+
+// Replaces a file the way editors and `sed -i` do: write a temp file, rename it over.
+void replace_file(const testing::TempDir& dir, const std::string& name, const std::string& content) {
+  std::string temp = dir.write(name + ".tmp", content);
+  std::filesystem::rename(temp, dir.file(name));
+}
+
+// The next printed event of `type`, skipping others (file.changed precedes reload.*).
+nlohmann::json next_event(ChildProcess& child, const std::string& type) {
+  while (auto line = child.read_line(kBound)) {
+    auto event = nlohmann::json::parse(*line);
+    if (event.at("type") == type) return event;
+  }
+  ADD_FAILURE() << "no " << type << " event";
+  return nlohmann::json::object();
+}
+
+TEST(CliWatch, FirstLineIsTheInitialLoadAsACloudEvent) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\npassword: hunter2\n");
+  ChildProcess watch({cli_path(), "watch", "--print-config", "--secret", "password", file});
+  auto line = watch.read_line(kBound);
+  ASSERT_TRUE(line.has_value());
+  auto event = nlohmann::json::parse(*line);
+  EXPECT_EQ(event.at("specversion"), "1.0");
+  EXPECT_EQ(event.at("type"), "reload.completed");
+  EXPECT_TRUE(event.contains("id") && event.contains("source") && event.contains("time"));
+  EXPECT_EQ(event.at("data").at("trigger"), "initial");
+  EXPECT_EQ(event.at("data").at("config"), nlohmann::json::parse(R"({"a": 1, "password": "<redacted>"})"));
+  EXPECT_EQ(line->find("hunter2"), std::string::npos);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+TEST(CliWatch, ChangedFileReloadsWithTheChangeList) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\nb: x\n");
+  ChildProcess watch({cli_path(), "watch", "--debounce", "0", file});
+  ASSERT_EQ(next_event(watch, "reload.completed").at("data").at("trigger"), "initial");
+  replace_file(dir, "config.yaml", "a: 2\nb: x\n");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("trigger"), "file");
+  EXPECT_EQ(completed.at("data").at("changes"),
+            nlohmann::json::parse(R"([{"path": "a", "op": "modified", "old": 1, "new": 2}])"));
+  watch.send_signal(SIGINT);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+TEST(CliWatch, InvalidChangeIsReportedWithItsPositionAndTheNextValidOneApplies) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\n");
+  ChildProcess watch({cli_path(), "watch", "--debounce", "0", file});
+  next_event(watch, "reload.completed");
+  replace_file(dir, "config.yaml", "a: [1\n");
+  auto failed = next_event(watch, "reload.failed");
+  std::string error = failed.at("data").at("error");
+  EXPECT_EQ(error.rfind(file + ":", 0), 0u) << error;
+  replace_file(dir, "config.yaml", "a: 3\n");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 3);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+TEST(CliWatch, SighupForcesAReload) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\n");
+  // Poll once an hour: only the signal can notice the change within this test.
+  ChildProcess watch({cli_path(), "watch", "--poll", "3600000", file});
+  next_event(watch, "reload.completed");
+  replace_file(dir, "config.yaml", "a: 2\n");
+  watch.send_signal(SIGHUP);
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("trigger"), "signal");
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+TEST(CliWatch, InvalidInitialConfigExitsOne) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: [1\n");
+  auto result = testing::run_command({cli_path(), "watch", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err.rfind(file + ":", 0), 0u) << result.err;
+}
+
+TEST(CliWatch, UsageErrorsExitTwo) {
+  EXPECT_EQ(testing::run_command({cli_path(), "watch"}).exit_code, 2);
+  EXPECT_EQ(testing::run_command({cli_path(), "watch", "--debounce", "-5", "x.yaml"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace hotreload

@@ -1,0 +1,190 @@
+#include "hotreload/schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "hotreload/document.hpp"
+
+namespace hotreload {
+namespace {
+
+Schema compile_yaml(const std::string& text) {
+  Result<Document> document = parse(text, Format::yaml, "schema.yaml", ParseOptions{.require_object = false});
+  EXPECT_TRUE(document.has_value()) << document.error().to_string();
+  Result<Schema, Errors> schema = Schema::compile(*document);
+  EXPECT_TRUE(schema.has_value()) << to_string(schema.error());
+  return std::move(schema).value();
+}
+
+Document instance_yaml(const std::string& text) {
+  Result<Document> document = parse(text, Format::yaml, "config.yaml", ParseOptions{.require_object = false});
+  EXPECT_TRUE(document.has_value()) << document.error().to_string();
+  return std::move(document).value();
+}
+
+std::vector<std::string> messages(const Errors& errors) {
+  std::vector<std::string> out;
+  for (const Error& error : errors) out.push_back(error.to_string());
+  return out;
+}
+
+const char* kServerSchema = R"(
+type: object
+required: [host, port]
+properties:
+  host: {type: string, pattern: "^[a-z.]+$"}
+  port: {type: integer, minimum: 1, maximum: 65535}
+  mode: {enum: [debug, release]}
+additionalProperties: false
+)";
+
+TEST(Schema, ValidDocumentHasNoErrors) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("host: example.com\nport: 8080\nmode: debug\n");
+  EXPECT_TRUE(schema.validate(config).empty());
+  EXPECT_TRUE(schema.is_valid(config.root));
+}
+
+TEST(Schema, MaximumReportsPosition) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("host: example.com\nport: 70000\n");
+  Errors errors = schema.validate(config);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code, ErrorCode::validation);
+  EXPECT_EQ(errors[0].path, "port");
+  EXPECT_EQ(errors[0].location, (SourceLocation{"config.yaml", 2, 7}));
+  EXPECT_EQ(errors[0].to_string(), "config.yaml:2:7: port: 70000 is greater than the maximum 65535");
+  EXPECT_FALSE(schema.is_valid(config.root));
+}
+
+TEST(Schema, NestedPathIsDotted) {
+  Schema schema = compile_yaml("properties:\n  server:\n    properties:\n      port: {maximum: 65535}\n");
+  Document config = instance_yaml("server:\n  host: a\n  port: 70000\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:3:9: server.port: 70000 is greater than the maximum 65535"});
+}
+
+TEST(Schema, TypeReportsExpectedAndActual) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("host: example.com\nport: ten\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:2:7: port: expected integer, got string \"ten\""});
+}
+
+TEST(Schema, TypeListNamesEveryType) {
+  Schema schema = compile_yaml("type: [string, 'null']\n");
+  Document config = instance_yaml("a: 1\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:1:1: expected one of null, string, got object {\"a\":1}"});
+}
+
+TEST(Schema, RequiredNamesTheMissingProperty) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("port: 80\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:1:1: missing required property \"host\""});
+}
+
+TEST(Schema, EnumListsAllowedValues) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("host: a\nport: 80\nmode: fast\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:3:7: mode: \"fast\" is not one of [\"debug\",\"release\"]"});
+}
+
+TEST(Schema, PatternQuotesThePattern) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("host: Example\nport: 80\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:1:7: host: \"Example\" does not match the pattern \"^[a-z.]+$\""});
+}
+
+TEST(Schema, AdditionalPropertyIsNamed) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("host: a\nport: 80\nextra: 1\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:3:8: extra: property \"extra\" is not allowed"});
+}
+
+TEST(Schema, ReportsAllErrorsInDocumentOrder) {
+  Schema schema = compile_yaml(kServerSchema);
+  Document config = instance_yaml("mode: fast\nextra: true\nport: 0\nhost: UPPER\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            (std::vector<std::string>{
+                "config.yaml:1:7: mode: \"fast\" is not one of [\"debug\",\"release\"]",
+                "config.yaml:2:8: extra: property \"extra\" is not allowed",
+                "config.yaml:3:7: port: 0 is less than the minimum 1",
+                "config.yaml:4:7: host: \"UPPER\" does not match the pattern \"^[a-z.]+$\"",
+            }));
+}
+
+TEST(Schema, ParentErrorsComeBeforeChildErrors) {
+  Schema schema = compile_yaml("properties:\n  a: {type: string}\nanyOf: [{required: [x]}, {required: [y]}]\n");
+  Document config = instance_yaml("a: 1\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            (std::vector<std::string>{
+                "config.yaml:1:1: {\"a\":1} matches none of the schemas in \"anyOf\"",
+                "config.yaml:1:4: a: expected string, got integer 1",
+            }));
+}
+
+TEST(Schema, IntegerValuedDoubleIsAnInteger) {
+  Schema schema = compile_yaml("type: integer\nenum: [1, 2]\n");
+  EXPECT_TRUE(schema.is_valid(Value(1.0)));
+  EXPECT_FALSE(schema.is_valid(Value(1.5)));
+}
+
+TEST(Schema, LengthCountsCodePoints) {
+  Schema schema = compile_yaml("maxLength: 2\n");
+  EXPECT_TRUE(schema.is_valid(Value("\xc3\xa9\xc3\xa9")));  // two code points, four bytes
+  EXPECT_FALSE(schema.is_valid(Value("abc")));
+}
+
+TEST(Schema, InvalidTypeKeywordIsRejectedWithPosition) {
+  Result<Document> document = parse("properties:\n  port:\n    type: 5\n", Format::yaml, "schema.yaml");
+  ASSERT_TRUE(document.has_value());
+  Result<Schema, Errors> schema = Schema::compile(*document);
+  ASSERT_FALSE(schema.has_value());
+  EXPECT_EQ(messages(schema.error()),
+            std::vector<std::string>{"schema.yaml:3:11: properties.port.type: invalid schema: \"type\" must be a type "
+                                     "name or an array of type names, got integer 5"});
+}
+
+TEST(Schema, BadRegexIsRejectedWithPosition) {
+  Result<Document> document = parse("pattern: \"(unclosed\"\n", Format::yaml, "schema.yaml");
+  ASSERT_TRUE(document.has_value());
+  Result<Schema, Errors> schema = Schema::compile(*document);
+  ASSERT_FALSE(schema.has_value());
+  ASSERT_EQ(schema.error().size(), 1u);
+  EXPECT_EQ(schema.error()[0].location, (SourceLocation{"schema.yaml", 1, 10}));
+  EXPECT_EQ(schema.error()[0].path, "pattern");
+}
+
+TEST(Schema, UnresolvableRefIsRejected) {
+  Result<Document> document = parse("$ref: '#/definitions/missing'\n", Format::yaml, "schema.yaml");
+  ASSERT_TRUE(document.has_value());
+  Result<Schema, Errors> schema = Schema::compile(*document);
+  ASSERT_FALSE(schema.has_value());
+  EXPECT_EQ(messages(schema.error()),
+            std::vector<std::string>{"schema.yaml:1:7: $ref: invalid schema: \"$ref\" \"#/definitions/missing\" does not "
+                                     "resolve to a schema"});
+}
+
+TEST(Schema, RecursiveRefValidatesNestedValues) {
+  Schema schema = compile_yaml(
+      "definitions:\n  node:\n    type: object\n    properties:\n      child: {$ref: '#/definitions/node'}\n"
+      "      v: {type: integer}\n$ref: '#/definitions/node'\n");
+  Document config = instance_yaml("child:\n  child:\n    v: x\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            std::vector<std::string>{"config.yaml:3:8: child.child.v: expected integer, got string \"x\""});
+}
+
+TEST(Schema, LoadReportsMissingFile) {
+  Result<Schema, Errors> schema = Schema::load("/nonexistent/schema.json");
+  ASSERT_FALSE(schema.has_value());
+  EXPECT_EQ(schema.error().at(0).code, ErrorCode::io);
+}
+
+}  // namespace
+}  // namespace hotreload

@@ -1,0 +1,128 @@
+// hotreload watch [--debounce MS] [--poll MS] [--env-prefix P] [--optional FILE]... [--print-config] FILE...
+// Loads the layers, then reloads whenever a file's content changes or SIGHUP arrives, printing
+// each pipeline event as one CloudEvents 1.0 JSON object per line (flushed per line) until
+// SIGINT or SIGTERM. The first line is the initial load's reload.completed (trigger "initial").
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <mutex>
+
+#include "commands.hpp"
+#include "hotreload/reloader.hpp"
+#include "hotreload/watch.hpp"
+
+namespace hotreload::cli {
+namespace {
+
+struct WatchArgs {
+  std::vector<std::string> files;
+  std::vector<std::string> optional_files;
+  std::string env_prefix;
+  std::string format;
+  std::vector<std::string> secrets;
+  std::vector<std::string> restart_fields;
+  long debounce_ms = 100;
+  long poll_ms = 0;
+  bool print_config = false;
+};
+
+// The types a consumer of `watch` sees; started/validated are internal steps.
+bool printed(const std::string& type) {
+  return type == event_type::completed || type == event_type::failed || type == event_type::rolled_back ||
+         type == event_type::file_changed || type == event_type::file_missing;
+}
+
+int run_watch(const WatchArgs& args) {
+  // Signals are taken synchronously by sigwait() on this thread; block them before any thread
+  // starts so that every thread inherits the mask and none runs a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ReloadOptions options;
+  std::optional<Format> format = format_option(args.format);
+  for (const std::string& file : args.files) {
+    bool optional = std::find(args.optional_files.begin(), args.optional_files.end(), file) != args.optional_files.end();
+    options.layers.files.push_back({file, optional, format, ""});
+  }
+  if (!args.env_prefix.empty()) options.layers.env = EnvOverlay{args.env_prefix};
+  for (const std::string& pattern : args.secrets) options.fields.secret(pattern);
+  for (const std::string& pattern : args.restart_fields) options.fields.restart(pattern);
+  options.config_in_events = args.print_config;
+
+  const std::string source = "hotreload://watch/" + std::to_string(::getpid());
+  std::mutex output_mutex;
+  Reloader<nlohmann::json> reloader(options);
+  Subscription printer = reloader.events().subscribe([&](const Event& event) {
+    if (!printed(event.type)) return;
+    std::lock_guard lock(output_mutex);
+    std::cout << to_cloudevent_line(event, source) << std::endl;  // flushed per line
+  });
+
+  if (auto started = reloader.start(); !started) {
+    print_errors(started.error());
+    return kExitFinding;
+  }
+
+  WatchOptions watch;
+  watch.files = args.files;
+  watch.debounce = std::chrono::milliseconds(args.debounce_ms);
+  if (args.poll_ms > 0) watch.poll_interval = std::chrono::milliseconds(args.poll_ms);
+  auto watcher = FileWatcher::start(watch, [&](const std::vector<FileChange>& changes) {
+    bool reload = false;
+    for (const FileChange& change : changes) {
+      Event event;
+      event.type = std::string(change.kind == FileChange::Kind::missing ? event_type::file_missing : event_type::file_changed);
+      event.trigger = Trigger::file;
+      event.files = {change.path};
+      if (change.kind == FileChange::Kind::missing) {
+        event.errors.push_back({ErrorCode::io, "file is missing; the last good config stays live", {change.path, 0, 0}, ""});
+      }
+      reloader.events().publish(std::move(event));
+      reload = reload || change.kind != FileChange::Kind::missing;
+    }
+    if (reload) (void)reloader.reload(Trigger::file);
+  });
+  if (!watcher) {
+    print_errors({watcher.error()});
+    return kExitTrouble;
+  }
+
+  while (true) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      (void)reloader.reload(Trigger::signal);
+      continue;
+    }
+    break;  // SIGINT or SIGTERM: stop the watcher (joins its thread), then exit cleanly
+  }
+  watcher->reset();
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_watch_command(CLI::App& app) {
+  auto args = std::make_shared<WatchArgs>();
+  CLI::App* command = app.add_subcommand("watch", "Reload on every change and print each event as CloudEvents JSON");
+  command->add_option("files", args->files, "Config files, lowest priority first")->required();
+  command->add_option("--debounce", args->debounce_ms, "Quiet period after the last change, in ms (default 100)")
+      ->check(CLI::Range(0L, 3'600'000L));
+  command->add_option("--poll", args->poll_ms, "Poll every MS milliseconds instead of using inotify")
+      ->check(CLI::Range(1L, 3'600'000L));
+  command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
+  command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
+  command->add_option("--optional", args->optional_files, "A listed file that may be missing");
+  command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)");
+  command->add_option("--restart", args->restart_fields, "A key path pattern that needs a restart (repeatable)");
+  command->add_flag("--print-config", args->print_config, "Add the full effective config to reload.completed");
+  return [args] { return run_watch(*args); };
+}
+
+}  // namespace hotreload::cli
