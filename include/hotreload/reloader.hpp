@@ -23,6 +23,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hotreload/binding.hpp"
@@ -48,7 +49,8 @@ struct ReloadOptions {
   bool config_in_events = false;
 };
 
-enum class ReloadStatus { applied, unchanged, failed };
+// deferred: a DeferGuard was held; the reload runs when the last guard is released.
+enum class ReloadStatus { applied, unchanged, failed, deferred };
 const char* to_string(ReloadStatus status);
 
 struct ReloadOutcome {
@@ -83,6 +85,10 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   ReloadOutcome run(Trigger trigger);
+  // Deferral: while holds are outstanding, run() (except the initial load) only records its
+  // trigger; the release of the last hold runs one reload with the latest recorded trigger.
+  void hold();
+  void release();
   bool started() const;
   std::shared_ptr<const Document> document() const;
   std::uint64_t generation() const;
@@ -95,6 +101,26 @@ class Pipeline {
 };
 
 }  // namespace detail
+
+// Holds reloads off while critical work runs (seed 003's deferred reload):
+//   { auto hold = reloader.defer(); run_quality_gate(); }   // a reload requested meanwhile runs here
+// Guards nest and may be taken on any thread; when the last one goes away, one reload runs, on
+// the thread that released it, with the files as they are then. A reload already running when a
+// guard is taken finishes first.
+class [[nodiscard]] DeferGuard {
+ public:
+  explicit DeferGuard(detail::Pipeline& pipeline) : pipeline_(&pipeline) { pipeline_->hold(); }
+  DeferGuard(DeferGuard&& other) noexcept : pipeline_(std::exchange(other.pipeline_, nullptr)) {}
+  DeferGuard& operator=(DeferGuard&&) = delete;
+  DeferGuard(const DeferGuard&) = delete;
+  DeferGuard& operator=(const DeferGuard&) = delete;
+  ~DeferGuard() {
+    if (pipeline_ != nullptr) pipeline_->release();
+  }
+
+ private:
+  detail::Pipeline* pipeline_;
+};
 
 template <class T>
 class Reloader {
@@ -137,6 +163,9 @@ class Reloader {
     }
     return pipeline_.run(trigger);
   }
+
+  // Holds reloads off until the guard (and every other) is released; see DeferGuard.
+  DeferGuard defer() { return DeferGuard(pipeline_); }
 
   // The cheap read: no lock, no shared reference count. Keep the handle on this thread.
   ReadHandle<T> read() const { return live().read(); }

@@ -1,5 +1,7 @@
 #include <chrono>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "hotreload/reloader.hpp"
 #include "reload/policy.hpp"
@@ -11,6 +13,7 @@ const char* to_string(ReloadStatus status) {
     case ReloadStatus::applied: return "applied";
     case ReloadStatus::unchanged: return "unchanged";
     case ReloadStatus::failed: return "failed";
+    case ReloadStatus::deferred: return "deferred";
   }
   return "failed";
 }
@@ -25,6 +28,10 @@ struct Pipeline::State {
   std::mutex reload_mutex;  // serialises run(); guards the fields below it against writers
   std::uint64_t next_reload_id = 0;
   PipelineHooks::Bound live_config;  // guarded by reload_mutex
+
+  std::mutex defer_mutex;                  // guards the two fields below; never held during a reload
+  int holds = 0;
+  std::optional<Trigger> deferred_trigger;  // the latest trigger that arrived while held
 
   // Readers outside reloads (document(), generation()) take this short lock, never reload_mutex,
   // so reading the live document never waits for a slow listener.
@@ -71,8 +78,34 @@ Event make_event(std::string_view type, std::uint64_t id, Trigger trigger) {
 
 }  // namespace
 
+void Pipeline::hold() {
+  std::lock_guard lock(state_->defer_mutex);
+  ++state_->holds;
+}
+
+void Pipeline::release() {
+  std::optional<Trigger> trigger;
+  {
+    std::lock_guard lock(state_->defer_mutex);
+    if (--state_->holds > 0) return;
+    trigger = std::exchange(state_->deferred_trigger, std::nullopt);
+  }
+  // One reload for every request that arrived while held: it reads the files as they are now.
+  if (trigger) (void)run(*trigger);
+}
+
 ReloadOutcome Pipeline::run(Trigger trigger) {
   State& s = *state_;
+  if (trigger != Trigger::initial) {
+    std::lock_guard lock(s.defer_mutex);
+    if (s.holds > 0) {
+      s.deferred_trigger = trigger;
+      ReloadOutcome outcome;
+      outcome.status = ReloadStatus::deferred;
+      outcome.generation = generation();
+      return outcome;
+    }
+  }
   std::lock_guard reload_lock(s.reload_mutex);
   const auto started_at = Clock::now();
   const std::uint64_t id = ++s.next_reload_id;

@@ -68,4 +68,38 @@ TEST(ReloaderConcurrency, ReadersSeeOnlyWholeValidSnapshotsWhileReloadsRace) {
   EXPECT_EQ(reloader.load()->right, kWrites);
 }
 
+TEST(ReloaderConcurrency, GuardsFromManyThreadsNeverLoseTheLastRequest) {
+  testing::TempDir dir;
+  const std::string path = dir.write("pair.yaml", "left: 0\nright: 0\n");
+  ReloadOptions options;
+  options.layers.files = {{path}};
+  options.layers.environment = Environment{};
+  Reloader<Pair> reloader(options);
+  ASSERT_TRUE(reloader.start().has_value());
+
+  std::atomic<bool> done{false};
+  std::latch ready(3);
+  auto holder = [&] {
+    ready.arrive_and_wait();
+    while (!done.load(std::memory_order_acquire)) {
+      auto hold = reloader.defer();
+      (void)reloader.read();
+    }
+  };
+  std::thread holder1(holder);
+  std::thread holder2(holder);
+  ready.arrive_and_wait();
+  constexpr int kWrites = 100;
+  for (int i = 1; i <= kWrites; ++i) {
+    std::string temp = dir.write("pair.yaml.tmp", "left: " + std::to_string(i) + "\nright: " + std::to_string(i) + "\n");
+    std::filesystem::rename(temp, path);
+    (void)reloader.reload(Trigger::file);
+  }
+  done.store(true, std::memory_order_release);
+  holder1.join();
+  holder2.join();
+  // Every request either ran or was deferred to a release that ran it: the last state is live.
+  EXPECT_EQ(reloader.read()->left, kWrites);
+}
+
 }  // namespace hotreload::reloader_concurrency

@@ -251,6 +251,44 @@ TEST_F(ReloaderTest, EnvironmentOverlayAppliesLast) {
   EXPECT_EQ(reloader.document()->location_of(max_conns->origin).file, "env:APP_MAX_CONNS");
 }
 
+TEST_F(ReloaderTest, DeferredReloadRunsOnceWhenTheLastGuardGoes) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  {
+    auto outer = reloader.defer();
+    {
+      auto inner = reloader.defer();
+      dir_.write("config.yaml", config_text("debug", 8080, 10));
+      EXPECT_EQ(reloader.reload(Trigger::file).status, ReloadStatus::deferred);
+      dir_.write("config.yaml", config_text("warn", 8080, 10));
+      EXPECT_EQ(reloader.reload(Trigger::file).status, ReloadStatus::deferred);
+    }
+    EXPECT_EQ(reloader.read()->log_level, "info");  // still held by the outer guard
+    EXPECT_EQ(queue->size(), 0u);
+  }
+  // Released: one reload ran, with the latest file.
+  EXPECT_EQ(reloader.read()->log_level, "warn");
+  EXPECT_EQ(reloader.generation(), 2u);
+  std::vector<std::string> seen;
+  std::optional<Trigger> trigger;
+  while (auto event = queue->try_recv()) {
+    seen.push_back(event->type);
+    trigger = event->trigger;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"reload.started", "reload.validated", "reload.completed"}));
+  EXPECT_EQ(trigger, Trigger::file);
+}
+
+TEST_F(ReloaderTest, ReleasingAGuardWithoutRequestsReloadsNothing) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  { auto hold = reloader.defer(); }
+  EXPECT_EQ(queue->size(), 0u);
+  EXPECT_EQ(reloader.generation(), 1u);
+}
+
 TEST_F(ReloaderTest, ReadHandleKeepsItsSnapshotAcrossAReload) {
   Reloader<Config> reloader(options());
   ASSERT_TRUE(reloader.start().has_value());
