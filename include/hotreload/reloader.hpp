@@ -84,7 +84,8 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  ReloadOutcome run(Trigger trigger);
+  // With `sections`, only changes under those dotted paths are applied; the rest stay live.
+  ReloadOutcome run(Trigger trigger, const std::vector<std::string>& sections = {});
   // Deferral: while holds are outstanding, run() (except the initial load) only records its
   // trigger; the release of the last hold runs one reload with the latest recorded trigger.
   void hold();
@@ -162,6 +163,14 @@ class Reloader {
       return outcome;
     }
     return pipeline_.run(trigger);
+  }
+
+  // Reloads only the named sections (seed 001's RequestReload(ctx, "database", "cache")): changes
+  // under them are applied, every other key keeps its live value even if its file changed.
+  // Validators and listeners see the resulting config. A deferred request reloads everything.
+  ReloadOutcome reload_sections(const std::vector<std::string>& sections, Trigger trigger = Trigger::api) {
+    if (!pipeline_.started()) return reload(trigger);
+    return pipeline_.run(trigger, sections);
   }
 
   // Holds reloads off until the guard (and every other) is released; see DeferGuard.

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -94,7 +95,7 @@ void Pipeline::release() {
   if (trigger) (void)run(*trigger);
 }
 
-ReloadOutcome Pipeline::run(Trigger trigger) {
+ReloadOutcome Pipeline::run(Trigger trigger, const std::vector<std::string>& sections) {
   State& s = *state_;
   if (trigger != Trigger::initial) {
     std::lock_guard lock(s.defer_mutex);
@@ -144,6 +145,22 @@ ReloadOutcome Pipeline::run(Trigger trigger) {
     const Value empty_root{Object{}};
     const Value& old_root = initial ? empty_root : previous_document->root;
     std::vector<Change> changes = diff(old_root, candidate->root);
+
+    if (!initial && !sections.empty()) {
+      // A reload of named sections keeps every other key at its live value.
+      std::vector<Change> outside;
+      for (const Change& change : changes) {
+        bool inside = std::any_of(sections.begin(), sections.end(),
+                                  [&](const std::string& section) { return path_has_prefix(change.path, section); });
+        if (!inside) outside.push_back(change);
+      }
+      if (!outside.empty()) {
+        revert_changes(candidate->root, outside, previous_document->root);
+        bound = s.hooks.bind(*candidate);
+        if (!bound) return fail(std::move(bound).error());
+        changes = diff(old_root, candidate->root);
+      }
+    }
 
     if (!initial) {
       auto restart = restart_changes(changes, s.options.fields);

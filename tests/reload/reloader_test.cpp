@@ -289,6 +289,31 @@ TEST_F(ReloaderTest, ReleasingAGuardWithoutRequestsReloadsNothing) {
   EXPECT_EQ(reloader.generation(), 1u);
 }
 
+TEST_F(ReloaderTest, ReloadingNamedSectionsKeepsTheRestLive) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("debug", 8080, 20));
+  ReloadOutcome outcome = reloader.reload_sections({"max_conns"});
+  ASSERT_EQ(outcome.status, ReloadStatus::applied) << to_string(outcome.errors);
+  ASSERT_EQ(outcome.changes.size(), 1u);
+  EXPECT_EQ(outcome.changes[0].path, "max_conns");
+  EXPECT_EQ(reloader.read()->max_conns, 20);
+  EXPECT_EQ(reloader.read()->log_level, "info");
+  // A full reload then picks up the rest.
+  outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::applied);
+  EXPECT_EQ(reloader.read()->log_level, "debug");
+}
+
+TEST_F(ReloaderTest, ReloadingASectionWithoutChangesChangesNothing) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("debug", 9090, 10));
+  // port (restart-only) and log_level changed, but neither is in the section: nothing to do.
+  EXPECT_EQ(reloader.reload_sections({"max_conns"}).status, ReloadStatus::unchanged);
+  EXPECT_EQ(reloader.read()->log_level, "info");
+}
+
 TEST_F(ReloaderTest, ReadHandleKeepsItsSnapshotAcrossAReload) {
   Reloader<Config> reloader(options());
   ASSERT_TRUE(reloader.start().has_value());

@@ -1,0 +1,196 @@
+// The directory watch contract, run against both backends: matching files added, modified and removed
+// are reported per file; touch and files not matching the glob report nothing (proved by a following
+// change being reported alone); escaping symlinks are refused. Tests await callbacks; they never sleep.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hotreload/dir_watch.hpp"
+#include "support/temp_dir.hpp"
+
+namespace hotreload {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Kind = DirChange::Kind;
+
+constexpr auto kFailureBound = 10s;
+
+// One line per change, "path kind", so failures read well without a printer for DirChange.
+std::vector<std::string> lines(const std::vector<DirChange>& changes) {
+  std::vector<std::string> out;
+  for (const auto& change : changes) out.push_back(change.path + " " + to_string(change.kind));
+  return out;
+}
+
+class DirChangeLog {
+ public:
+  DirChangeCallback callback() {
+    return [this](const std::vector<DirChange>& changes) {
+      std::lock_guard lock(mu_);
+      batches_.push_back(changes);
+      arrived_.notify_all();
+    };
+  }
+  std::optional<std::vector<DirChange>> next() {
+    std::unique_lock lock(mu_);
+    if (!arrived_.wait_for(lock, kFailureBound, [&] { return batches_.size() > taken_; })) return std::nullopt;
+    return batches_[taken_++];
+  }
+  std::vector<std::string> next_lines() {
+    auto batch = next();
+    return batch ? lines(*batch) : std::vector<std::string>{"<no callback>"};
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable arrived_;
+  std::vector<std::vector<DirChange>> batches_;  // guarded by mu_
+  std::size_t taken_ = 0;                        // guarded by mu_
+};
+
+void write_file(const std::string& path, std::string_view content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+// Atomic (temp file outside the glob, then rename): one change can never be seen half-written.
+void replace_file(const std::string& path, std::string_view content) {
+  const std::string temp = path + ".replacing";
+  write_file(temp, content);
+  std::filesystem::rename(temp, path);
+}
+
+struct BackendParam {
+  const char* name;
+  std::optional<std::chrono::milliseconds> poll_interval;
+};
+
+class DirWatchContract : public ::testing::TestWithParam<BackendParam> {
+ protected:
+  std::unique_ptr<DirWatcher> watch(std::string pattern = "*.yaml", bool recursive = false) {
+    auto watcher = DirWatcher::start({.directory = conf.path().string(), .pattern = std::move(pattern),
+                                      .recursive = recursive, .debounce = 200ms,
+                                      .poll_interval = GetParam().poll_interval},
+                                     log.callback());
+    EXPECT_TRUE(watcher) << watcher.error().to_string();
+    EXPECT_STREQ((*watcher)->backend_name(), GetParam().name);
+    return std::move(*watcher);
+  }
+
+  hotreload::testing::TempDir conf;
+  DirChangeLog log;
+};
+
+TEST_P(DirWatchContract, AddedModifiedAndRemovedAreReportedPerFile) {
+  conf.write("10-base.yaml", "a: 1\n");
+  auto watcher = watch();
+  conf.write("20-extra.yaml", "b: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("20-extra.yaml added"));
+  auto temp = conf.write("10-base.yaml.tmp", "a: 2\n");  // does not match *.yaml: ignored
+  fs::rename(temp, conf.file("10-base.yaml"));
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("10-base.yaml modified"));
+  fs::remove(conf.file("20-extra.yaml"));
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("20-extra.yaml removed"));
+}
+
+TEST_P(DirWatchContract, TouchAndNonMatchingFilesAreNotReported) {
+  auto base = conf.write("base.yaml", "a: 1\n");
+  auto watcher = watch();
+  fs::last_write_time(base, fs::file_time_type::clock::now() + 1h);  // touch
+  write_file(base, "a: 1\n");                                         // identical rewrite
+  conf.write("notes.txt", "ignored\n");
+  conf.write("base.yaml.swp", "ignored\n");
+  conf.write("sentinel.yaml", "s: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("sentinel.yaml added"));
+}
+
+TEST_P(DirWatchContract, BurstAcrossFilesIsOneCallbackSortedByPath) {
+  auto watcher = watch();
+  conf.write("b.yaml", "b: 1\n");
+  conf.write("a.yaml", "a: 1\n");
+  auto batch = log.next_lines();
+  if (batch.size() == 1) {  // a scan fell between the two writes on a loaded machine
+    auto rest = log.next_lines();
+    batch.insert(batch.end(), rest.begin(), rest.end());
+    std::sort(batch.begin(), batch.end());
+  }
+  EXPECT_THAT(batch, ::testing::ElementsAre("a.yaml added", "b.yaml added"));
+}
+
+TEST_P(DirWatchContract, NonRecursiveIgnoresSubdirectories) {
+  auto watcher = watch();
+  conf.write("sub/inner.yaml", "x: 1\n");
+  conf.write("outer.yaml", "y: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("outer.yaml added"));
+}
+
+TEST_P(DirWatchContract, RecursiveSeesFilesInNewSubdirectories) {
+  auto watcher = watch("*.yaml", /*recursive=*/true);
+  conf.write("team/a/app.yaml", "x: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("team/a/app.yaml added"));
+  replace_file(conf.file("team/a/app.yaml"), "x: 2\n");  // the new directory is watched too
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("team/a/app.yaml modified"));
+  fs::remove_all(conf.file("team"));
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("team/a/app.yaml removed"));
+}
+
+TEST_P(DirWatchContract, SymlinkInsideTheDirectoryIsFollowed) {
+  conf.write("shared/base.yaml", "a: 1\n");
+  auto watcher = watch();
+  fs::create_symlink("shared/base.yaml", conf.file("base.yaml"));
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("base.yaml added"));
+  replace_file(conf.file("shared/base.yaml"), "a: 2\n");  // the target's directory is watched
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("base.yaml modified"));
+}
+
+TEST_P(DirWatchContract, SymlinkEscapingTheDirectoryIsRefused) {
+  hotreload::testing::TempDir outside;
+  auto secret = outside.write("secret.yaml", "password: x\n");
+  auto watcher = watch();
+  fs::create_symlink(secret, conf.file("evil.yaml"));
+  fs::create_symlink("../" + outside.path().filename().string() + "/secret.yaml", conf.file("relative.yaml"));
+  auto batch = log.next();
+  ASSERT_TRUE(batch);
+  if (batch->size() == 1) {  // a scan fell between the two links
+    auto rest = log.next();
+    ASSERT_TRUE(rest);
+    batch->insert(batch->end(), rest->begin(), rest->end());
+  }
+  EXPECT_THAT(lines(*batch), ::testing::ElementsAre("evil.yaml refused", "relative.yaml refused"));
+  EXPECT_THAT(batch->front().message, ::testing::HasSubstr("escapes the watched directory"));
+  // Refused once, not again on every rescan: the next change is reported alone.
+  conf.write("ok.yaml", "a: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("ok.yaml added"));
+}
+
+TEST_P(DirWatchContract, EscapingSymlinkPresentAtStartIsRefused) {
+  hotreload::testing::TempDir outside;
+  fs::create_symlink(outside.write("secret.yaml", "p: 1\n"), conf.file("evil.yaml"));
+  auto watcher = watch();
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("evil.yaml refused"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DirWatchContract,
+                         ::testing::Values(BackendParam{"inotify", std::nullopt}, BackendParam{"poll", 10ms}),
+                         [](const auto& backend) { return std::string(backend.param.name); });
+
+TEST(DirWatch, StartRejectsAMissingDirectory) {
+  auto watcher = DirWatcher::start({.directory = "/nonexistent/conf.d"}, [](const std::vector<DirChange>&) {});
+  ASSERT_FALSE(watcher);
+  EXPECT_EQ(watcher.error().code, ErrorCode::usage);
+  EXPECT_THAT(watcher.error().message, ::testing::HasSubstr("not a directory"));
+}
+
+}  // namespace
+}  // namespace hotreload
