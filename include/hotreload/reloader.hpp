@@ -155,21 +155,15 @@ class Reloader {
     return {};
   }
 
-  // Runs the pipeline now and returns what happened. Safe from any thread after start().
-  ReloadOutcome reload(Trigger trigger = Trigger::api) {
-    if (!pipeline_.started()) {
-      ReloadOutcome outcome;
-      outcome.errors.push_back({ErrorCode::usage, "reload() before a successful start()", {}, {}});
-      return outcome;
-    }
-    return pipeline_.run(trigger);
-  }
+  // Runs the pipeline now and returns what happened. Safe from any thread. Before start() it is a
+  // usage error, unless a DeferGuard is held: then it is deferred like any other request, which
+  // lets a watcher start before the first load without losing a change made during it.
+  ReloadOutcome reload(Trigger trigger = Trigger::api) { return pipeline_.run(trigger); }
 
   // Reloads only the named sections (seed 001's RequestReload(ctx, "database", "cache")): changes
   // under them are applied, every other key keeps its live value even if its file changed.
   // Validators and listeners see the resulting config. A deferred request reloads everything.
   ReloadOutcome reload_sections(const std::vector<std::string>& sections, Trigger trigger = Trigger::api) {
-    if (!pipeline_.started()) return reload(trigger);
     return pipeline_.run(trigger, sections);
   }
 

@@ -107,6 +107,11 @@ ReloadOutcome Pipeline::run(Trigger trigger, const std::vector<std::string>& sec
       return outcome;
     }
   }
+  if (trigger != Trigger::initial && !started()) {
+    ReloadOutcome outcome;
+    outcome.errors.push_back({ErrorCode::usage, "reload() before a successful start()", {}, {}});
+    return outcome;
+  }
   std::lock_guard reload_lock(s.reload_mutex);
   const auto started_at = Clock::now();
   const std::uint64_t id = ++s.next_reload_id;

@@ -20,15 +20,28 @@ constinit thread_local bool g_count_allocations = false;
 constinit thread_local std::size_t g_allocations = 0;
 }  // namespace
 
+// Every non-aligned form is replaced, so that no allocation made through one family (say the
+// nothrow new of std::stable_sort's buffer) is freed through the other: AddressSanitizer reports
+// such a mismatch. The aligned forms stay the library's own, and pair with each other.
 void* operator new(std::size_t size) {
   if (g_count_allocations) ++g_allocations;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  if (g_count_allocations) ++g_allocations;
+  return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return ::operator new(size, tag); }
 // Not inlined: g++ 12 would otherwise see free() on memory from operator new in every caller and
 // warn (-Wmismatched-new-delete), though this operator new does allocate with malloc.
 [[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace hotreload::flags_test {
 

@@ -280,6 +280,18 @@ TEST_F(ReloaderTest, DeferredReloadRunsOnceWhenTheLastGuardGoes) {
   EXPECT_EQ(trigger, Trigger::file);
 }
 
+TEST_F(ReloaderTest, RequestDuringTheFirstLoadIsDeferredNotLost) {
+  Reloader<Config> reloader(options());
+  std::optional<DeferGuard> hold(reloader.defer());
+  // A watcher started before the first load may ask for a reload before start() returns.
+  EXPECT_EQ(reloader.reload(Trigger::file).status, ReloadStatus::deferred);
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("debug", 8080, 10));
+  hold.reset();
+  EXPECT_EQ(reloader.read()->log_level, "debug");
+  EXPECT_EQ(reloader.generation(), 2u);
+}
+
 TEST_F(ReloaderTest, ReleasingAGuardWithoutRequestsReloadsNothing) {
   Reloader<Config> reloader(options());
   ASSERT_TRUE(reloader.start().has_value());

@@ -8,6 +8,7 @@
 
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "commands.hpp"
 #include "hotreload/reloader.hpp"
@@ -64,11 +65,9 @@ int run_watch(const WatchArgs& args) {
     std::cout << to_cloudevent_line(event, source) << std::endl;  // flushed per line
   });
 
-  if (auto started = reloader.start(); !started) {
-    print_errors(started.error());
-    return kExitFinding;
-  }
-
+  // The watcher reads its baseline before the first load, and reloads are held until that load
+  // is published: a change made at any moment from here on is applied, none is lost in between.
+  std::optional<DeferGuard> hold(reloader.defer());
   WatchOptions watch;
   watch.files = args.files;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
@@ -92,6 +91,11 @@ int run_watch(const WatchArgs& args) {
     print_errors({watcher.error()});
     return kExitTrouble;
   }
+  if (auto started = reloader.start(); !started) {
+    print_errors(started.error());
+    return kExitFinding;
+  }
+  hold.reset();  // runs one reload now if a change arrived during the first load
 
   while (true) {
     int signal_number = 0;

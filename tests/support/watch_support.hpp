@@ -1,0 +1,72 @@
+// What the watcher tests share: a log that awaits callback batches, file writes of both kinds
+// (in place, or atomically by rename), and the backend each contract test runs against.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hotreload::testing {
+
+// Far beyond any real latency: reached only when a change was missed.
+inline constexpr std::chrono::seconds kWatchFailureBound{10};
+
+// Collects the batches a watcher reports; next() waits for the following one.
+template <class Batch>
+class BatchLog {
+ public:
+  void push(Batch batch) {
+    std::lock_guard lock(mu_);
+    batches_.push_back(std::move(batch));
+    arrived_.notify_all();
+  }
+  std::optional<Batch> next() {
+    std::unique_lock lock(mu_);
+    if (!arrived_.wait_for(lock, kWatchFailureBound, [&] { return batches_.size() > taken_; })) return std::nullopt;
+    return batches_[taken_++];
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable arrived_;
+  std::vector<Batch> batches_;  // guarded by mu_
+  std::size_t taken_ = 0;       // guarded by mu_
+};
+
+// Truncates and writes in place, as `cp` and most programs do.
+inline void write_file(const std::string& path, std::string_view content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+// An atomic replacement (temp file, then rename). Tests whose subject is not an in-place write use
+// it: an in-place write has a moment where the file is truncated, and a watcher that scans in that
+// moment rightly reports it, which on a loaded machine would split one change into two callbacks.
+inline void replace_file(const std::string& path, std::string_view content) {
+  const std::string temp = path + ".replacing";
+  write_file(temp, content);
+  std::filesystem::rename(temp, path);
+}
+
+inline std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// The backend a contract test runs against: inotify, or polling at a short interval.
+struct BackendParam {
+  const char* name;
+  std::optional<std::chrono::milliseconds> poll_interval;
+};
+
+}  // namespace hotreload::testing
