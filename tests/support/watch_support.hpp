@@ -8,6 +8,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -68,5 +69,8 @@ struct BackendParam {
   const char* name;
   std::optional<std::chrono::milliseconds> poll_interval;
 };
+
+// gtest prints test parameters in test names and failures; without this it dumps the bytes.
+inline void PrintTo(const BackendParam& backend, std::ostream* out) { *out << backend.name; }
 
 }  // namespace hotreload::testing

@@ -16,6 +16,7 @@
 
 #include "hotreload/dir_watch.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch_support.hpp"
 
 namespace hotreload {
 namespace {
@@ -24,7 +25,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Kind = DirChange::Kind;
 
-constexpr auto kFailureBound = 10s;
 
 // One line per change, "path kind", so failures read well without a printer for DirChange.
 std::vector<std::string> lines(const std::vector<DirChange>& changes) {
@@ -33,48 +33,20 @@ std::vector<std::string> lines(const std::vector<DirChange>& changes) {
   return out;
 }
 
-class DirChangeLog {
+class DirChangeLog : public testing::BatchLog<std::vector<DirChange>> {
  public:
   DirChangeCallback callback() {
-    return [this](const std::vector<DirChange>& changes) {
-      std::lock_guard lock(mu_);
-      batches_.push_back(changes);
-      arrived_.notify_all();
-    };
-  }
-  std::optional<std::vector<DirChange>> next() {
-    std::unique_lock lock(mu_);
-    if (!arrived_.wait_for(lock, kFailureBound, [&] { return batches_.size() > taken_; })) return std::nullopt;
-    return batches_[taken_++];
+    return [this](const std::vector<DirChange>& changes) { push(changes); };
   }
   std::vector<std::string> next_lines() {
     auto batch = next();
     return batch ? lines(*batch) : std::vector<std::string>{"<no callback>"};
   }
-
- private:
-  std::mutex mu_;
-  std::condition_variable arrived_;
-  std::vector<std::vector<DirChange>> batches_;  // guarded by mu_
-  std::size_t taken_ = 0;                        // guarded by mu_
 };
 
-void write_file(const std::string& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-}
-
-// Atomic (temp file outside the glob, then rename): one change can never be seen half-written.
-void replace_file(const std::string& path, std::string_view content) {
-  const std::string temp = path + ".replacing";
-  write_file(temp, content);
-  std::filesystem::rename(temp, path);
-}
-
-struct BackendParam {
-  const char* name;
-  std::optional<std::chrono::milliseconds> poll_interval;
-};
+using testing::BackendParam;
+using testing::replace_file;
+using testing::write_file;
 
 class DirWatchContract : public ::testing::TestWithParam<BackendParam> {
  protected:

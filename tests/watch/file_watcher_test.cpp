@@ -19,6 +19,7 @@
 
 #include "hotreload/watch.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch_support.hpp"
 #include "watch/backend.hpp"
 
 namespace hotreload {
@@ -36,49 +37,16 @@ using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 using Kind = FileChange::Kind;
 
-// Far beyond any real latency: reached only when a change was missed.
-constexpr auto kFailureBound = 10s;
+using testing::BackendParam;
+using testing::replace_file;
+using testing::write_file;
 
 // Collects the batches the watcher reports; next() waits for the following one.
-class ChangeLog {
+class ChangeLog : public testing::BatchLog<std::vector<FileChange>> {
  public:
   ChangeCallback callback() {
-    return [this](const std::vector<FileChange>& changes) {
-      std::lock_guard lock(mu_);
-      batches_.push_back(changes);
-      arrived_.notify_all();
-    };
+    return [this](const std::vector<FileChange>& changes) { push(changes); };
   }
-  std::optional<std::vector<FileChange>> next() {
-    std::unique_lock lock(mu_);
-    if (!arrived_.wait_for(lock, kFailureBound, [&] { return batches_.size() > taken_; })) return std::nullopt;
-    return batches_[taken_++];
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable arrived_;
-  std::vector<std::vector<FileChange>> batches_;  // guarded by mu_
-  std::size_t taken_ = 0;                         // guarded by mu_
-};
-
-void write_file(const std::string& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-}
-
-// An atomic replacement (temp file, then rename). Tests whose subject is not an in-place write use
-// it: an in-place write has a moment where the file is truncated, and a watcher that scans in that
-// moment rightly reports it, which on a loaded machine would split one change into two callbacks.
-void replace_file(const std::string& path, std::string_view content) {
-  const std::string temp = path + ".replacing";
-  write_file(temp, content);
-  std::filesystem::rename(temp, path);
-}
-
-struct BackendParam {
-  const char* name;
-  std::optional<std::chrono::milliseconds> poll_interval;
 };
 
 class WatchContract : public ::testing::TestWithParam<BackendParam> {

@@ -23,6 +23,7 @@
 #include "hotreload/watch.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch_support.hpp"
 
 namespace hotreload {
 namespace {
@@ -31,16 +32,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Kind = FileChange::Kind;
 
-// Far beyond any real latency: reached only when a change was missed.
-constexpr auto kFailureBound = 10s;
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
+using testing::read_file;
 
 // One change as the callback saw it: what was reported, and the file's content read right then.
 struct SeenChange {
@@ -50,28 +42,15 @@ struct SeenChange {
 
 // Collects the batches the watcher reports, reading each changed file inside the callback so a test
 // checks the content the watcher's owner would have loaded, not what the file holds later.
-class ChangeLog {
+class ChangeLog : public testing::BatchLog<std::vector<SeenChange>> {
  public:
   ChangeCallback callback() {
     return [this](const std::vector<FileChange>& changes) {
       std::vector<SeenChange> batch;
       for (const auto& change : changes) batch.push_back({change, read_file(change.path)});
-      std::lock_guard lock(mu_);
-      batches_.push_back(std::move(batch));
-      arrived_.notify_all();
+      push(std::move(batch));
     };
   }
-  std::optional<std::vector<SeenChange>> next() {
-    std::unique_lock lock(mu_);
-    if (!arrived_.wait_for(lock, kFailureBound, [&] { return batches_.size() > taken_; })) return std::nullopt;
-    return batches_[taken_++];
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable arrived_;
-  std::vector<std::vector<SeenChange>> batches_;  // guarded by mu_
-  std::size_t taken_ = 0;                         // guarded by mu_
 };
 
 // The program's full path from $PATH (posix_spawn does not search it), or nullopt if not installed.
@@ -94,10 +73,7 @@ ino_t inode_of(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 ? info.st_ino : 0;
 }
 
-struct BackendParam {
-  const char* name;
-  std::optional<std::chrono::milliseconds> poll_interval;
-};
+using testing::BackendParam;
 
 class EditorContract : public ::testing::TestWithParam<BackendParam> {
  protected:
@@ -128,7 +104,7 @@ class EditorContract : public ::testing::TestWithParam<BackendParam> {
   // a second callback for the file would arrive before or with the sentinel's.
   void expect_one_change_with(const std::string& expected) {
     auto batch = log.next();
-    ASSERT_TRUE(batch) << "no callback within " << kFailureBound.count() << " s";
+    ASSERT_TRUE(batch) << "no callback within " << testing::kWatchFailureBound.count() << " s";
     ASSERT_EQ(batch->size(), 1u);
     EXPECT_EQ(batch->front().change.path, file);
     EXPECT_STREQ(to_string(batch->front().change.kind), to_string(Kind::modified));
