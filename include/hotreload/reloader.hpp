@@ -107,7 +107,7 @@ class Pipeline {
 //   { auto hold = reloader.defer(); run_quality_gate(); }   // a reload requested meanwhile runs here
 // Guards nest and may be taken on any thread; when the last one goes away, one reload runs, on
 // the thread that released it, with the files as they are then. A reload already running when a
-// guard is taken finishes first.
+// guard is taken finishes first. A guard must not outlive its reloader.
 class [[nodiscard]] DeferGuard {
  public:
   explicit DeferGuard(detail::Pipeline& pipeline) : pipeline_(&pipeline) { pipeline_->hold(); }
