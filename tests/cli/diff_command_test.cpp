@@ -60,6 +60,16 @@ TEST(CliDiff, SecretsAreRedacted) {
   EXPECT_EQ(result.out, "db.password: <redacted> -> <redacted>\n");
 }
 
+TEST(CliDiff, RepeatableOptionTakesOneValueEachTime) {
+  testing::TempDir dir;
+  auto a = dir.write("a.yaml", "db:\n  password: hunter2\n  token: t1\n");
+  auto b = dir.write("b.yaml", "db:\n  password: s3cr3t\n  token: t2\n");
+  // The files after --secret must stay files, not become more patterns.
+  auto result = run_command({cli_path(), "diff", "--secret", "db.password", "--secret", "db.token", a, b});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.out, "db.password: <redacted> -> <redacted>\ndb.token: <redacted> -> <redacted>\n");
+}
+
 TEST(CliDiff, TroubleExitsTwo) {
   testing::TempDir dir;
   auto a = dir.write("a.yaml", "a: 1\n");

@@ -53,6 +53,17 @@ TEST(CliWatch, FirstLineIsTheInitialLoadAsACloudEvent) {
   EXPECT_EQ(watch.wait(kBound), 0);
 }
 
+TEST(CliWatch, FilesAfterARepeatableOptionAreStillLayers) {
+  testing::TempDir dir;
+  auto base = dir.write("config.yaml", "a: 1\npassword: hunter2\n");
+  auto local = dir.write("config.local.yaml", "b: 2\n");
+  ChildProcess watch({cli_path(), "watch", "--secret", "password", base, local});
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changeCount"), 3);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
 TEST(CliWatch, ChangedFileReloadsWithTheChangeList) {
   testing::TempDir dir;
   auto file = dir.write("config.yaml", "a: 1\nb: x\n");

@@ -53,7 +53,7 @@ Command add_diff_command(CLI::App& app) {
   command->add_option("new", args->new_file, "The new config file")->required();
   command->add_flag("--json", args->json, "Print a JSON array of {path, op, old, new}");
   command->add_option("--format", args->format, "Force the format of both files: yaml, json or toml");
-  command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)");
+  command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
   return [args] { return run_diff(*args); };
 }
 

@@ -81,7 +81,7 @@ Command add_validate_command(CLI::App& app) {
                       "Overlay environment variables PREFIX_A__B (sets a.b) after the files");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
   command->add_option("--schema", args->schema, "Validate the merged config against this JSON Schema (JSON or YAML)");
-  command->add_option("--optional", args->optional_files, "A listed file that may be missing");
+  command->add_option("--optional", args->optional_files, "A listed file that may be missing")->allow_extra_args(false);
   command->add_flag("--print-config", args->print_config, "Print the merged config as JSON when valid");
   command->add_flag("--print-sources", args->print_sources, "Print each key with the file:line:col that set it");
   command->add_flag("-q,--quiet", args->quiet, "Print nothing when valid");

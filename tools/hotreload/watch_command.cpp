@@ -122,9 +122,9 @@ Command add_watch_command(CLI::App& app) {
       ->check(CLI::Range(1L, 3'600'000L));
   command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
-  command->add_option("--optional", args->optional_files, "A listed file that may be missing");
-  command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)");
-  command->add_option("--restart", args->restart_fields, "A key path pattern that needs a restart (repeatable)");
+  command->add_option("--optional", args->optional_files, "A listed file that may be missing")->allow_extra_args(false);
+  command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
+  command->add_option("--restart", args->restart_fields, "A key path pattern that needs a restart (repeatable)")->allow_extra_args(false);
   command->add_flag("--print-config", args->print_config, "Add the full effective config to reload.completed");
   return [args] { return run_watch(*args); };
 }
