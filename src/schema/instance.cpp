@@ -81,16 +81,8 @@ std::uint8_t type_bits(const Value& value) {
 }
 
 const char* json_type_name(const Value& value) {
-  switch (value.kind()) {
-    case Value::Kind::null: return "null";
-    case Value::Kind::boolean: return "boolean";
-    case Value::Kind::integer: return "integer";
-    case Value::Kind::floating: return "number";
-    case Value::Kind::string: return "string";
-    case Value::Kind::array: return "array";
-    case Value::Kind::object: return "object";
-  }
-  return "null";
+  // The document model's names, except that JSON Schema calls a map an "object".
+  return value.is_object() ? "object" : kind_name(value.kind());
 }
 
 std::string shown(const Value& value) {
