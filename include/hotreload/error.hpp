@@ -14,7 +14,9 @@ enum class ErrorCode {
   type,              // a value has the wrong type for the field it binds to
   validation,        // a validator or schema rejected the config
   restart_required,  // a restart-only field changed and the policy refuses the reload
-  vetoed,            // a subscriber refused the change
+  vetoed,            // a module or listener refused the change
+  timeout,           // a module did not answer within its timeout
+  module_failed,     // a module could not apply (commit) the change; the others were rolled back
   internal,          // an exception escaped user code or a bug; reported, never propagated
   usage,             // the caller passed invalid arguments
 };

@@ -43,6 +43,10 @@ inline constexpr std::string_view module_completed = "reload.module.completed";
 inline constexpr std::string_view completed = "reload.completed";
 inline constexpr std::string_view failed = "reload.failed";
 inline constexpr std::string_view rolled_back = "reload.rolledback";
+// An automatic reload that did not run (backing off, or automatic reloads disabled): reason.
+inline constexpr std::string_view skipped = "reload.skipped";
+// A reload held off by DeferGuards for longer than ReloadOptions::max_defer: reason.
+inline constexpr std::string_view deferral_overdue = "reload.deferral_overdue";
 inline constexpr std::string_view file_changed = "file.changed";
 inline constexpr std::string_view file_missing = "file.missing";
 }  // namespace event_type
@@ -61,7 +65,9 @@ struct Event {
   Errors errors;                             // failed, file.missing
   std::vector<std::string> pending_restart;  // completed: restart-only paths changed, not applied
   std::string module;                        // module.*; failed: the module that failed, if any
-  std::string reason;                        // rolledback: why
+  std::string reason;                        // rolledback, skipped, deferral_overdue: why
+  unsigned consecutive_failures = 0;         // failed, skipped: the backoff's failure count
+  std::chrono::nanoseconds backoff{0};       // failed, skipped: automatic reloads wait this long
   std::uint64_t generation = 0;              // completed: the published snapshot's version
   std::vector<std::string> files;            // file.*; started/completed: the files read
   std::optional<Value> config;               // the full effective config, already redacted
@@ -82,7 +88,8 @@ struct Event {
 //   changeCount, changes  validated, completed: [{path, op, old, new}] as hotreload/json.hpp
 //                   renders a Change (a secret side "<redacted>", an absent side null)
 //   generation, pendingRestart  completed
-//   reason          rolledback
+//   reason          rolledback, skipped, deferral_overdue
+//   consecutiveFailures, backoffMs  failed, skipped: the backoff state after this attempt
 //   error, errors   failed: the first error's to_string() (null if none), and [{code, message,
 //                   file, line, column, path}] with unknown parts null
 //   files           file.changed, file.missing

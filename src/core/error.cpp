@@ -11,6 +11,8 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::validation: return "validation";
     case ErrorCode::restart_required: return "restart_required";
     case ErrorCode::vetoed: return "vetoed";
+    case ErrorCode::timeout: return "timeout";
+    case ErrorCode::module_failed: return "module_failed";
     case ErrorCode::internal: return "internal";
     case ErrorCode::usage: return "usage";
   }

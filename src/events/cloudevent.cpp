@@ -45,7 +45,13 @@ Json data_of(const Event& event) {
   if (t == type::completed || !event.pending_restart.empty()) {
     data["pendingRestart"] = event.pending_restart;
   }
-  if (t == type::rolled_back || !event.reason.empty()) data["reason"] = event.reason;
+  if (is({type::rolled_back, type::skipped, type::deferral_overdue}) || !event.reason.empty()) {
+    data["reason"] = event.reason;
+  }
+  if (is({type::failed, type::skipped}) || event.consecutive_failures != 0) {
+    data["consecutiveFailures"] = event.consecutive_failures;
+    data["backoffMs"] = std::chrono::duration<double, std::milli>(event.backoff).count();
+  }
   if (t == type::failed || !event.errors.empty()) {
     data["error"] = event.errors.empty() ? Json(nullptr) : Json(event.errors.front().to_string());
     Json errors = Json::array();

@@ -1,11 +1,23 @@
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <thread>
 #include <utility>
 
 #include "hotreload/reloader.hpp"
+#include "reload/module_runner.hpp"
 #include "reload/policy.hpp"
+#include "reload/sighup.hpp"
 
 namespace hotreload {
 
@@ -15,39 +27,137 @@ const char* to_string(ReloadStatus status) {
     case ReloadStatus::unchanged: return "unchanged";
     case ReloadStatus::failed: return "failed";
     case ReloadStatus::deferred: return "deferred";
+    case ReloadStatus::skipped: return "skipped";
   }
   return "failed";
 }
 
 namespace detail {
 
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+Event make_event(std::string_view type, std::uint64_t id, Trigger trigger) {
+  Event event;
+  event.type = std::string(type);
+  event.reload_id = id;
+  event.trigger = trigger;
+  event.time = std::chrono::system_clock::now();
+  return event;
+}
+
+bool truthy(std::string_view text) {
+  return text == "1" || text == "true" || text == "TRUE" || text == "True" || text == "yes" || text == "on";
+}
+
+bool dev_mode(const ReloadOptions& options) {
+  const Environment env = options.layers.environment ? *options.layers.environment : process_environment();
+  for (const auto& [name, value] : env) {
+    if (name == "DEV_MODE") return truthy(value);
+  }
+  return false;
+}
+
+// A module is affected by a change at, below or above one of its sections.
+std::vector<Change> changes_for(const ErasedModule& module, const std::vector<Change>& changes) {
+  if (module.sections.empty()) return changes;
+  std::vector<Change> mine;
+  for (const Change& change : changes) {
+    bool hit = std::any_of(module.sections.begin(), module.sections.end(), [&](const std::string& section) {
+      return path_has_prefix(change.path, section) || path_has_prefix(section, change.path);
+    });
+    if (hit) mine.push_back(change);
+  }
+  return mine;
+}
+
+std::string milliseconds_text(std::chrono::nanoseconds duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) + " ms";
+}
+
+struct AsyncRequest {
+  Trigger trigger;
+  std::vector<std::string> sections;
+  std::promise<ReloadOutcome> done;
+};
+
+ReloadOutcome usage_outcome(std::string message) {
+  ReloadOutcome outcome;
+  outcome.errors.push_back({ErrorCode::usage, std::move(message), {}, {}});
+  return outcome;
+}
+
+}  // namespace
+
 struct Pipeline::State {
   ReloadOptions options;
   PipelineHooks hooks;
   EventBus events;
+  ModuleRunner runner;
 
-  std::mutex reload_mutex;  // serialises run(); guards the fields below it against writers
+  std::mutex reload_mutex;  // serialises reloads; guards the fields below it against writers
   std::uint64_t next_reload_id = 0;
-  PipelineHooks::Bound live_config;  // guarded by reload_mutex
+  PipelineHooks::Bound live_config;
 
-  std::mutex defer_mutex;                  // guards the two fields below; never held during a reload
-  int holds = 0;
-  std::optional<Trigger> deferred_trigger;  // the latest trigger that arrived while held
+  // Guards everything down to the next mutex; never held while a module or user hook runs.
+  mutable std::mutex control_mutex;
+  std::vector<std::shared_ptr<const ErasedModule>> modules;
+  std::set<std::string> disabled_modules;
+  bool auto_reload = true;
+  bool missed_while_disabled = false;  // an automatic reload was skipped while disabled
+  Backoff backoff;
+  std::optional<Trigger> retry_after_backoff;  // an automatic reload skipped while backing off
+
+  std::mutex defer_mutex;  // guards the fields below; never held during a reload
+  std::uint64_t next_hold_id = 0;
+  std::map<std::uint64_t, std::string> holds;           // id -> reason
+  std::optional<Trigger> deferred_trigger;               // the latest trigger that arrived while held
+  std::optional<SteadyClock::time_point> deferred_since;  // when the first of them arrived
+  bool overdue_reported = false;
 
   // Readers outside reloads (document(), generation()) take this short lock, never reload_mutex,
-  // so reading the live document never waits for a slow listener.
+  // so reading the live document never waits for a slow module.
   mutable std::mutex live_mutex;
-  std::shared_ptr<const Document> live_document;  // guarded by live_mutex
-  std::uint64_t generation = 0;                    // guarded by live_mutex
+  std::shared_ptr<const Document> live_document;
+  std::uint64_t generation = 0;
+
+  // The background thread and what it serves.
+  std::mutex lifecycle_mutex;  // start_background() and stop()
+  std::mutex queue_mutex;      // guards queue and accepting
+  std::deque<AsyncRequest> queue;
+  bool accepting = false;
+  int wake_fd = -1;
+  std::optional<SighupSubscription> sighup;
+  std::jthread loop;
+
+  State(ReloadOptions opts, PipelineHooks h)
+      : options(std::move(opts)),
+        hooks(std::move(h)),
+        auto_reload(options.auto_reload && (!options.dev_mode_only || dev_mode(options))),
+        backoff(options.backoff, options.clock, options.jitter_random) {}
+
+  SteadyClock::time_point now() const { return options.clock ? options.clock() : SteadyClock::now(); }
+  void wake() const {
+    const std::uint64_t one = 1;
+    if (wake_fd >= 0) (void)!::write(wake_fd, &one, sizeof one);
+  }
+
+  ReloadOutcome run(Trigger trigger, const std::vector<std::string>& sections, bool bypass_holds);
+  ReloadOutcome run_locked(Trigger trigger, const std::vector<std::string>& sections);
+  std::optional<ReloadOutcome> skip_if_automatic(Trigger trigger);
+  void serve(std::stop_token stop);
+  void serve_queue();
+  void serve_deadlines();
 };
 
 Pipeline::Pipeline(ReloadOptions options, PipelineHooks hooks)
-    : state_(std::make_unique<State>()) {
-  state_->options = std::move(options);
-  state_->hooks = std::move(hooks);
-}
+    : state_(std::make_unique<State>(std::move(options), std::move(hooks))) {}
 
-Pipeline::~Pipeline() = default;
+Pipeline::~Pipeline() {
+  stop();
+  if (state_->wake_fd >= 0) ::close(state_->wake_fd);
+}
 
 bool Pipeline::started() const { return document() != nullptr; }
 
@@ -64,87 +174,188 @@ std::uint64_t Pipeline::generation() const {
 EventBus& Pipeline::events() { return state_->events; }
 const ReloadOptions& Pipeline::options() const { return state_->options; }
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-Event make_event(std::string_view type, std::uint64_t id, Trigger trigger) {
-  Event event;
-  event.type = std::string(type);
-  event.reload_id = id;
-  event.trigger = trigger;
-  event.time = std::chrono::system_clock::now();
-  return event;
+void Pipeline::add_module(ErasedModule module) {
+  const auto& enabled = state_->options.enabled_modules;
+  const bool listed = enabled.empty() || std::find(enabled.begin(), enabled.end(), module.name) != enabled.end();
+  std::lock_guard lock(state_->control_mutex);
+  if (!listed) state_->disabled_modules.insert(module.name);
+  state_->modules.push_back(std::make_shared<const ErasedModule>(std::move(module)));
 }
 
-}  // namespace
+void Pipeline::set_module_enabled(const std::string& name, bool enabled) {
+  std::lock_guard lock(state_->control_mutex);
+  if (enabled) {
+    state_->disabled_modules.erase(name);
+  } else {
+    state_->disabled_modules.insert(name);
+  }
+}
 
-void Pipeline::hold() {
+std::vector<std::string> Pipeline::modules() const {
+  std::lock_guard lock(state_->control_mutex);
+  std::vector<std::string> names;
+  for (const auto& module : state_->modules) names.push_back(module->name);
+  return names;
+}
+
+void Pipeline::set_auto_reload(bool enabled) {
+  bool catch_up = false;
+  {
+    std::lock_guard lock(state_->control_mutex);
+    state_->auto_reload = enabled;
+    catch_up = enabled && std::exchange(state_->missed_while_disabled, false);
+  }
+  // A change skipped while disabled is applied now rather than at the next edit.
+  if (catch_up && started()) (void)run(Trigger::file);
+}
+
+bool Pipeline::auto_reload() const {
+  std::lock_guard lock(state_->control_mutex);
+  return state_->auto_reload;
+}
+
+BackoffState Pipeline::backoff() const {
+  std::lock_guard lock(state_->control_mutex);
+  return state_->backoff.state();
+}
+
+void Pipeline::reset_backoff() {
+  std::lock_guard lock(state_->control_mutex);
+  state_->backoff.reset();
+}
+
+std::uint64_t Pipeline::hold(std::string reason) {
   std::lock_guard lock(state_->defer_mutex);
-  ++state_->holds;
+  const std::uint64_t id = ++state_->next_hold_id;
+  state_->holds.emplace(id, std::move(reason));
+  return id;
 }
 
-void Pipeline::release() {
+void Pipeline::release(std::uint64_t hold_id) {
   std::optional<Trigger> trigger;
   {
     std::lock_guard lock(state_->defer_mutex);
-    if (--state_->holds > 0) return;
+    state_->holds.erase(hold_id);
+    if (!state_->holds.empty()) return;
     trigger = std::exchange(state_->deferred_trigger, std::nullopt);
+    state_->deferred_since.reset();
+    state_->overdue_reported = false;
   }
   // One reload for every request that arrived while held: it reads the files as they are now.
   if (trigger) (void)run(*trigger);
 }
 
 ReloadOutcome Pipeline::run(Trigger trigger, const std::vector<std::string>& sections) {
-  State& s = *state_;
-  if (trigger != Trigger::initial) {
-    std::lock_guard lock(s.defer_mutex);
-    if (s.holds > 0) {
-      s.deferred_trigger = trigger;
+  return state_->run(trigger, sections, false);
+}
+
+std::optional<ReloadOutcome> Pipeline::State::skip_if_automatic(Trigger trigger) {
+  if (!is_automatic(trigger)) return std::nullopt;
+  Event event = make_event(event_type::skipped, 0, trigger);
+  {
+    std::lock_guard lock(control_mutex);
+    if (!auto_reload) {
+      missed_while_disabled = true;
+      event.reason = "automatic reloads are disabled";
+    } else if (!backoff.allows()) {
+      retry_after_backoff = trigger;
+      const BackoffState& state = backoff.state();
+      event.reason = "backing off after " + std::to_string(state.consecutive_failures) +
+                     " consecutive failed reloads; next attempt in " +
+                     milliseconds_text(std::max(state.next_attempt - backoff.now(), SteadyClock::duration::zero()));
+      event.consecutive_failures = state.consecutive_failures;
+      event.backoff = state.delay;
+    } else {
+      return std::nullopt;
+    }
+  }
+  wake();
+  ReloadOutcome outcome;
+  outcome.status = ReloadStatus::skipped;
+  outcome.skip_reason = event.reason;
+  {
+    std::lock_guard lock(live_mutex);
+    outcome.generation = generation;
+  }
+  events.publish(std::move(event));
+  return outcome;
+}
+
+ReloadOutcome Pipeline::State::run(Trigger trigger, const std::vector<std::string>& sections, bool bypass_holds) {
+  if (trigger != Trigger::initial && !bypass_holds) {
+    std::lock_guard lock(defer_mutex);
+    if (!holds.empty()) {
+      deferred_trigger = trigger;
+      if (!deferred_since) {
+        deferred_since = now();
+        wake();  // the background thread watches the deferral deadline
+      }
       ReloadOutcome outcome;
       outcome.status = ReloadStatus::deferred;
-      outcome.generation = generation();
+      std::lock_guard live_lock(live_mutex);
+      outcome.generation = generation;
       return outcome;
     }
   }
-  if (trigger != Trigger::initial && !started()) {
-    ReloadOutcome outcome;
-    outcome.errors.push_back({ErrorCode::usage, "reload() before a successful start()", {}, {}});
-    return outcome;
+  if (trigger != Trigger::initial) {
+    std::lock_guard lock(live_mutex);
+    if (live_document == nullptr) return usage_outcome("reload() before a successful start()");
   }
-  std::lock_guard reload_lock(s.reload_mutex);
-  const auto started_at = Clock::now();
-  const std::uint64_t id = ++s.next_reload_id;
-  const std::shared_ptr<const Document> previous_document = document();
-  const bool initial = previous_document == nullptr;
+  if (auto skipped = skip_if_automatic(trigger)) return std::move(*skipped);
+  std::lock_guard reload_lock(reload_mutex);
+  return run_locked(trigger, sections);
+}
 
+ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std::string>& sections) {
+  const auto started_at = SteadyClock::now();
+  const std::uint64_t id = ++next_reload_id;
+  std::shared_ptr<const Document> previous_document;
   ReloadOutcome outcome;
   outcome.reload_id = id;
-  outcome.generation = generation();
-  Event started = make_event(event_type::started, id, trigger);
-  for (const LayerSpec& layer : s.options.layers.files) started.files.push_back(layer.path);
-  s.events.publish(std::move(started));
+  {
+    std::lock_guard lock(live_mutex);
+    previous_document = live_document;
+    outcome.generation = generation;
+  }
+  const bool initial = previous_document == nullptr;
 
-  auto fail = [&](Errors errors) {
+  Event started = make_event(event_type::started, id, trigger);
+  for (const LayerSpec& layer : options.layers.files) started.files.push_back(layer.path);
+  events.publish(std::move(started));
+
+  auto fail = [&](Errors errors, std::string module = {}) {
     outcome.status = ReloadStatus::failed;
     outcome.errors = std::move(errors);
+    outcome.failed_module = module;
     outcome.changes.clear();
     Event event = make_event(event_type::failed, id, trigger);
-    event.duration = Clock::now() - started_at;
+    event.duration = SteadyClock::now() - started_at;
     event.errors = outcome.errors;
-    s.events.publish(event);
+    event.module = std::move(module);
+    if (!initial) {
+      std::lock_guard lock(control_mutex);
+      backoff.record_failure();
+      event.consecutive_failures = backoff.state().consecutive_failures;
+      event.backoff = backoff.state().delay;
+    }
+    events.publish(event);
     return outcome;
+  };
+  auto succeed = [&] {
+    std::lock_guard lock(control_mutex);
+    backoff.record_success();
+    retry_after_backoff.reset();
   };
 
   try {
-    auto loaded = load_layers(s.options.layers);
+    auto loaded = load_layers(options.layers);
     if (!loaded) return fail(std::move(loaded).error());
     auto candidate = std::make_shared<Document>(std::move(*loaded));
 
-    auto bound = s.hooks.bind(*candidate);
+    auto bound = hooks.bind(*candidate);
     if (!bound) return fail(std::move(bound).error());
 
-    Errors invalid = s.hooks.validate(s.live_config.get(), bound->get());
+    Errors invalid = hooks.validate(live_config.get(), bound->get());
     if (!invalid.empty()) return fail(locate_errors(std::move(invalid), *candidate));
 
     const Value empty_root{Object{}};
@@ -161,66 +372,326 @@ ReloadOutcome Pipeline::run(Trigger trigger, const std::vector<std::string>& sec
       }
       if (!outside.empty()) {
         revert_changes(candidate->root, outside, previous_document->root);
-        bound = s.hooks.bind(*candidate);
+        bound = hooks.bind(*candidate);
         if (!bound) return fail(std::move(bound).error());
         changes = diff(old_root, candidate->root);
       }
     }
 
     if (!initial) {
-      auto restart = restart_changes(changes, s.options.fields);
+      auto restart = restart_changes(changes, options.fields);
       if (!restart.empty()) {
-        if (!s.options.apply_dynamic_with_pending_restart) {
-          return fail(restart_errors(restart, *previous_document, *candidate, s.options.fields));
+        if (!options.apply_dynamic_with_pending_restart) {
+          return fail(restart_errors(restart, *previous_document, *candidate, options.fields));
         }
         // Keep the restart-only fields at their live values and publish the rest.
         revert_changes(candidate->root, restart, previous_document->root);
-        bound = s.hooks.bind(*candidate);
+        bound = hooks.bind(*candidate);
         if (!bound) return fail(std::move(bound).error());
         for (const Change& change : restart) outcome.pending_restart.push_back(change.path);
         changes = diff(old_root, candidate->root);
       }
     }
 
-    redact_changes(changes, s.options.fields);
+    redact_changes(changes, options.fields);
     Event validated = make_event(event_type::validated, id, trigger);
     validated.changes = changes;
-    s.events.publish(validated);
+    events.publish(validated);
 
     if (!initial && changes.empty()) {
+      succeed();
       outcome.status = ReloadStatus::unchanged;
       return outcome;
     }
 
     if (!initial) {
-      auto verdict = s.hooks.notify(s.live_config.get(), bound->get(), changes);
-      if (!verdict) return fail({verdict.error()});
+      // Modules: every affected one prepares, then all commit; see module.hpp.
+      struct Participant {
+        std::shared_ptr<const ErasedModule> module;
+        ModuleCall call;
+        SteadyClock::time_point started;
+      };
+      std::vector<Participant> participants;
+      {
+        std::lock_guard lock(control_mutex);
+        for (const auto& module : modules) {
+          if (disabled_modules.count(module->name) != 0) continue;
+          auto mine = changes_for(*module, changes);
+          if (mine.empty()) continue;
+          participants.push_back({module,
+                                  ModuleCall{live_config, *bound,
+                                             std::make_shared<const std::vector<Change>>(std::move(mine)), trigger, id, {}},
+                                  {}});
+        }
+      }
+      auto timeout_of = [&](const ErasedModule& module) {
+        return module.timeout > std::chrono::milliseconds::zero() ? module.timeout : options.module_timeout;
+      };
+      auto call_quietly = [&](const Participant& p, const std::function<void(const ModuleCall&)>& phase) {
+        if (!phase) return PhaseResult{};
+        return runner.run(p.module->name, timeout_of(*p.module),
+                          [&phase](const ModuleCall& call) -> ModuleResult {
+                            phase(call);
+                            return {};
+                          },
+                          p.call);
+      };
+      auto describe = [&](const Participant& p, const char* verb, const PhaseResult& result) {
+        const std::string& name = p.module->name;
+        switch (result.kind) {
+          case PhaseResult::Kind::ok: break;
+          case PhaseResult::Kind::refused:
+            return std::string(std::string_view(verb) == "prepare" ? "vetoed by " : "commit failed in ") + name + ": " +
+                   result.reason;
+          case PhaseResult::Kind::threw:
+            return "module " + name + " threw during " + verb + ": " + result.reason;
+          case PhaseResult::Kind::timed_out:
+            return "module " + name + " did not " + verb + " within " + milliseconds_text(timeout_of(*p.module));
+        }
+        return std::string();
+      };
+
+      for (std::size_t i = 0; i < participants.size(); ++i) {
+        Participant& p = participants[i];
+        p.started = SteadyClock::now();
+        Event module_started = make_event(event_type::module_started, id, trigger);
+        module_started.module = p.module->name;
+        events.publish(std::move(module_started));
+        PhaseResult prepared =
+            p.module->prepare ? runner.run(p.module->name, timeout_of(*p.module), p.module->prepare, p.call) : PhaseResult{};
+        if (!prepared.ok()) {
+          for (std::size_t j = i; j-- > 0;) (void)call_quietly(participants[j], participants[j].module->abort);
+          const ErrorCode code = prepared.kind == PhaseResult::Kind::refused ? ErrorCode::vetoed
+                                 : prepared.kind == PhaseResult::Kind::timed_out ? ErrorCode::timeout
+                                                                                  : ErrorCode::internal;
+          return fail({Error{code, describe(p, "prepare", prepared), {}, {}}}, p.module->name);
+        }
+      }
+
+      for (std::size_t i = 0; i < participants.size(); ++i) {
+        Participant& p = participants[i];
+        PhaseResult committed = PhaseResult{};
+        if (p.module->commit) {
+          // A commit that overruns and then succeeds is undone on its own thread.
+          auto late_rollback = [module = p.module, call = p.call] {
+            if (module->rollback) module->rollback(call);
+          };
+          committed = runner.run(p.module->name, timeout_of(*p.module), p.module->commit, p.call, late_rollback);
+        }
+        if (!committed.ok()) {
+          std::string reason = describe(p, "commit", committed);
+          std::vector<std::string> rolled;
+          for (std::size_t j = i; j-- > 0;) {
+            PhaseResult undone = call_quietly(participants[j], participants[j].module->rollback);
+            rolled.push_back(participants[j].module->name +
+                             (undone.ok() ? "" : " (its rollback failed: " + describe(participants[j], "roll back", undone) + ")"));
+          }
+          // The modules after the failed one prepared but never committed.
+          for (std::size_t j = i + 1; j < participants.size(); ++j) {
+            (void)call_quietly(participants[j], participants[j].module->abort);
+          }
+          Event rolled_back = make_event(event_type::rolled_back, id, trigger);
+          rolled_back.module = p.module->name;
+          rolled_back.reason = reason + "; rolled back: " + (rolled.empty() ? std::string("none") : [&] {
+            std::string joined;
+            for (const std::string& name : rolled) joined += (joined.empty() ? "" : ", ") + name;
+            return joined;
+          }());
+          events.publish(std::move(rolled_back));
+          outcome.rolled_back = true;
+          const ErrorCode code = committed.kind == PhaseResult::Kind::timed_out ? ErrorCode::timeout : ErrorCode::module_failed;
+          return fail({Error{code, reason, {}, {}}}, p.module->name);
+        }
+        Event module_completed = make_event(event_type::module_completed, id, trigger);
+        module_completed.module = p.module->name;
+        module_completed.duration = SteadyClock::now() - p.started;
+        events.publish(std::move(module_completed));
+      }
     }
 
-    s.hooks.publish(*bound);
-    s.live_config = std::move(*bound);
+    hooks.publish(*bound);
+    live_config = std::move(*bound);
     {
-      std::lock_guard lock(s.live_mutex);
-      s.live_document = std::move(candidate);
-      outcome.generation = ++s.generation;
+      std::lock_guard lock(live_mutex);
+      live_document = std::move(candidate);
+      outcome.generation = ++generation;
     }
+    if (!initial) succeed();
     outcome.status = ReloadStatus::applied;
     outcome.changes = std::move(changes);
 
     Event completed = make_event(event_type::completed, id, trigger);
-    completed.duration = Clock::now() - started_at;
+    completed.duration = SteadyClock::now() - started_at;
     completed.changes = outcome.changes;
     completed.pending_restart = outcome.pending_restart;
     completed.generation = outcome.generation;
-    if (s.options.config_in_events) completed.config = s.options.fields.redact(document()->root);
-    s.events.publish(completed);
+    if (options.config_in_events) {
+      std::lock_guard lock(live_mutex);
+      completed.config = options.fields.redact(live_document->root);
+    }
+    events.publish(completed);
     return outcome;
   } catch (const std::exception& failure) {
-    // A validator, listener or from_json threw: report it, keep the old config.
+    // A validator or from_json threw: report it, keep the old config.
     return fail({Error{ErrorCode::internal, std::string("exception during reload: ") + failure.what(), {}, {}}});
   } catch (...) {
     return fail({Error{ErrorCode::internal, "non-standard exception during reload", {}, {}}});
   }
+}
+
+// ---- the background thread ----
+
+Result<void, Errors> Pipeline::start_background() {
+  State& s = *state_;
+  std::lock_guard lifecycle(s.lifecycle_mutex);
+  if (s.loop.joinable()) return {};
+  if (s.wake_fd < 0) {
+    s.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s.wake_fd < 0) {
+      return unexpected(Errors{Error{ErrorCode::io, std::string("cannot create an eventfd: ") + std::strerror(errno), {}, {}}});
+    }
+  }
+  if (s.options.reload_on_sighup && !s.sighup) {
+    auto subscription = SighupSubscription::subscribe();
+    if (!subscription) return unexpected(Errors{subscription.error()});
+    s.sighup.emplace(std::move(*subscription));
+  }
+  {
+    std::lock_guard lock(s.queue_mutex);
+    s.accepting = true;
+  }
+  try {
+    s.loop = std::jthread([&s](std::stop_token stop) { s.serve(std::move(stop)); });
+  } catch (const std::exception& failure) {
+    std::lock_guard lock(s.queue_mutex);
+    s.accepting = false;
+    return unexpected(Errors{Error{ErrorCode::internal, std::string("cannot start the reload thread: ") + failure.what(), {}, {}}});
+  }
+  return {};
+}
+
+void Pipeline::stop() {
+  State& s = *state_;
+  std::lock_guard lifecycle(s.lifecycle_mutex);
+  if (s.loop.joinable()) {
+    s.loop.request_stop();
+    s.wake();
+    if (s.loop.get_id() == std::this_thread::get_id()) {
+      s.loop.detach();  // stop() from a reload the thread runs: it ends after that reload
+    } else {
+      s.loop.join();
+    }
+    s.loop = std::jthread();
+  }
+  std::deque<AsyncRequest> abandoned;
+  {
+    std::lock_guard lock(s.queue_mutex);
+    s.accepting = false;
+    abandoned.swap(s.queue);
+  }
+  for (AsyncRequest& request : abandoned) request.done.set_value(usage_outcome("the reloader was stopped"));
+  s.sighup.reset();
+  s.runner.join_all();
+}
+
+std::future<ReloadOutcome> Pipeline::run_async(Trigger trigger, std::vector<std::string> sections) {
+  State& s = *state_;
+  AsyncRequest request{trigger, std::move(sections), {}};
+  std::future<ReloadOutcome> future = request.done.get_future();
+  {
+    std::lock_guard lock(s.queue_mutex);
+    if (s.accepting) {
+      s.queue.push_back(std::move(request));
+      s.wake();
+      return future;
+    }
+  }
+  request.done.set_value(usage_outcome("the reloader is not running: call start() first"));
+  return future;
+}
+
+void Pipeline::State::serve(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    // Sleep until woken, a SIGHUP, or the nearest deadline (backoff retry, deferral limit).
+    std::optional<SteadyClock::time_point> deadline;
+    {
+      std::lock_guard lock(control_mutex);
+      if (retry_after_backoff) deadline = backoff.state().next_attempt;
+    }
+    if (options.max_defer > std::chrono::milliseconds::zero()) {
+      std::lock_guard lock(defer_mutex);
+      if (deferred_since && !overdue_reported) {
+        const auto overdue_at = *deferred_since + options.max_defer;
+        if (!deadline || overdue_at < *deadline) deadline = overdue_at;
+      }
+    }
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now()).count();
+      timeout_ms = static_cast<int>(std::clamp<long long>(left, 0, 60'000));
+    }
+    pollfd fds[2] = {{wake_fd, POLLIN, 0}, {sighup ? sighup->fd() : -1, POLLIN, 0}};
+    if (::poll(fds, sighup ? 2 : 1, timeout_ms) < 0 && errno != EINTR) break;
+    if (stop.stop_requested()) break;
+    std::uint64_t drained = 0;
+    (void)!::read(wake_fd, &drained, sizeof drained);
+    if (sighup && sighup->consume()) (void)run(Trigger::signal, {}, false);
+    serve_queue();
+    serve_deadlines();
+  }
+}
+
+void Pipeline::State::serve_queue() {
+  std::deque<AsyncRequest> batch;
+  {
+    std::lock_guard lock(queue_mutex);
+    batch.swap(queue);
+  }
+  if (batch.empty()) return;
+  // Requests that arrived together are answered by one reload per trigger: a full reload when
+  // any of them asked for everything, else one over the union of their sections.
+  std::map<Trigger, std::vector<AsyncRequest*>> by_trigger;
+  for (AsyncRequest& request : batch) by_trigger[request.trigger].push_back(&request);
+  for (auto& [trigger, requests] : by_trigger) {
+    std::vector<std::string> sections;
+    bool everything = false;
+    for (AsyncRequest* request : requests) {
+      if (request->sections.empty()) everything = true;
+      for (const std::string& section : request->sections) {
+        if (std::find(sections.begin(), sections.end(), section) == sections.end()) sections.push_back(section);
+      }
+    }
+    if (everything) sections.clear();
+    ReloadOutcome outcome = run(trigger, sections, false);
+    for (AsyncRequest* request : requests) request->done.set_value(outcome);
+  }
+}
+
+void Pipeline::State::serve_deadlines() {
+  std::optional<Trigger> retry;
+  {
+    std::lock_guard lock(control_mutex);
+    if (retry_after_backoff && backoff.allows()) retry = std::exchange(retry_after_backoff, std::nullopt);
+  }
+  if (retry) (void)run(*retry, {}, false);
+
+  if (options.max_defer <= std::chrono::milliseconds::zero()) return;
+  std::optional<Trigger> overdue;
+  Event event = make_event(event_type::deferral_overdue, 0, Trigger::api);
+  {
+    std::lock_guard lock(defer_mutex);
+    if (!deferred_since || overdue_reported || now() < *deferred_since + options.max_defer) return;
+    overdue_reported = true;
+    overdue = deferred_trigger;
+    event.trigger = deferred_trigger.value_or(Trigger::api);
+    std::string reasons;
+    for (const auto& [id, reason] : holds) reasons += (reasons.empty() ? "" : ", ") + (reason.empty() ? "unnamed" : reason);
+    event.reason = "a reload has been deferred for over " + milliseconds_text(options.max_defer) + " by: " + reasons +
+                   (options.reload_when_overdue ? "; reloading now" : "");
+    if (options.reload_when_overdue) deferred_trigger.reset();
+  }
+  events.publish(std::move(event));
+  if (options.reload_when_overdue && overdue) (void)run(*overdue, {}, true);
 }
 
 }  // namespace detail

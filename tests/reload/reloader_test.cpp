@@ -202,7 +202,8 @@ TEST_F(ReloaderTest, ThrowingListenerIsReportedNotPropagated) {
   dir_.write("config.yaml", config_text("debug", 8080, 10));
   ReloadOutcome outcome = reloader.reload();
   ASSERT_EQ(outcome.status, ReloadStatus::failed);
-  EXPECT_EQ(outcome.errors.at(0).to_string(), "exception during reload: listener exploded");
+  EXPECT_EQ(outcome.errors.at(0).to_string(), "module broken threw during prepare: listener exploded");
+  EXPECT_EQ(outcome.failed_module, "broken");
   EXPECT_EQ(reloader.read()->log_level, "info");
 }
 
