@@ -102,4 +102,57 @@ TEST(ReloaderConcurrency, GuardsFromManyThreadsNeverLoseTheLastRequest) {
   EXPECT_EQ(reloader.read()->left, kWrites);
 }
 
+TEST(ReloaderConcurrency, AsyncRequestsSwitchesAndModulesRaceSafely) {
+  testing::TempDir dir;
+  const std::string path = dir.write("pair.yaml", "left: 0\nright: 0\n");
+  ReloadOptions options;
+  options.layers.files = {{path}};
+  options.layers.environment = Environment{};
+  options.module_timeout = std::chrono::seconds(30);
+  Reloader<Pair> reloader(options);
+  std::atomic<int> committed_left{0};
+  reloader.add_module({.name = "mirror",
+                       .prepare = [](const ModuleUpdate<Pair>& update) -> ModuleResult {
+                         if (update.next.left != update.next.right) return unexpected(std::string("torn"));
+                         return {};
+                       },
+                       .commit = [&](const ModuleUpdate<Pair>& update) -> ModuleResult {
+                         committed_left = update.next.left;
+                         return {};
+                       }});
+  ASSERT_TRUE(reloader.start().has_value());
+
+  std::atomic<bool> done{false};
+  std::latch ready(3);
+  std::thread requester([&] {
+    ready.arrive_and_wait();
+    while (!done.load(std::memory_order_acquire)) {
+      auto outcome = reloader.request_reload_async().get();
+      EXPECT_TRUE(outcome.ok()) << to_string(outcome.errors);
+    }
+  });
+  std::thread switcher([&] {
+    ready.arrive_and_wait();
+    for (int i = 0; !done.load(std::memory_order_acquire); ++i) {
+      reloader.set_auto_reload(i % 2 == 0);
+      (void)reloader.backoff();
+    }
+    reloader.set_auto_reload(true);
+  });
+  ready.arrive_and_wait();
+  constexpr int kWrites = 50;
+  for (int i = 1; i <= kWrites; ++i) {
+    std::string temp = dir.write("pair.yaml.tmp", "left: " + std::to_string(i) + "\nright: " + std::to_string(i) + "\n");
+    std::filesystem::rename(temp, path);
+    (void)reloader.reload(Trigger::file);
+  }
+  done.store(true, std::memory_order_release);
+  requester.join();
+  switcher.join();
+  EXPECT_EQ(reloader.request_reload().status == ReloadStatus::failed, false);
+  EXPECT_EQ(reloader.read()->left, kWrites);
+  EXPECT_EQ(committed_left.load(), kWrites);
+  reloader.stop();
+}
+
 }  // namespace hotreload::reloader_concurrency
