@@ -22,6 +22,8 @@ TEST(ReloaderConcurrency, ReadersSeeOnlyWholeValidSnapshotsWhileReloadsRace) {
   ReloadOptions options;
   options.layers.files = {{path}};
   options.layers.environment = Environment{};
+  // Every other write is invalid: without this, the backoff would (rightly) skip file reloads.
+  options.backoff.enabled = false;
   Reloader<Pair> reloader(options);
   reloader.add_validator([](const Pair*, const Pair& next) -> Errors {
     if (next.left != next.right) return {{ErrorCode::validation, "left and right differ", {}, "right"}};
