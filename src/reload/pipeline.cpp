@@ -318,6 +318,11 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     outcome.generation = generation;
   }
   const bool initial = previous_document == nullptr;
+  {
+    // This reload reads the files as they are now: a retry queued by the backoff is answered.
+    std::lock_guard lock(control_mutex);
+    retry_after_backoff.reset();
+  }
 
   Event started = make_event(event_type::started, id, trigger);
   for (const LayerSpec& layer : options.layers.files) started.files.push_back(layer.path);
@@ -344,7 +349,6 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
   auto succeed = [&] {
     std::lock_guard lock(control_mutex);
     backoff.record_success();
-    retry_after_backoff.reset();
   };
 
   try {

@@ -112,7 +112,7 @@ TEST(CloudEvent, FailedCarriesFirstErrorAllErrorsAndFailedModule) {
   event.errors.push_back({ErrorCode::validation, "too small", {}, ""});
   Json data = to_cloudevent(event, "s")["data"];
   EXPECT_EQ(keys(data), (std::vector<std::string>{"reloadId", "trigger", "failedModule", "durationMs",
-                                                  "error", "errors"}));
+                                                  "consecutiveFailures", "backoffMs", "error", "errors"}));
   EXPECT_TRUE(data["failedModule"].is_null());
   EXPECT_EQ(data["error"], "config.yaml:12:7: database.max_conns: expected integer, got string \"ten\"");
   EXPECT_EQ(data["errors"], Json::parse(R"([
@@ -122,6 +122,21 @@ TEST(CloudEvent, FailedCarriesFirstErrorAllErrorsAndFailedModule) {
 
   event.module = "database";
   EXPECT_EQ(to_cloudevent(event, "s")["data"]["failedModule"], "database");
+  event.consecutive_failures = 3;
+  event.backoff = std::chrono::milliseconds(4000);
+  data = to_cloudevent(event, "s")["data"];
+  EXPECT_EQ(data["consecutiveFailures"], 3);
+  EXPECT_DOUBLE_EQ(data["backoffMs"].get<double>(), 4000.0);
+}
+
+TEST(CloudEvent, SkippedAndOverdueCarryTheirReason) {
+  Event event = make(event_type::skipped);
+  event.reason = "automatic reloads are disabled";
+  Json data = to_cloudevent(event, "s")["data"];
+  EXPECT_EQ(data["reason"], "automatic reloads are disabled");
+  EXPECT_EQ(data["consecutiveFailures"], 0);
+  event.type = std::string(event_type::deferral_overdue);
+  EXPECT_EQ(to_cloudevent(event, "s")["data"]["reason"], "automatic reloads are disabled");
 }
 
 TEST(CloudEvent, ModuleEventsNameTheModule) {
