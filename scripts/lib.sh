@@ -33,3 +33,29 @@ build() {
   cmake -S "$HOTRELOAD_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   cmake --build "$dir" --parallel "$(nproc)"
 }
+
+# Prints the path of a promtool extracted into build/tools/ (Debian's prometheus package pulls
+# ~330 MB of dependencies; promtool itself is one static binary). Idempotent: a promtool already
+# extracted is reused. `apt-get download` needs no root, only the apt package lists; when it
+# fails, says so on stderr and returns nonzero.
+fetch_promtool() {
+  local tools="$HOTRELOAD_ROOT/build/tools"
+  local promtool="$tools/prometheus/usr/bin/promtool"
+  if [ -x "$promtool" ]; then
+    echo "$promtool"
+    return 0
+  fi
+  mkdir -p "$tools/download"
+  rm -f "$tools"/download/prometheus_*.deb
+  if ! (cd "$tools/download" && apt-get download prometheus >/dev/null 2>&1); then
+    echo "fetch_promtool: 'apt-get download prometheus' failed; run 'apt-get update' (as root) so the" \
+      "package lists exist, or install promtool and set HOTRELOAD_PROMTOOL to it" >&2
+    return 1
+  fi
+  rm -rf "$tools/prometheus"
+  if ! dpkg -x "$tools"/download/prometheus_*.deb "$tools/prometheus" || [ ! -x "$promtool" ]; then
+    echo "fetch_promtool: could not extract usr/bin/promtool from $(ls "$tools"/download/prometheus_*.deb)" >&2
+    return 1
+  fi
+  echo "$promtool"
+}

@@ -11,52 +11,8 @@
 #include <vector>
 
 #include "hotreload/binding.hpp"
+#include "support/allocation_counter.hpp"
 
-// ThreadSanitizer's runtime defines operator new itself (statically, with clang), so the counting
-// replacement below cannot be linked there; that build runs only the concurrency tests anyway.
-#if defined(__SANITIZE_THREAD__)
-#define HOTRELOAD_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HOTRELOAD_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef HOTRELOAD_COUNT_ALLOCATIONS
-#define HOTRELOAD_COUNT_ALLOCATIONS 1
-#endif
-
-// Counts heap allocations made by the current thread while counting is switched on. Replacing the
-// global operator new affects the whole test binary, so the replacement just forwards to malloc
-// (as libstdc++'s own does) and only counts on a thread that asked for it.
-namespace {
-constinit thread_local bool g_count_allocations = false;
-constinit thread_local std::size_t g_allocations = 0;
-}  // namespace
-
-// Every non-aligned form is replaced, so that no allocation made through one family (say the
-// nothrow new of std::stable_sort's buffer) is freed through the other: AddressSanitizer reports
-// such a mismatch. The aligned forms stay the library's own, and pair with each other.
-#if HOTRELOAD_COUNT_ALLOCATIONS
-void* operator new(std::size_t size) {
-  if (g_count_allocations) ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  if (g_count_allocations) ++g_allocations;
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return ::operator new(size, tag); }
-// Not inlined: g++ 12 would otherwise see free() on memory from operator new in every caller and
-// warn (-Wmismatched-new-delete), though this operator new does allocate with malloc.
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#endif  // HOTRELOAD_COUNT_ALLOCATIONS
 
 namespace hotreload::flags_test {
 
@@ -66,13 +22,7 @@ struct FlagsConfig {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FlagsConfig, feature_flags)
 
-std::size_t allocations_during(const auto& fn) {
-  g_allocations = 0;
-  g_count_allocations = true;
-  fn();
-  g_count_allocations = false;
-  return g_allocations;
-}
+using testing::allocations_during;
 
 std::string user(int i) { return "user-" + std::to_string(i); }
 
@@ -196,7 +146,7 @@ TEST(FlagSet, ThrowingSinkDoesNotFailTheCheck) {
 }
 
 TEST(FlagSet, ChecksDoNotAllocate) {
-  if (!HOTRELOAD_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocation counting is not available under ThreadSanitizer";
+  if (!testing::allocation_counting_linked()) GTEST_SKIP() << "allocation counting is not available under ThreadSanitizer";
   FlagSet flags = quiet_flags();
   ASSERT_TRUE(flags.set({.name = "new-player", .enabled = true}));
   ASSERT_TRUE(flags.set({.name = "a-rollout-flag-with-a-rather-long-name", .enabled = true, .percentage = 25}));

@@ -23,6 +23,7 @@ Command add_validate_command(CLI::App& app);
 Command add_diff_command(CLI::App& app);
 Command add_watch_command(CLI::App& app);
 Command add_schema_command(CLI::App& app);
+Command add_flags_command(CLI::App& app);
 
 // Prints each error on its own line to stderr as FILE:LINE:COL: PATH: message.
 void print_errors(const Errors& errors);

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add(add_diff_command);
   add(add_watch_command);
   add(add_schema_command);
+  add(add_flags_command);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,104 @@
+// The values JSONLogic computes with while a rule runs, and JavaScript's conversions between them
+// (JSONLogic is specified by its JavaScript implementation; flagd's Go engine follows it).
+//
+// A Val borrows wherever it can: strings and arrays read from the evaluation context or from a
+// rule's constants are views, so a rule that only compares and looks up does not allocate. Only
+// computed strings (cat, substr) and computed arrays (merge, map, filter) own their storage.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hotreload::detail::logic {
+
+class Val {
+ public:
+  enum class Kind : std::uint8_t { null, boolean, number, string, array, object };
+
+  Val() = default;
+  static Val boolean(bool b) {
+    Val v;
+    v.kind_ = Kind::boolean;
+    v.boolean_ = b;
+    return v;
+  }
+  static Val number(double n) {
+    Val v;
+    v.kind_ = Kind::number;
+    v.number_ = n;
+    return v;
+  }
+  // A view: the text must outlive the Val (rule constants, the evaluation context).
+  static Val borrowed(std::string_view s) {
+    Val v;
+    v.kind_ = Kind::string;
+    v.view_ = s;
+    return v;
+  }
+  static Val owned(std::string s) {
+    Val v;
+    v.kind_ = Kind::string;
+    v.owned_ = std::move(s);
+    v.owns_ = true;
+    return v;
+  }
+  static Val array(std::vector<Val> items) {
+    Val v;
+    v.kind_ = Kind::array;
+    v.items_ = std::move(items);
+    return v;
+  }
+  // A view of a JSON value; arrays and objects are borrowed, not copied.
+  static Val of(const nlohmann::json& j);
+
+  Kind kind() const { return kind_; }
+  bool is_null() const { return kind_ == Kind::null; }
+  bool is_string() const { return kind_ == Kind::string; }
+  bool is_number() const { return kind_ == Kind::number; }
+  bool is_array() const { return kind_ == Kind::array; }
+  bool as_bool() const { return boolean_; }
+  double as_number() const { return number_; }
+  std::string_view as_string() const { return owns_ ? std::string_view(owned_) : view_; }
+  // Arrays and objects from JSON; nullptr for an array this Val owns.
+  const nlohmann::json* json() const { return json_; }
+
+  // Array access, whichever storage the array has.
+  std::size_t size() const { return json_ != nullptr ? json_->size() : items_.size(); }
+  Val at(std::size_t i) const { return json_ != nullptr ? of((*json_)[i]) : items_[i]; }
+
+  // JSON for output (the CLI, tests).
+  nlohmann::json to_json() const;
+
+ private:
+  Kind kind_ = Kind::null;
+  bool boolean_ = false;
+  bool owns_ = false;
+  double number_ = 0;
+  std::string_view view_{};
+  std::string owned_{};
+  const nlohmann::json* json_ = nullptr;  // array or object borrowed from JSON
+  std::vector<Val> items_{};              // an owned array
+};
+
+// JSONLogic truthiness: false, null, 0, NaN, "" and [] are false; everything else is true.
+bool truthy(const Val& v);
+// JavaScript's Number(v): "" and null are 0, " 12 " is 12, "abc" and objects are NaN.
+double to_number(const Val& v);
+// JavaScript's String(v): integral numbers print without a fraction, arrays join with ','.
+std::string to_string(const Val& v);
+// Appends String(v) to out.
+void append_string(std::string& out, const Val& v);
+// JavaScript's == and ===.
+bool loose_equals(const Val& a, const Val& b);
+bool strict_equals(const Val& a, const Val& b);
+// JavaScript's a < b: both strings compare as text, anything else as numbers (NaN: false).
+bool less_than(const Val& a, const Val& b);
+bool less_equal(const Val& a, const Val& b);
+// A number's shortest JavaScript-like text: 10, 0.5, -3.25.
+std::string number_text(double n);
+
+}  // namespace hotreload::detail::logic

@@ -1,0 +1,127 @@
+#include "metrics/text_format.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <system_error>
+
+namespace hotreload::metrics_text {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the valid UTF-8 sequence starting text[i], or 0 if it is not one (overlong
+// forms, surrogates and code points above U+10FFFF are invalid, as Go's utf8.ValidString says).
+std::size_t sequence_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong
+    if (lead == 0xED) high = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+// Appends `text` as valid UTF-8, passing each valid character to `emit`.
+template <class Emit>
+void for_each_valid(std::string& out, std::string_view text, Emit emit) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = sequence_length(text, i);
+    if (length == 0) {
+      out += kReplacement;
+      ++i;
+    } else if (length == 1) {
+      emit(text[i]);
+      ++i;
+    } else {
+      out.append(text, i, length);
+      i += length;
+    }
+  }
+}
+
+}  // namespace
+
+void append_double(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  // Go's strconv.FormatFloat(value, 'g', -1, 64), which the reference client (client_golang)
+  // prints with: the shortest round-trip digits, in exponent form when the decimal exponent is
+  // below -4 or at least 6 ("1e+06", "1.5e-07"), plainly otherwise ("0.0005", "123456"). Matching
+  // it keeps `le` label values identical to other clients' for the same bounds.
+  char buffer[64];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  if (error != std::errc{}) return;  // unreachable: 64 bytes hold any double
+  const std::string_view scientific(buffer, static_cast<std::size_t>(end - buffer));
+  int exponent = 0;
+  const std::size_t e = scientific.find('e');
+  std::from_chars(scientific.data() + e + (scientific[e + 1] == '+' ? 2 : 1), scientific.data() + scientific.size(),
+                  exponent);
+  if (exponent < -4 || exponent >= 6) {
+    out += scientific;
+    return;
+  }
+  const auto [fixed_end, fixed_error] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+  if (fixed_error == std::errc{}) out.append(buffer, fixed_end);
+}
+
+std::string format_double(double value) {
+  std::string out;
+  append_double(out, value);
+  return out;
+}
+
+void append_label_value(std::string& out, std::string_view value) {
+  out += '"';
+  for_each_valid(out, value, [&](char c) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  });
+  out += '"';
+}
+
+void append_help(std::string& out, std::string_view help) {
+  for_each_valid(out, help, [&](char c) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  });
+}
+
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  for_each_valid(out, text, [&](char c) { out += c; });
+  return out;
+}
+
+}  // namespace hotreload::metrics_text
