@@ -113,6 +113,8 @@ class FlagSet {
   // Replaces the whole set in one step: a reader sees either the old flags or the new ones, never
   // a mix. Validated as set() does, plus duplicate names; on error the old set stays live.
   Result<void> replace(std::vector<FlagConfig> flags);
+  // What replace() would refuse, without changing anything.
+  static Result<void> check_all(const std::vector<FlagConfig>& flags);
 
   // The global check: true when the flag is on for everyone (enabled with percentage 100). A
   // partial rollout is off here, so a call site without a user never turns a 10% rollout on for

@@ -80,19 +80,35 @@ Result<void> FlagSet::set(FlagConfig flag) {
   return {};
 }
 
-Result<void> FlagSet::replace(std::vector<FlagConfig> flags) {
-  auto next = std::make_shared<detail::FlagTable>();
-  next->flags.reserve(flags.size());
+namespace {
+
+Result<std::shared_ptr<detail::FlagTable>> build_table(std::vector<FlagConfig> flags) {
+  auto table = std::make_shared<detail::FlagTable>();
+  table->flags.reserve(flags.size());
   for (FlagConfig& flag : flags) {
-    if (auto ok = check(flag); !ok) return ok;
+    if (auto ok = check(flag); !ok) return unexpected(ok.error());
     std::string name = flag.name;
-    auto [it, inserted] = next->flags.try_emplace(std::move(name), entry_for(std::move(flag)));
+    auto [it, inserted] = table->flags.try_emplace(std::move(name), entry_for(std::move(flag)));
     if (!inserted) {
       return unexpected(Error{ErrorCode::usage, "feature flag \"" + it->first + "\" is defined twice", {}, {}});
     }
   }
+  return table;
+}
+
+}  // namespace
+
+Result<void> FlagSet::replace(std::vector<FlagConfig> flags) {
+  auto next = build_table(std::move(flags));
+  if (!next) return unexpected(next.error());
   std::lock_guard lock(write_mu_);
-  table_.publish(std::move(next));
+  table_.publish(std::move(*next));
+  return {};
+}
+
+Result<void> FlagSet::check_all(const std::vector<FlagConfig>& flags) {
+  auto built = build_table(flags);
+  if (!built) return unexpected(built.error());
   return {};
 }
 
