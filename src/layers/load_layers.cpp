@@ -1,9 +1,11 @@
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <system_error>
 #include <utility>
 
 #include "hotreload/layers.hpp"
+#include "load/parsers.hpp"
 
 namespace hotreload {
 namespace {
@@ -24,14 +26,67 @@ void reindex_origins(Value& node, const std::vector<std::uint32_t>& new_index) {
   }
 }
 
-}  // namespace
+namespace fs = std::filesystem;
 
-Result<Document, Errors> load_layers(const LayerOptions& options) {
+// Kubernetes ConfigMap and Secret volumes: DIR/F is a symlink to ..data/F, and DIR/..data a
+// symlink to the current timestamped directory, swapped atomically on update. Following each
+// file's links separately could read F from one version and G from the next, so one load reads
+// ..data once per directory and every file through that one target ("pins" it).
+class ProjectedVolumes {
+ public:
+  // The path to read `path` from, pinned when it is a projected file; `path` itself otherwise.
+  std::string read_path(const std::string& path) {
+    std::error_code error;
+    const fs::path file(path);
+    if (!fs::is_symlink(file, error)) return path;
+    const fs::path link = fs::read_symlink(file, error);
+    if (error || link.is_absolute() || link.empty() || *link.begin() != "..data") return path;
+    fs::path dir = file.parent_path();
+    if (dir.empty()) dir = ".";
+    auto pinned = targets_.find(dir.string());
+    if (pinned == targets_.end()) {
+      const fs::path target = fs::read_symlink(dir / "..data", error);
+      if (error) return path;
+      pinned = targets_.emplace(dir.string(), target.string()).first;
+    }
+    fs::path rest;
+    for (auto part = std::next(link.begin()); part != link.end(); ++part) rest /= *part;
+    const fs::path target(pinned->second);
+    return ((target.is_absolute() ? target : dir / target) / rest).string();
+  }
+
+  // True when a directory's ..data moved on since it was pinned: a read that failed may succeed
+  // against the new version.
+  bool moved_on() const {
+    for (const auto& [dir, target] : targets_) {
+      std::error_code error;
+      if (fs::read_symlink(fs::path(dir) / "..data", error).string() != target) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::map<std::string, std::string> targets_;  // directory -> its ..data target when pinned
+};
+
+// One attempt at reading and merging every file layer.
+Result<Document, Errors> load_files(const LayerOptions& options, ProjectedVolumes& volumes) {
   Document merged;
   merged.root = Object{};
   Errors errors;
   for (const LayerSpec& spec : options.files) {
-    Result<Document> parsed = parse_file(spec.path, spec.format, options.parse);
+    const std::string read_path = volumes.read_path(spec.path);
+    // Checked on the pinned path, so a volume swapped meanwhile is retried like a failed read.
+    if (!is_missing(read_path)) {
+      if (auto allowed = check_file_permissions(read_path, options.permissions); !allowed) {
+        if (spec.optional && is_missing(spec.path)) continue;  // deleted since: as if never there
+        Error refused = std::move(allowed).error();
+        refused.location.file = spec.path;
+        errors.push_back(std::move(refused));
+        continue;
+      }
+    }
+    Result<Document> parsed = detail::parse_file_as(read_path, spec.path, spec.format, options.parse);
     if (!parsed) {
       // Checking after the failure rather than before leaves no window between check and read.
       if (spec.optional && parsed.error().code == ErrorCode::io && is_missing(spec.path)) continue;
@@ -47,6 +102,23 @@ Result<Document, Errors> load_layers(const LayerOptions& options) {
     merge_into(merged.root, std::move(parsed->root));
   }
   if (!errors.empty()) return unexpected(std::move(errors));
+  return merged;
+}
+
+}  // namespace
+
+Result<Document, Errors> load_layers(const LayerOptions& options) {
+  // A volume swapped while it was read (its old directory already deleted) is read again from
+  // the new version; a few attempts cover even a volume updated in quick succession.
+  constexpr int kAttempts = 4;
+  Result<Document, Errors> loaded = unexpected(Errors{});
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    ProjectedVolumes volumes;
+    loaded = load_files(options, volumes);
+    if (loaded || !volumes.moved_on()) break;
+  }
+  if (!loaded) return loaded;
+  Document merged = std::move(*loaded);
 
   if (options.env) {
     Result<void, Errors> applied =

@@ -92,21 +92,21 @@ struct FileDescriptor {
   }
 };
 
-Error read_error(int error_number, const std::string& path) {
-  return file_error(ErrorCode::io, std::string("cannot read: ") + std::strerror(error_number), path);
+Error read_error(int error_number, std::string_view name) {
+  return file_error(ErrorCode::io, std::string("cannot read: ") + std::strerror(error_number), name);
 }
 
 // Reads a whole regular file, refusing it by its size before reading and again if it grew
-// past the limit while being read.
-Result<std::string> read_bounded(const std::string& path, const ParseLimits& limits) {
+// past the limit while being read. Errors name the file as `name`.
+Result<std::string> read_bounded(const std::string& path, std::string_view name, const ParseLimits& limits) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
   FileDescriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (file.fd < 0) return unexpected(read_error(errno, path));
+  if (file.fd < 0) return unexpected(read_error(errno, name));
   struct stat info {};
-  if (::fstat(file.fd, &info) != 0) return unexpected(read_error(errno, path));
-  if (!S_ISREG(info.st_mode)) return unexpected(file_error(ErrorCode::io, "not a regular file", path));
+  if (::fstat(file.fd, &info) != 0) return unexpected(read_error(errno, name));
+  if (!S_ISREG(info.st_mode)) return unexpected(file_error(ErrorCode::io, "not a regular file", name));
   auto size = static_cast<std::size_t>(info.st_size);
-  if (size > limits.max_file_bytes) return unexpected(too_large(size, limits, path));
+  if (size > limits.max_file_bytes) return unexpected(too_large(size, limits, name));
 
   // One byte over the limit is enough to know the file is too large.
   std::size_t cap = limits.max_file_bytes + 1;
@@ -119,11 +119,11 @@ Result<std::string> read_bounded(const std::string& path, const ParseLimits& lim
     }
     ssize_t n = ::read(file.fd, text.data() + used, text.size() - used);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return unexpected(read_error(errno, path));
+    if (n < 0) return unexpected(read_error(errno, name));
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
   }
-  if (used > limits.max_file_bytes) return unexpected(too_large(std::max(size, used), limits, path));
+  if (used > limits.max_file_bytes) return unexpected(too_large(std::max(size, used), limits, name));
   text.resize(used);
   return text;
 }
@@ -178,18 +178,26 @@ Result<Document> parse(std::string_view text, Format format, std::string_view so
 }
 
 Result<Document> parse_file(const std::string& path, std::optional<Format> format, const ParseOptions& options) {
-  if (!format) format = format_from_path(path);
+  return detail::parse_file_as(path, path, format, options);
+}
+
+namespace detail {
+
+Result<Document> parse_file_as(const std::string& read_path, const std::string& name, std::optional<Format> format,
+                               const ParseOptions& options) {
+  if (!format) format = format_from_path(name);
   if (!format) {
     return unexpected(file_error(ErrorCode::usage,
-                                 "cannot tell the format from the extension; use .yaml, .yml, .json or .toml", path));
+                                 "cannot tell the format from the extension; use .yaml, .yml, .json or .toml", name));
   }
   try {
-    Result<std::string> text = read_bounded(path, options.limits);
+    Result<std::string> text = read_bounded(read_path, name, options.limits);
     if (!text) return unexpected(std::move(text).error());
-    return parse(*text, *format, path, options);
+    return parse(*text, *format, name, options);
   } catch (const std::exception& e) {  // std::bad_alloc for the buffer
-    return unexpected(file_error(ErrorCode::internal, std::string("cannot read: ") + e.what(), path));
+    return unexpected(file_error(ErrorCode::internal, std::string("cannot read: ") + e.what(), name));
   }
 }
 
+}  // namespace detail
 }  // namespace hotreload

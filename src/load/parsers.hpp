@@ -25,6 +25,11 @@ Result<Value> parse_json(std::string_view text, std::string_view source_name, co
 // Always a table (an Object); a comment-only text gives an empty one.
 Result<Value> parse_toml(std::string_view text, std::string_view source_name, const ParseLimits& limits);
 
+// parse_file() reading `read_path` but naming the file `name` in the document and its errors (and
+// telling the format from `name`): a Kubernetes file is read through its pinned ..data directory.
+Result<Document> parse_file_as(const std::string& read_path, const std::string& name, std::optional<Format> format,
+                               const ParseOptions& options);
+
 // The messages the three parsers share, so that they read the same whatever the format.
 inline Error error_at(ErrorCode code, std::string message, std::string_view source_name,
                       std::uint32_t line, std::uint32_t column, const Path& path = {}) {
