@@ -9,6 +9,7 @@
 
 #include "hotreload/document.hpp"
 #include "hotreload/error.hpp"
+#include "hotreload/permissions.hpp"
 #include "hotreload/result.hpp"
 #include "hotreload/value.hpp"
 
@@ -40,6 +41,9 @@ struct LayerOptions {
   ParseOptions parse{};
   // The environment to read; nullopt: the process environment. Tests pass their own.
   std::optional<Environment> environment{};
+  // Files that other users can write, or that sit where they could replace them, are refused;
+  // {.check = false} opts out.
+  FilePermissionPolicy permissions{};
 };
 
 // Parses every file in order, deep-merges them and applies the environment overlay last.
