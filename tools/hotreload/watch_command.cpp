@@ -1,7 +1,12 @@
-// hotreload watch [--debounce MS] [--poll MS] [--env-prefix P] [--optional FILE]... [--print-config] FILE...
+// hotreload watch [--debounce MS] [--poll MS] [--env-prefix P] [--optional FILE]... [--print-config]
+//                 [--admin HOST:PORT [--admin-token-file F] [--admin-allow-remote]] [--audit-log F] FILE...
 // Loads the layers, then reloads whenever a file's content changes or SIGHUP arrives, printing
 // each pipeline event as one CloudEvents 1.0 JSON object per line (flushed per line) until
 // SIGINT or SIGTERM. The first line is the initial load's reload.completed (trigger "initial").
+// --admin serves the admin endpoint (admin.hpp) and prints "admin: listening on HOST:PORT" on
+// stderr once it accepts connections; its token comes from --admin-token-file or the
+// HOTRELOAD_ADMIN_TOKEN environment variable, never from the command line. --audit-log appends
+// one JSON line per reload attempt (audit.hpp).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -11,6 +16,10 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "hotreload/admin.hpp"
+#include "hotreload/audit.hpp"
+#include "hotreload/metrics.hpp"
+#include "hotreload/reload_metrics.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/watch.hpp"
 
@@ -27,15 +36,67 @@ struct WatchArgs {
   long debounce_ms = 100;
   long poll_ms = 0;
   bool print_config = false;
+  std::string admin;             // HOST:PORT; empty: no admin endpoint
+  std::string admin_token_file;  // else HOTRELOAD_ADMIN_TOKEN
+  bool admin_allow_remote = false;
+  std::string audit_log;
 };
+
+// The admin options from the arguments, or an error to print (exit 2). Checked before anything
+// starts, so a usage mistake never leaves a half-started watcher.
+Result<AdminOptions> admin_options(const WatchArgs& args) {
+  auto address = parse_admin_address(args.admin);
+  if (!address) return unexpected(address.error());
+  if (!args.admin_allow_remote && !is_loopback(address->first)) {
+    return unexpected(Error{ErrorCode::usage,
+                            "--admin " + args.admin + " is not a loopback address; add --admin-allow-remote to serve it",
+                            {}, {}});
+  }
+  AdminOptions options;
+  options.host = address->first;
+  options.port = address->second;
+  options.allow_remote = args.admin_allow_remote;
+  options.event_source = "hotreload://watch/" + std::to_string(::getpid());
+  if (!args.admin_token_file.empty()) {
+    auto token = read_token_file(args.admin_token_file);
+    if (!token) return unexpected(token.error());
+    options.token = std::move(*token);
+  } else if (auto token = token_from_env()) {
+    options.token = std::move(*token);
+  } else {
+    return unexpected(Error{ErrorCode::usage,
+                            "--admin needs a bearer token: --admin-token-file FILE or HOTRELOAD_ADMIN_TOKEN", {}, {}});
+  }
+  return options;
+}
 
 // The types a consumer of `watch` sees; started/validated are internal steps.
 bool printed(const std::string& type) {
   return type == event_type::completed || type == event_type::failed || type == event_type::rolled_back ||
-         type == event_type::file_changed || type == event_type::file_missing;
+         type == event_type::skipped || type == event_type::deferral_overdue || type == event_type::file_changed ||
+         type == event_type::file_missing;
 }
 
 int run_watch(const WatchArgs& args) {
+  std::optional<AdminOptions> admin_settings;
+  if (!args.admin.empty()) {
+    auto settings = admin_options(args);
+    if (!settings) {
+      print_errors({settings.error()});
+      return kExitTrouble;
+    }
+    admin_settings = std::move(*settings);
+  }
+  std::unique_ptr<AuditLog> audit;
+  if (!args.audit_log.empty()) {
+    auto opened = AuditLog::open_file(args.audit_log);
+    if (!opened) {
+      print_errors({opened.error()});
+      return kExitTrouble;
+    }
+    audit = std::move(*opened);
+  }
+
   // Signals are taken synchronously by sigwait() on this thread; block them before any thread
   // starts so that every thread inherits the mask and none runs a handler.
   sigset_t signals;
@@ -64,6 +125,10 @@ int run_watch(const WatchArgs& args) {
     std::lock_guard lock(output_mutex);
     std::cout << to_cloudevent_line(event, source) << std::endl;  // flushed per line
   });
+  // Subscribed before the first load, so the initial load is counted and audited too.
+  MetricsRegistry registry;
+  ReloadMetrics metrics(reloader.events(), registry);
+  Subscription auditing = audit ? audit->attach(reloader.events()) : Subscription{};
 
   // The watcher reads its baseline before the first load, and reloads are held until that load
   // is published: a change made at any moment from here on is applied, none is lost in between.
@@ -97,6 +162,19 @@ int run_watch(const WatchArgs& args) {
   }
   hold.reset();  // runs one reload now if a change arrived during the first load
 
+  std::optional<AdminServer> admin;
+  if (admin_settings) {
+    AdminSources sources = admin_sources(reloader, options.fields, &registry);
+    sources.audit = audit.get();
+    admin.emplace(std::move(*admin_settings), std::move(sources));
+    if (auto started = admin->start(); !started) {
+      print_errors({started.error()});
+      watcher->reset();
+      return kExitTrouble;
+    }
+    std::cerr << "admin: listening on " << admin->address() << std::endl;
+  }
+
   while (true) {
     int signal_number = 0;
     if (sigwait(&signals, &signal_number) != 0) continue;
@@ -106,6 +184,7 @@ int run_watch(const WatchArgs& args) {
     }
     break;  // SIGINT or SIGTERM: stop the watcher (joins its thread), then exit cleanly
   }
+  if (admin) admin->stop();  // no request reloads once the watcher is gone
   watcher->reset();
   return kExitOk;
 }
@@ -126,6 +205,11 @@ Command add_watch_command(CLI::App& app) {
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
   command->add_option("--restart", args->restart_fields, "A key path pattern that needs a restart (repeatable)")->allow_extra_args(false);
   command->add_flag("--print-config", args->print_config, "Add the full effective config to reload.completed");
+  command->add_option("--admin", args->admin, "Serve the admin endpoint on HOST:PORT (port 0: any free port)");
+  command->add_option("--admin-token-file", args->admin_token_file,
+                      "The admin bearer token for POST /reload (else $HOTRELOAD_ADMIN_TOKEN)");
+  command->add_flag("--admin-allow-remote", args->admin_allow_remote, "Allow --admin on a non-loopback address");
+  command->add_option("--audit-log", args->audit_log, "Append one JSON line per reload attempt to FILE");
   return [args] { return run_watch(*args); };
 }
 
