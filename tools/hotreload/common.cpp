@@ -15,4 +15,9 @@ std::optional<Format> format_option(const std::string& name) {
   return format;
 }
 
+std::vector<std::string>& exec_command_line() {
+  static std::vector<std::string> command;
+  return command;
+}
+
 }  // namespace hotreload::cli

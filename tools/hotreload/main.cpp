@@ -1,4 +1,5 @@
 // hotreload: the command-line face of the library, thin over it.
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
@@ -6,6 +7,7 @@
 int main(int argc, char** argv) {
   using namespace hotreload::cli;
   CLI::App app{"hotreload: load, validate and diff layered configuration"};
+  app.name("hotreload");
   app.require_subcommand(1);
   app.set_version_flag("--version", "hotreload 0.1.0");
 
@@ -20,9 +22,21 @@ int main(int argc, char** argv) {
   add(add_watch_command);
   add(add_schema_command);
   add(add_flags_command);
+  add(add_exec_command);
+
+  // `hotreload exec [OPTIONS] -- CMD [ARGS...]`: CMD and its arguments are not ours to parse.
+  std::vector<std::string> arguments(argv + 1, argv + argc);
+  if (!arguments.empty() && arguments.front() == "exec") {
+    auto separator = std::find(arguments.begin(), arguments.end(), "--");
+    if (separator != arguments.end()) {
+      exec_command_line().assign(separator + 1, arguments.end());
+      arguments.erase(separator, arguments.end());
+    }
+  }
+  std::reverse(arguments.begin(), arguments.end());  // CLI11 takes them last-first
 
   try {
-    app.parse(argc, argv);
+    app.parse(arguments);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);
   } catch (const CLI::CallForVersion& version) {

@@ -1,0 +1,332 @@
+// Drives `hotreload exec` with a real child: a shell script that appends what happens to it
+// (started, got SIGHUP, got SIGTERM) to a file, which the tests await with a bounded deadline.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "support/child_process.hpp"
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
+namespace hotreload {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ChildProcess;
+using testing::cli_path;
+
+constexpr auto kBound = 20s;  // a failure bound for awaited output, never a pace
+
+void replace_file(const testing::TempDir& dir, const std::string& name, const std::string& content) {
+  std::string temp = dir.write(name + ".tmp", content);
+  std::filesystem::rename(temp, dir.file(name));
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t found = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++found;
+  return found;
+}
+
+// Re-reads a file written by another process until `done` holds or the bound passes; the polling
+// interval only paces the re-reads, the deadline is the failure bound.
+bool eventually(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// Idles for at most a minute (in steps, so that a trap runs promptly).
+constexpr const char* kIdle = "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done";
+
+// A child that logs "ready PID" when it starts, "got-hup" on SIGHUP and, with `term_status`,
+// "got-term" on SIGTERM before exiting with that status.
+std::string script(const std::string& out, int term_status = -1) {
+  std::string text = "trap 'echo got-hup >> " + out + "' HUP; ";
+  if (term_status >= 0) text += "trap 'echo got-term >> " + out + "; exit " + std::to_string(term_status) + "' TERM; ";
+  return text + "echo ready $$ >> " + out + "; " + kIdle;
+}
+
+// One `hotreload exec` run in its own directory. The destructor ends it with SIGTERM (forwarded to
+// the script), so no script outlives its test; the scripts also stop by themselves after a minute.
+struct Exec {
+  testing::TempDir dir;
+  std::string config;
+  std::string out;
+  std::string err;
+  std::unique_ptr<ChildProcess> process;
+  Exec() : config(dir.write("config.yaml", "a: 1\nserver:\n  port: 80\n")), out(dir.file("out")), err(dir.file("err")) {}
+  ~Exec() {
+    if (process && !process->wait(0ms)) {
+      process->send_signal(SIGTERM);
+      (void)process->wait(kBound);
+    }
+  }
+
+  // Starts exec with `options`, then waits until the script has written its first line.
+  ChildProcess& start(std::vector<std::string> options, const std::string& child_script) {
+    std::vector<std::string> argv{cli_path(), "exec", "--debounce", "0", "--config", config};
+    argv.insert(argv.end(), options.begin(), options.end());
+    for (std::string arg : {"--", "/bin/sh", "-c"}) argv.push_back(arg);
+    argv.push_back(child_script);
+    process = std::make_unique<ChildProcess>(argv, err);
+    EXPECT_TRUE(eventually([&] { return slurp(out).find("ready") != std::string::npos; })) << slurp(err);
+    return *process;
+  }
+  std::size_t hups() const { return count(slurp(out), "got-hup"); }
+};
+
+TEST(ExecCommand, ValidChangeSendsSighupToTheCommand) {
+  Exec t;
+  auto& exec = t.start({}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");
+  EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
+  replace_file(t.dir, "config.yaml", "a: 3\nserver:\n  port: 80\n");
+  EXPECT_TRUE(eventually([&] { return t.hups() == 2; })) << slurp(t.err);
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);  // the script has no TERM trap: SIGTERM killed it
+}
+
+TEST(ExecCommand, OtherSignalByNameOrNumber) {
+  Exec t;
+  std::string usr1 = "trap 'echo got-usr1 >> " + t.out + "' USR1; echo ready >> " + t.out + "; " + kIdle;
+  auto& exec = t.start({"--signal", "usr1"}, usr1);
+  replace_file(t.dir, "config.yaml", "a: 2\n");
+  EXPECT_TRUE(eventually([&] { return slurp(t.out).find("got-usr1") != std::string::npos; })) << slurp(t.err);
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);
+
+  Exec numbered;
+  numbered.start({"--signal", std::to_string(SIGHUP)}, script(numbered.out));
+  replace_file(numbered.dir, "config.yaml", "a: 2\n");
+  EXPECT_TRUE(eventually([&] { return numbered.hups() == 1; })) << slurp(numbered.err);
+}
+
+TEST(ExecCommand, InvalidChangeIsReportedAndTheCommandLeftAlone) {
+  Exec t;
+  t.start({}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: [1\n");
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find("refused") != std::string::npos; }));
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find("hotreload exec: " + t.config + ":") != std::string::npos; }))
+      << slurp(t.err);
+  // The next valid change is signalled once: had the invalid one been signalled, it would have
+  // been before this one.
+  replace_file(t.dir, "config.yaml", "a: 3\n");
+  EXPECT_TRUE(eventually([&] { return count(slurp(t.err), "sent SIGHUP") == 1; })) << slurp(t.err);
+  EXPECT_TRUE(eventually([&] { return t.hups() == 1; }));
+  EXPECT_EQ(t.hups(), 1u);
+}
+
+TEST(ExecCommand, SchemaViolationIsReportedWithItsPosition) {
+  Exec t;
+  std::string schema = t.dir.write("schema.json", R"({"properties": {"a": {"type": "integer", "minimum": 0}}})");
+  t.start({"--schema", schema}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: -5\nserver:\n  port: 80\n");
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find(t.config + ":1:4: a: ") != std::string::npos; }))
+      << slurp(t.err);
+  replace_file(t.dir, "config.yaml", "a: 5\nserver:\n  port: 80\n");
+  EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
+  EXPECT_EQ(count(slurp(t.err), "sent SIGHUP"), 1u);
+}
+
+TEST(ExecCommand, RestartFieldWithoutRestartIsRefused) {
+  Exec t;
+  t.start({"--restart-field", "server.port"}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: 1\nserver:\n  port: 81\n");
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find("needs a restart") != std::string::npos; }));
+  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");
+  EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
+  EXPECT_EQ(count(slurp(t.out), "ready"), 1u);
+}
+
+TEST(ExecCommand, RestartOnlyChangeRestartsTheCommand) {
+  Exec t;
+  auto& exec = t.start({"--restart", "--restart-field", "server.port"}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");  // dynamic: signalled
+  EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
+  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 81\n");  // restart-only
+  EXPECT_TRUE(eventually([&] { return count(slurp(t.out), "ready") == 2; })) << slurp(t.err);
+  std::istringstream lines(slurp(t.out));
+  std::vector<std::string> pids;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("ready ", 0) == 0) pids.push_back(line.substr(6));
+  }
+  ASSERT_EQ(pids.size(), 2u);
+  EXPECT_NE(pids[0], pids[1]);
+  EXPECT_EQ(t.hups(), 1u);
+  // The new child is the one exec now supervises: its status is exec's.
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);
+}
+
+TEST(ExecCommand, RestartWithoutFieldsRestartsOnEveryChange) {
+  Exec t;
+  t.start({"--restart"}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: 2\n");
+  EXPECT_TRUE(eventually([&] { return count(slurp(t.out), "ready") == 2; })) << slurp(t.err);
+  EXPECT_EQ(t.hups(), 0u);
+}
+
+TEST(ExecCommand, TerminationSignalsAreForwardedAndTheStatusPropagated) {
+  Exec t;
+  auto& exec = t.start({}, script(t.out, 42));
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 42);
+  EXPECT_NE(slurp(t.out).find("got-term"), std::string::npos);
+
+  Exec interrupted;
+  auto& second = interrupted.start({}, script(interrupted.out));
+  second.send_signal(SIGINT);
+  EXPECT_EQ(second.wait(kBound), 128 + SIGINT);
+}
+
+TEST(ExecCommand, CommandExitingByItselfEndsExecWithItsStatus) {
+  testing::TempDir dir;
+  std::string config = dir.write("config.yaml", "a: 1\n");
+  auto exited = testing::run_command({cli_path(), "exec", "--config", config, "--", "/bin/sh", "-c", "exit 7"});
+  EXPECT_EQ(exited.exit_code, 7) << exited.err;
+  auto killed = testing::run_command({cli_path(), "exec", "--config", config, "--", "/bin/sh", "-c", "kill -KILL $$"});
+  EXPECT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
+  auto missing = testing::run_command({cli_path(), "exec", "--config", config, "--", "no-such-command-hotreload"});
+  EXPECT_EQ(missing.exit_code, 127);
+  EXPECT_NE(missing.err.find("cannot run no-such-command-hotreload"), std::string::npos) << missing.err;
+}
+
+// A real HTTP server in the test process receives what exec POSTs.
+class WebhookServer {
+ public:
+  WebhookServer() {
+    server_.Post("/reload", [this](const httplib::Request& request, httplib::Response& response) {
+      {
+        std::lock_guard lock(mutex_);
+        bodies_.push_back(request.body);
+        content_type_ = request.get_header_value("Content-Type");
+      }
+      received_.notify_all();
+      response.status = 204;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // httplib 0.11 has no wait_until_ready(): is_running() turns true inside listen_after_bind().
+    EXPECT_TRUE(eventually([&] { return server_.is_running(); }));
+  }
+  ~WebhookServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/reload"; }
+  std::optional<std::string> next_body() {
+    std::unique_lock lock(mutex_);
+    if (!received_.wait_for(lock, kBound, [&] { return !bodies_.empty(); })) return std::nullopt;
+    std::string body = bodies_.front();
+    bodies_.erase(bodies_.begin());
+    return body;
+  }
+  std::string content_type() {
+    std::lock_guard lock(mutex_);
+    return content_type_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable received_;
+  std::vector<std::string> bodies_;  // guarded by mutex_
+  std::string content_type_;         // guarded by mutex_
+};
+
+TEST(ExecCommand, WebhookReceivesTheChangeListInsteadOfASignal) {
+  WebhookServer server;
+  Exec t;
+  // No HUP trap: a SIGHUP would kill the script and end exec.
+  std::string plain = "echo ready >> " + t.out + "; " + kIdle;
+  auto& exec = t.start({"--webhook", server.url(), "--secret", "password"}, plain);
+  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\npassword: hunter2\n");
+  auto body = server.next_body();
+  ASSERT_TRUE(body.has_value()) << slurp(t.err);
+  auto event = nlohmann::json::parse(*body);
+  EXPECT_EQ(event.at("type"), "reload.completed");
+  EXPECT_EQ(event.at("data").at("changes"), nlohmann::json::parse(R"([
+    {"path": "a", "op": "modified", "old": 1, "new": 2},
+    {"path": "password", "op": "added", "old": null, "new": "<redacted>"}])"));
+  EXPECT_EQ(body->find("hunter2"), std::string::npos);
+  EXPECT_EQ(server.content_type(), "application/cloudevents+json");
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find("notified " + server.url()) != std::string::npos; }));
+  EXPECT_FALSE(exec.wait(0ms).has_value());  // the command was not signalled
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);
+}
+
+// `--config A B` and `--config A --config B` both give two layers; the second is really read.
+TEST(ExecCommand, SeveralFilesAfterOneConfigAreLayers) {
+  testing::TempDir dir;
+  std::string base = dir.write("base.yaml", "a: 1\n");
+  std::string local = dir.write("local.yaml", "b: 2\n");
+  auto listed = testing::run_command({cli_path(), "exec", "--config", base, local, "--", "/bin/sh", "-c", "exit 7"});
+  EXPECT_EQ(listed.exit_code, 7) << listed.err;
+  auto repeated =
+      testing::run_command({cli_path(), "exec", "--config", base, "--config", local, "--", "/bin/sh", "-c", "exit 7"});
+  EXPECT_EQ(repeated.exit_code, 7) << repeated.err;
+  std::string broken = dir.write("broken.yaml", "b: [2\n");
+  auto invalid = testing::run_command({cli_path(), "exec", "--config", base, broken, "--", "/bin/true"});
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_NE(invalid.err.find(broken + ":"), std::string::npos) << invalid.err;
+}
+
+TEST(ExecCommand, UsageErrorsExitTwoWithAClearMessage) {
+  testing::TempDir dir;
+  std::string config = dir.write("config.yaml", "a: 1\n");
+  auto no_separator = testing::run_command({cli_path(), "exec", "--config", config});
+  EXPECT_EQ(no_separator.exit_code, 2);
+  EXPECT_NE(no_separator.err.find("after `--`"), std::string::npos) << no_separator.err;
+  // Without `--`, a command is taken for one more config file: still no command.
+  auto no_separator_with_command = testing::run_command({cli_path(), "exec", "--config", config, "/bin/true"});
+  EXPECT_EQ(no_separator_with_command.exit_code, 2);
+  EXPECT_NE(no_separator_with_command.err.find("no command to run"), std::string::npos) << no_separator_with_command.err;
+  auto stray_argument = testing::run_command({cli_path(), "exec", "stray", "--config", config, "--", "/bin/true"});
+  EXPECT_EQ(stray_argument.exit_code, 2);
+  EXPECT_NE(stray_argument.err.find("stray"), std::string::npos) << stray_argument.err;
+
+  auto bad_signal = testing::run_command({cli_path(), "exec", "--signal", "NOPE", "--config", config, "--", "/bin/true"});
+  EXPECT_EQ(bad_signal.exit_code, 2);
+  EXPECT_NE(bad_signal.err.find("unknown signal \"NOPE\""), std::string::npos) << bad_signal.err;
+
+  auto bad_webhook = testing::run_command({cli_path(), "exec", "--webhook", "ftp://x", "--config", config, "--", "/bin/true"});
+  EXPECT_EQ(bad_webhook.exit_code, 2);
+  EXPECT_NE(bad_webhook.err.find("is not an http://"), std::string::npos) << bad_webhook.err;
+
+  std::string absent = dir.file("absent.yaml");
+  auto missing = testing::run_command({cli_path(), "exec", "--config", absent, "--", "/bin/true"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find(absent), std::string::npos) << missing.err;
+
+  auto no_config = testing::run_command({cli_path(), "exec", "--", "/bin/true"});
+  EXPECT_EQ(no_config.exit_code, 2);
+  EXPECT_NE(no_config.err.find("--config"), std::string::npos) << no_config.err;
+}
+
+}  // namespace
+}  // namespace hotreload

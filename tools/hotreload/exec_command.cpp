@@ -1,0 +1,391 @@
+// hotreload exec [--schema S] [--signal SIG] [--webhook URL] [--debounce MS] [--restart]
+//                [--restart-field PATH]... [--secret PATH]... [--env-prefix P] [--format F]
+//                --config FILE [--config FILE]... -- CMD [ARGS...]
+// A sidecar for programs without hot reload (like Kubernetes' configmap-reload): runs CMD, watches
+// the config, and after every valid change signals CMD (SIGHUP by default), POSTs the change to a
+// local webhook, or restarts CMD when a restart-only field changed. An invalid change is reported
+// on stderr and CMD is left alone. SIGINT, SIGTERM and SIGQUIT are forwarded to CMD; exec exits
+// with CMD's status (128 + N when signal N killed it). See docs/EXEC.md.
+//
+// The reloader and watcher wiring repeats watch_command.cpp's in a reduced form (no events on
+// stdout: stdout belongs to CMD). It is not shared through a common file because watch_command.cpp
+// was being edited concurrently; fold the two together when convenient.
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <optional>
+
+#include "child.hpp"
+#include "commands.hpp"
+#include "hotreload/reloader.hpp"
+#include "hotreload/schema.hpp"
+#include "hotreload/watch.hpp"
+#include "webhook.hpp"
+
+namespace hotreload::cli {
+namespace {
+
+// How long a restart waits for CMD to exit after SIGTERM before it sends SIGKILL.
+constexpr auto kRestartGrace = std::chrono::seconds(10);
+constexpr int kWebhookTimeoutMs = 5000;
+// Like a shell: the command could not be started.
+constexpr int kExitCannotRun = 127;
+
+struct ExecArgs {
+  std::vector<std::string> files;
+  std::vector<std::string> command;
+  std::string schema;
+  std::string signal;  // empty: SIGHUP, unless a webhook replaces it
+  std::string webhook;
+  std::string env_prefix;
+  std::string format;
+  std::vector<std::string> secrets;
+  std::vector<std::string> restart_fields;
+  long debounce_ms = 100;
+  bool restart = false;
+};
+
+// One line on stderr; the watcher's, the reloader's and the main thread all report.
+void report(const std::string& line) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::cerr << "hotreload exec: " << line << std::endl;
+}
+
+void report_errors(const Errors& errors) {
+  for (const Error& error : errors) report(error.to_string());
+}
+
+// What the main loop does about one applied change.
+struct Action {
+  bool restart = false;
+  std::size_t change_count = 0;
+  std::string cloudevent;  // the reload.completed event, for the webhook
+};
+
+// Hands actions from the reloader's thread to the main loop, which polls fd().
+class Inbox {
+ public:
+  Inbox() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  }
+  ~Inbox() { ::close(fd_); }
+  Inbox(const Inbox&) = delete;
+  Inbox& operator=(const Inbox&) = delete;
+
+  int fd() const { return fd_; }
+  void push(Action action) {
+    {
+      std::lock_guard lock(mutex_);
+      actions_.push_back(std::move(action));
+    }
+    std::uint64_t one = 1;
+    (void)!::write(fd_, &one, sizeof one);
+  }
+  std::deque<Action> take() {
+    std::uint64_t count = 0;
+    (void)!::read(fd_, &count, sizeof count);
+    std::lock_guard lock(mutex_);
+    return std::exchange(actions_, {});
+  }
+
+ private:
+  int fd_;
+  std::mutex mutex_;
+  std::deque<Action> actions_;  // guarded by mutex_
+};
+
+// With --restart, a change restarts CMD when it touches a --restart-field (or any change, when no
+// field is named: the program cannot reload at all). The same test as the reloader's own policy.
+bool needs_restart(const std::vector<Change>& changes, const FieldRules& rules, bool every_change) {
+  if (every_change) return !changes.empty();
+  return std::any_of(changes.begin(), changes.end(), [&](const Change& change) {
+    return rules.policy_of(change.path) == ReloadPolicy::restart || !rules.restart_patterns_below(change.path).empty();
+  });
+}
+
+// A JSON Schema as a reloader validator. Errors keep their key path and drop the position in the
+// re-serialised text, so the reloader gives them the position of that key in the real files.
+Reloader<nlohmann::json>::Validator schema_validator(Schema schema) {
+  return [schema = std::move(schema)](const nlohmann::json*, const nlohmann::json& next) -> Errors {
+    ParseOptions options;
+    options.require_object = false;
+    options.limits.max_file_bytes = SIZE_MAX;  // the files were size-checked when loaded
+    auto document = parse(next.dump(), Format::json, "<config>", options);
+    if (!document) return {document.error()};
+    Errors errors = schema.validate(*document);
+    for (Error& error : errors) error.location = {};
+    return errors;
+  };
+}
+
+// The process side: the child, the signals exec receives, and the actions the reloader queues.
+class Supervisor {
+ public:
+  Supervisor(const ExecArgs& args, std::optional<int> reload_signal, std::optional<WebhookTarget> webhook,
+             sigset_t forwarded)
+      : args_(args), reload_signal_(reload_signal), webhook_(std::move(webhook)), forwarded_(forwarded) {}
+
+  // Runs until CMD exits (and is not being restarted); returns the status to exit with.
+  int run(int signal_fd, Inbox& inbox, Reloader<nlohmann::json>& reloader) {
+    if (!spawn()) return kExitCannotRun;
+    while (true) {
+      pollfd fds[3] = {{signal_fd, POLLIN, 0}, {child_->pidfd(), POLLIN, 0}, {inbox.fd(), POLLIN, 0}};
+      int timeout_ms = -1;
+      if (kill_at_) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*kill_at_ - std::chrono::steady_clock::now());
+        timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+      }
+      int polled = ::poll(fds, 3, timeout_ms);
+      if (polled < 0 && errno == EINTR) continue;
+      if (polled < 0) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+
+      if (kill_at_ && std::chrono::steady_clock::now() >= *kill_at_) {
+        report("CMD did not exit within " + std::to_string(kRestartGrace.count()) + "s of SIGTERM: sending SIGKILL");
+        child_->send_signal(SIGKILL);
+        kill_at_.reset();
+      }
+      if (fds[1].revents != 0) {
+        if (auto status = child_->try_reap()) {
+          if (!restarting_ || stopping_) return *status;
+          restarting_ = false;
+          kill_at_.reset();
+          if (!spawn()) return kExitCannotRun;
+          report("restarted CMD as pid " + std::to_string(child_->pid()));
+          continue;  // the old pidfd is gone: poll the new one
+        }
+      }
+      if (fds[0].revents != 0) on_signal(signal_fd, reloader);
+      if (fds[2].revents != 0) {
+        for (Action& action : inbox.take()) act(action);
+      }
+    }
+  }
+
+ private:
+  bool spawn() {
+    auto spawned = Child::spawn(args_.command, forwarded_);
+    if (!spawned) {
+      report("cannot run " + spawned.error());
+      return false;
+    }
+    child_.emplace(std::move(*spawned));
+    return true;
+  }
+
+  void on_signal(int signal_fd, Reloader<nlohmann::json>& reloader) {
+    signalfd_siginfo info{};
+    if (::read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return;
+    int number = static_cast<int>(info.ssi_signo);
+    if (number == SIGHUP) {
+      // As for `hotreload watch`: SIGHUP to exec re-reads the files now; a change it finds
+      // reaches CMD like any other.
+      (void)reloader.reload(Trigger::signal);
+      return;
+    }
+    stopping_ = true;
+    child_->send_signal(number);
+  }
+
+  void act(const Action& action) {
+    if (stopping_) return;  // CMD is shutting down: leave it alone
+    if (restarting_) {
+      report("config changed during a restart: the new CMD reads it when it starts");
+      return;
+    }
+    if (action.restart) {
+      report("restart-only change: restarting CMD (SIGTERM to pid " + std::to_string(child_->pid()) + ")");
+      restarting_ = true;
+      kill_at_ = std::chrono::steady_clock::now() + kRestartGrace;
+      child_->send_signal(SIGTERM);
+      return;
+    }
+    std::string changes = std::to_string(action.change_count) + (action.change_count == 1 ? " change" : " changes");
+    if (reload_signal_) {
+      if (child_->send_signal(*reload_signal_)) {
+        report(changes + ": sent " + signal_name(*reload_signal_) + " to pid " + std::to_string(child_->pid()));
+      } else {
+        report(changes + ": could not signal pid " + std::to_string(child_->pid()) + ": " + std::strerror(errno));
+      }
+    }
+    if (webhook_) {
+      auto posted = post_webhook(*webhook_, action.cloudevent, "application/cloudevents+json", kWebhookTimeoutMs);
+      if (posted) {
+        report(changes + ": notified " + args_.webhook);
+      } else {
+        report(changes + ": webhook " + args_.webhook + ": " + posted.error());
+      }
+    }
+  }
+
+  const ExecArgs& args_;
+  const std::optional<int> reload_signal_;
+  const std::optional<WebhookTarget> webhook_;
+  const sigset_t forwarded_;
+  std::optional<Child> child_;
+  bool stopping_ = false;    // a termination signal was forwarded: exit when CMD does
+  bool restarting_ = false;  // SIGTERM sent for a restart: start CMD again when it exits
+  std::optional<std::chrono::steady_clock::time_point> kill_at_;  // while restarting
+};
+
+int run_exec(const ExecArgs& args) {
+  if (args.command.empty()) {
+    report("no command to run: give it after `--`, as in: hotreload exec --config FILE -- CMD [ARGS...]");
+    return kExitTrouble;
+  }
+  std::optional<int> reload_signal;
+  if (!args.signal.empty()) {
+    reload_signal = parse_signal(args.signal);  // checked by the option's validator
+  } else if (args.webhook.empty()) {
+    reload_signal = SIGHUP;
+  }
+  std::optional<WebhookTarget> webhook;
+  if (!args.webhook.empty()) webhook = parse_webhook_url(args.webhook);  // checked likewise
+
+  // Signals are read from a signalfd by the main loop; blocking them before any thread starts
+  // means every thread inherits the mask and no handler ever runs. CMD gets them unblocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int number : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, number);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC);
+  if (signal_fd < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } close_signal_fd{signal_fd};
+
+  ReloadOptions options;
+  std::optional<Format> format = format_option(args.format);
+  for (const std::string& file : args.files) options.layers.files.push_back({file, false, format, ""});
+  if (!args.env_prefix.empty()) options.layers.env = EnvOverlay{args.env_prefix};
+  for (const std::string& pattern : args.secrets) options.fields.secret(pattern);
+  // Without --restart a restart-only change is refused like any invalid change; with it the
+  // reloader accepts everything and the change is classified here instead.
+  FieldRules restart_rules;
+  for (const std::string& pattern : args.restart_fields) {
+    restart_rules.restart(pattern);
+    if (!args.restart) options.fields.restart(pattern);
+  }
+
+  std::optional<Schema> schema;
+  if (!args.schema.empty()) {
+    auto compiled = Schema::load(args.schema);
+    if (!compiled) {
+      report_errors(compiled.error());
+      return kExitTrouble;
+    }
+    schema = std::move(*compiled);
+    options.layers.parse.require_object = false;
+  }
+
+  const std::string source = "hotreload://exec/" + std::to_string(::getpid());
+  Inbox inbox;
+  Reloader<nlohmann::json> reloader(options);
+  if (schema) reloader.add_validator(schema_validator(std::move(*schema)));
+  Subscription reporter = reloader.events().subscribe([&](const Event& event) {
+    if (event.type == event_type::failed && event.trigger != Trigger::initial) {
+      report("config change refused, CMD left alone:");
+      report_errors(event.errors);
+    } else if (event.type == event_type::completed && event.trigger != Trigger::initial && !event.changes.empty()) {
+      Action action;
+      action.restart = args.restart && needs_restart(event.changes, restart_rules, args.restart_fields.empty());
+      action.change_count = event.changes.size();
+      if (!args.webhook.empty()) action.cloudevent = to_cloudevent_line(event, source);
+      inbox.push(std::move(action));
+    }
+  });
+
+  // As in `watch`: the watcher's baseline is read before the first load, and reloads are held
+  // until that load is published, so no change made from here on is lost.
+  std::optional<DeferGuard> hold(reloader.defer());
+  WatchOptions watch;
+  watch.files = args.files;
+  watch.debounce = std::chrono::milliseconds(args.debounce_ms);
+  auto watcher = FileWatcher::start(watch, [&](const std::vector<FileChange>& changes) {
+    bool reload = false;
+    for (const FileChange& change : changes) {
+      if (change.kind == FileChange::Kind::missing) {
+        report(change.path + ": file is missing; the last good config stays live");
+      } else {
+        reload = true;
+      }
+    }
+    if (reload) (void)reloader.reload(Trigger::file);
+  });
+  if (!watcher) {
+    report_errors({watcher.error()});
+    return kExitTrouble;
+  }
+  if (auto started = reloader.start(); !started) {
+    report_errors(started.error());
+    const Errors& errors = started.error();
+    bool unreadable = std::any_of(errors.begin(), errors.end(), [](const Error& e) { return e.code == ErrorCode::io; });
+    return unreadable ? kExitTrouble : kExitFinding;  // either way CMD was never started
+  }
+  hold.reset();
+
+  Supervisor supervisor(args, reload_signal, webhook, signals);
+  int status = supervisor.run(signal_fd, inbox, reloader);
+  watcher->reset();  // joins the watcher's thread before the reloader and inbox go away
+  return status;
+}
+
+CLI::Validator signal_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return parse_signal(value) ? "" : "unknown signal \"" + value + "\" (a name such as HUP, USR1, TERM, or a number)";
+      },
+      "SIGNAL");
+}
+
+CLI::Validator webhook_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return parse_webhook_url(value) ? "" : "\"" + value + "\" is not an http://HOST[:PORT][/PATH] URL";
+      },
+      "URL");
+}
+
+}  // namespace
+
+Command add_exec_command(CLI::App& app) {
+  auto args = std::make_shared<ExecArgs>();
+  CLI::App* command = app.add_subcommand("exec", "Run a command and signal, notify or restart it on every valid config change");
+  // main() cuts the command line at the first `--` before CLI11 sees it (exec_command_line()),
+  // so a list of configs can never swallow the command or its options.
+  command->add_option("--config", args->files, "Config files, lowest priority first (--config A B or --config A --config B)")
+      ->required();
+  command->add_option("--signal", args->signal, "The signal sent to CMD after a valid change (default HUP)")
+      ->check(signal_validator());
+  command->add_option("--webhook", args->webhook, "POST each applied change (a CloudEvent) to this local http URL")
+      ->check(webhook_validator());
+  command->add_option("--debounce", args->debounce_ms, "Quiet period after the last change, in ms (default 100)")
+      ->check(CLI::Range(0L, 3'600'000L));
+  command->add_flag("--restart", args->restart, "Restart CMD (SIGTERM, wait, start) when a restart-only field changes");
+  command->add_option("--restart-field", args->restart_fields, "A key path pattern that needs a restart (repeatable)")
+      ->allow_extra_args(false);
+  command->add_option("--schema", args->schema, "Validate every config against this JSON Schema (JSON or YAML)");
+  command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")
+      ->allow_extra_args(false);
+  command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
+  command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
+  return [args] {
+    args->command = exec_command_line();
+    return run_exec(*args);
+  };
+}
+
+}  // namespace hotreload::cli
