@@ -294,6 +294,7 @@ class Reloader {
   // The live merged document, with positions and provenance.
   std::shared_ptr<const Document> document() const { return pipeline_.document(); }
   EventBus& events() { return pipeline_.events(); }
+  const ReloadOptions& options() const { return pipeline_.options(); }
 
  private:
   const Snapshot<T>& live() const {
