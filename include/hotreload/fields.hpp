@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hotreload/error.hpp"
 #include "hotreload/path.hpp"
 #include "hotreload/value.hpp"
 
@@ -61,5 +62,12 @@ struct Change;
 // Marks the changes to secret paths (Change::secret) and replaces their values with "<redacted>";
 // in the other changes, redacts secret values nested inside (a whole section added or removed).
 void redact_changes(std::vector<Change>& changes, const FieldRules& rules);
+
+// Scrubs the values of `root`'s secret fields out of error messages: a binding or schema error
+// quotes the offending value ("expected integer, got string \"hunter2\""), and a secret field
+// is as likely as any other to be wrong. Every occurrence of a secret's text (4 characters or
+// more) becomes "<redacted>"; in an error at or under a secret path, so does a truncated start of
+// it (8 characters or more), as messages shorten long values.
+void redact_errors(Errors& errors, const Value& root, const FieldRules& rules);
 
 }  // namespace hotreload

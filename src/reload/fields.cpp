@@ -1,5 +1,6 @@
 #include "hotreload/fields.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "hotreload/diff.hpp"
@@ -135,6 +136,82 @@ Value FieldRules::redact(const Value& value, const Path& at) const {
     }
   }
   return copy;
+}
+
+namespace {
+
+// The texts a secret value can appear as in a message: as written, and as JSON.
+void collect_secret_texts(const Value& value, const Path& at, const FieldRules& rules, bool secret,
+                          std::vector<std::string>& texts) {
+  secret = secret || rules.is_secret(to_dotted(at));
+  if (value.is_scalar()) {
+    if (!secret || value.is_null()) return;
+    std::string json = to_json_text(value);
+    if (value.is_string() && !value.as_string().empty()) texts.push_back(value.as_string());
+    texts.push_back(std::move(json));
+    return;
+  }
+  Path child = at;
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.as_object()) {
+      child.push_back(key);
+      collect_secret_texts(item, child, rules, secret, texts);
+      child.pop_back();
+    }
+  } else {
+    const Array& items = value.as_array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      child.push_back(i);
+      collect_secret_texts(items[i], child, rules, secret, texts);
+      child.pop_back();
+    }
+  }
+}
+
+void replace_all(std::string& text, std::string_view what) {
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + kRedacted.size())) {
+    text.replace(at, what.size(), kRedacted);
+  }
+}
+
+// The longest start of `secret` (at least `minimum` characters) found in `text`, replaced.
+void replace_longest_prefix(std::string& text, std::string_view secret, std::size_t minimum) {
+  if (secret.size() < minimum) return;
+  std::size_t best_at = std::string::npos;
+  std::size_t best_length = 0;
+  for (std::size_t at = text.find(secret.substr(0, minimum)); at != std::string::npos;
+       at = text.find(secret.substr(0, minimum), at + 1)) {
+    std::size_t length = minimum;
+    while (length < secret.size() && at + length < text.size() && text[at + length] == secret[length]) ++length;
+    if (length > best_length) {
+      best_at = at;
+      best_length = length;
+    }
+  }
+  if (best_at != std::string::npos) text.replace(best_at, best_length, kRedacted);
+}
+
+}  // namespace
+
+void redact_errors(Errors& errors, const Value& root, const FieldRules& rules) {
+  if (!rules.has_secrets() || errors.empty()) return;
+  std::vector<std::string> texts;
+  collect_secret_texts(root, {}, rules, false, texts);
+  // Longest first, so a secret that contains another is replaced whole.
+  std::sort(texts.begin(), texts.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  constexpr std::size_t kShortest = 4;
+  constexpr std::size_t kShortestPrefix = 8;
+  for (Error& error : errors) {
+    for (const std::string& text : texts) {
+      if (text.size() >= kShortest) replace_all(error.message, text);
+    }
+    if (!error.path.empty() && rules.is_secret(error.path)) {
+      for (const std::string& text : texts) {
+        // The raw text is in the list too; matching it keeps a quote before the value in place.
+        if (text.front() != '"') replace_longest_prefix(error.message, text, kShortestPrefix);
+      }
+    }
+  }
 }
 
 void redact_changes(std::vector<Change>& changes, const FieldRules& rules) {

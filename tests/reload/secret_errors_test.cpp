@@ -1,0 +1,62 @@
+// redact_errors: error messages that quote a value never show a secret one.
+#include <gtest/gtest.h>
+
+#include "hotreload/document.hpp"
+#include "hotreload/fields.hpp"
+
+namespace hotreload {
+namespace {
+
+Value root_of(std::string_view yaml) {
+  auto doc = parse(yaml, Format::yaml, "config.yaml");
+  EXPECT_TRUE(doc) << doc.error().to_string();
+  return doc ? doc->root : Value{};
+}
+
+Error error_at(std::string path, std::string message) { return {ErrorCode::validation, std::move(message), {}, std::move(path)}; }
+
+TEST(RedactErrors, ASecretQuotedInAnyMessageIsReplaced) {
+  FieldRules rules;
+  rules.secret("database.password").secret("*.token");
+  Value root = root_of("database:\n  password: hunter2-secret\n  port: 5432\napi:\n  token: tok-123456\n");
+  Errors errors = {error_at("database.password", "\"hunter2-secret\" is shorter than the minimum length 20"),
+                   error_at("database.port", "must differ from hunter2-secret and tok-123456"),
+                   error_at("database.port", "5432 is not a multiple of 7")};
+  redact_errors(errors, root, rules);
+  EXPECT_EQ(errors[0].message, "<redacted> is shorter than the minimum length 20");
+  EXPECT_EQ(errors[1].message, "must differ from <redacted> and <redacted>");
+  EXPECT_EQ(errors[2].message, "5432 is not a multiple of 7");  // not a secret
+}
+
+// Messages shorten long values ("\"abcdefgh...\""): at a secret path the shown start goes too.
+TEST(RedactErrors, ATruncatedSecretAtASecretPathIsReplaced) {
+  FieldRules rules;
+  rules.secret("key");
+  const std::string secret(100, 'k');
+  Value root = root_of("key: " + secret + "\nname: x\n");
+  Errors errors = {error_at("key", "\"" + secret.substr(0, 59) + "...\" does not match the pattern \"^a\""),
+                   error_at("name", "kkkkkkkkkk is fine here: name is not secret")};
+  redact_errors(errors, root, rules);
+  EXPECT_EQ(errors[0].message, "\"<redacted>...\" does not match the pattern \"^a\"");
+  EXPECT_EQ(errors[1].message, "kkkkkkkkkk is fine here: name is not secret");
+}
+
+TEST(RedactErrors, SecretsInsideASecretSectionAndNonStringSecretsAreReplaced) {
+  FieldRules rules;
+  rules.secret("credentials");
+  Value root = root_of("credentials:\n  user: admin-user\n  pin: 987654\n");
+  Errors errors = {error_at("", "admin-user and 987654 were rejected")};
+  redact_errors(errors, root, rules);
+  EXPECT_EQ(errors[0].message, "<redacted> and <redacted> were rejected");
+}
+
+TEST(RedactErrors, NothingChangesWithoutSecrets) {
+  FieldRules rules;
+  Value root = root_of("password: hunter2\n");
+  Errors errors = {error_at("password", "\"hunter2\" is too short")};
+  redact_errors(errors, root, rules);
+  EXPECT_EQ(errors[0].message, "\"hunter2\" is too short");
+}
+
+}  // namespace
+}  // namespace hotreload
