@@ -6,6 +6,7 @@ HOTRELOAD_PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libyaml-cpp-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libmurmurhash-dev libcpp-httplib-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev json-schema-test-suite vim sed
+  etcd-server etcd-client
 )
 
 # Installs the Debian packages that are missing (needs root, or passwordless sudo).

@@ -2,7 +2,8 @@
 //
 //   GET  /healthz   200 {"status":"ok"}
 //   GET  /metrics   the registry's Prometheus exposition (text/plain; version=0.0.4)
-//   GET  /config    {"generation", "config" (secrets redacted), "sources": {"a.b": "layer"}}
+//   GET  /config    {"generation", "config" (secrets redacted), "sources": {"a.b": "layer"},
+//                   "sourceVersions": {"etcd://h:p/app/": "42"}}
 //   GET  /flags     {"flags": [...FlagSet...], "flagd": {"key": {"value","variant","reason"}}}
 //   GET  /events    the last AdminOptions::event_history events, as a CloudEvents JSON array
 //   POST /reload    ?sections=a,b optional; {"status","reloadId","generation","changes","errors",

@@ -35,6 +35,9 @@ struct Source {
   std::string name{};    // the path as given, or "env", ...
   std::string layer{};   // what the user calls the layer (defaults to name)
   std::optional<Format> format{};
+  // Which version of the source was read, for sources that have one (an etcd layer: the store
+  // revision, "42"); empty for files. Reload events and the admin /config show it.
+  std::string version{};
 };
 
 // A parsed and possibly merged configuration tree and the sources its origins refer to.

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 // Only the forward declaration: include <nlohmann/json.hpp> to use to_cloudevent()'s result. This
@@ -70,6 +71,9 @@ struct Event {
   std::chrono::nanoseconds backoff{0};       // failed, skipped: automatic reloads wait this long
   std::uint64_t generation = 0;              // completed: the published snapshot's version
   std::vector<std::string> files;            // file.*; started/completed: the files read
+  // completed, failed (when the layers loaded): (layer, version) of each versioned source, e.g.
+  // ("etcd://127.0.0.1:2379/app/", "42"): the etcd revision the applied state was read at.
+  std::vector<std::pair<std::string, std::string>> source_versions;
   std::optional<Value> config;               // the full effective config, already redacted
 };
 
@@ -93,6 +97,7 @@ struct Event {
 //   error, errors   failed: the first error's to_string() (null if none), and [{code, message,
 //                   file, line, column, path}] with unknown parts null
 //   files           file.changed, file.missing
+//   sourceVersions  only when set: {"<layer>": "<version>"}, e.g. {"etcd://h:2379/app/": "42"}
 //   config          only when set
 nlohmann::ordered_json to_cloudevent(const Event& event, std::string_view source);
 

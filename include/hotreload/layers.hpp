@@ -2,6 +2,7 @@
 // environment variables on top. Every node keeps the origin of the layer that set it.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,6 +10,7 @@
 
 #include "hotreload/document.hpp"
 #include "hotreload/error.hpp"
+#include "hotreload/layer_source.hpp"
 #include "hotreload/permissions.hpp"
 #include "hotreload/result.hpp"
 #include "hotreload/value.hpp"
@@ -23,6 +25,9 @@ struct LayerSpec {
   bool optional = false;
   std::optional<Format> format{};  // nullopt: from the extension
   std::string name{};              // the layer's name in provenance and sources; empty: the path
+  // A layer that is not a file (etcd): read through source->load() instead of from `path`
+  // (which then only names the layer), with no permission check and no ..data pinning.
+  std::shared_ptr<const LayerSource> source{};
 };
 
 // Variables named PREFIX_A__B set the key a.b. Both "APP" and "APP_" mean variables starting
@@ -77,5 +82,9 @@ Environment process_environment();
 // Which layer set each leaf, as (dotted path, layer name) in document order. Scalars, arrays
 // (they replace as a whole) and empty maps are leaves.
 std::vector<std::pair<std::string, std::string>> provenance(const Document& doc);
+
+// The versions of a document's versioned sources as (layer, version), one per distinct pair in
+// source order: [("etcd://127.0.0.1:2379/app/", "42")]. Empty when only files were read.
+std::vector<std::pair<std::string, std::string>> source_versions(const Document& doc);
 
 }  // namespace hotreload

@@ -21,6 +21,10 @@ nlohmann::ordered_json config_json(const Document& document, const FieldRules& f
   nlohmann::ordered_json sources = nlohmann::ordered_json::object();
   for (const auto& [path, layer] : provenance(document)) sources[path] = layer;
   out["sources"] = std::move(sources);
+  // The etcd revision (or other version) each versioned layer was read at; {} for files only.
+  nlohmann::ordered_json versions = nlohmann::ordered_json::object();
+  for (const auto& [layer, version] : source_versions(document)) versions[layer] = version;
+  out["sourceVersions"] = std::move(versions);
   return out;
 }
 

@@ -61,6 +61,11 @@ Json data_of(const Event& event) {
   if (is({type::file_changed, type::file_missing}) || !event.files.empty()) {
     data["files"] = event.files;
   }
+  if (!event.source_versions.empty()) {
+    Json versions = Json::object();
+    for (const auto& [layer, version] : event.source_versions) versions[layer] = version;
+    data["sourceVersions"] = std::move(versions);
+  }
   if (event.config) data["config"] = to_json(*event.config);
   return data;
 }

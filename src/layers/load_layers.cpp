@@ -1,4 +1,5 @@
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -23,6 +24,26 @@ void reindex_origins(Value& node, const std::vector<std::uint32_t>& new_index) {
     for (Value& element : node.as_array()) reindex_origins(element, new_index);
   } else if (node.is_object()) {
     for (auto& entry : node.as_object()) reindex_origins(entry.second, new_index);
+  }
+}
+
+// Adds a layer's sources to the merged document (named `layer`) and merges its tree on top.
+void merge_layer(Document& merged, Document layer_doc, const std::string& layer) {
+  std::vector<std::uint32_t> new_index;
+  for (Source source : layer_doc.sources) {
+    source.layer = layer;
+    new_index.push_back(merged.add_source(std::move(source)));
+  }
+  reindex_origins(layer_doc.root, new_index);
+  merge_into(merged.root, std::move(layer_doc.root));
+}
+
+// A non-file layer; an exception from it is reported like any other failed layer.
+Result<Document, Errors> load_source(const LayerSource& source) {
+  try {
+    return source.load();
+  } catch (const std::exception& failure) {
+    return unexpected(Errors{Error{ErrorCode::internal, std::string("layer source threw: ") + failure.what(), {source.name(), 0, 0}, {}}});
   }
 }
 
@@ -75,6 +96,15 @@ Result<Document, Errors> load_files(const LayerOptions& options, ProjectedVolume
   merged.root = Object{};
   Errors errors;
   for (const LayerSpec& spec : options.files) {
+    if (spec.source) {
+      Result<Document, Errors> layer = load_source(*spec.source);
+      if (!layer) {
+        for (Error& error : layer.error()) errors.push_back(std::move(error));
+        continue;
+      }
+      merge_layer(merged, std::move(*layer), spec.name.empty() ? (spec.path.empty() ? spec.source->name() : spec.path) : spec.name);
+      continue;
+    }
     const std::string read_path = volumes.read_path(spec.path);
     // Checked on the pinned path, so a volume swapped meanwhile is retried like a failed read.
     if (!is_missing(read_path)) {
@@ -93,13 +123,7 @@ Result<Document, Errors> load_files(const LayerOptions& options, ProjectedVolume
       errors.push_back(std::move(parsed).error());
       continue;
     }
-    std::vector<std::uint32_t> new_index;
-    for (Source source : parsed->sources) {
-      source.layer = spec.name.empty() ? spec.path : spec.name;
-      new_index.push_back(merged.add_source(std::move(source)));
-    }
-    reindex_origins(parsed->root, new_index);
-    merge_into(merged.root, std::move(parsed->root));
+    merge_layer(merged, std::move(*parsed), spec.name.empty() ? spec.path : spec.name);
   }
   if (!errors.empty()) return unexpected(std::move(errors));
   return merged;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "hotreload/layers.hpp"
 
 namespace hotreload {
@@ -25,6 +27,16 @@ Provenance provenance(const Document& doc) {
   Provenance out;
   Path path;
   collect(doc, doc.root, path, out);
+  return out;
+}
+
+Provenance source_versions(const Document& doc) {
+  Provenance out;
+  for (const Source& source : doc.sources) {
+    if (source.version.empty()) continue;
+    std::pair<std::string, std::string> entry{source.layer.empty() ? source.name : source.layer, source.version};
+    if (std::find(out.begin(), out.end(), entry) == out.end()) out.push_back(std::move(entry));
+  }
   return out;
 }
 

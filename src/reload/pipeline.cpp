@@ -328,6 +328,8 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
   for (const LayerSpec& layer : options.layers.files) started.files.push_back(layer.path);
   events.publish(std::move(started));
 
+  // The versions of the sources this attempt read (etcd revisions), once the layers loaded.
+  std::vector<std::pair<std::string, std::string>> versions;
   auto fail = [&](Errors errors, std::string module = {}) {
     outcome.status = ReloadStatus::failed;
     outcome.errors = std::move(errors);
@@ -337,6 +339,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     event.duration = SteadyClock::now() - started_at;
     event.errors = outcome.errors;
     event.module = std::move(module);
+    event.source_versions = versions;
     if (!initial) {
       std::lock_guard lock(control_mutex);
       backoff.record_failure();
@@ -355,6 +358,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     auto loaded = load_layers(options.layers);
     if (!loaded) return fail(std::move(loaded).error());
     auto candidate = std::make_shared<Document>(std::move(*loaded));
+    versions = source_versions(*candidate);
 
     auto bound = hooks.bind(*candidate);
     if (!bound) return fail(std::move(bound).error());
@@ -529,6 +533,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     completed.changes = outcome.changes;
     completed.pending_restart = outcome.pending_restart;
     completed.generation = outcome.generation;
+    completed.source_versions = versions;
     if (options.config_in_events) {
       std::lock_guard lock(live_mutex);
       completed.config = options.fields.redact(live_document->root);

@@ -22,7 +22,7 @@ bool publish_file_changes(EventBus& events, const std::vector<FileChange>& chang
 std::vector<std::string> layer_files(const LayerOptions& layers) {
   std::vector<std::string> files;
   for (const LayerSpec& spec : layers.files) {
-    files.push_back(spec.path);
+    if (!spec.source) files.push_back(spec.path);
   }
   return files;
 }

@@ -1,9 +1,10 @@
-// hotreload diff [--json] [--secret PATTERN]... OLD NEW
+// hotreload diff [--json] [--secret PATTERN]... [--etcd-*] OLD NEW   (each a file or an etcd:// layer)
 // One change per line as PATH: OLD -> NEW, or a JSON array of {path, op, old, new}.
 // Exit codes like diff(1): 0 equal, 1 different, 2 trouble.
 #include <iostream>
 
 #include "commands.hpp"
+#include "layer_args.hpp"
 #include "hotreload/diff.hpp"
 #include "hotreload/fields.hpp"
 #include "hotreload/json.hpp"
@@ -17,15 +18,17 @@ struct DiffArgs {
   std::string format;
   std::vector<std::string> secrets;
   bool json = false;
+  EtcdArgs etcd;
 };
 
 int run_diff(const DiffArgs& args) {
   std::optional<Format> format = format_option(args.format);
-  auto old_doc = parse_file(args.old_file, format);
-  auto new_doc = parse_file(args.new_file, format);
+  // Either side may be an etcd layer (read once).
+  auto old_doc = read_one_layer(args.old_file, format, args.etcd);
+  auto new_doc = read_one_layer(args.new_file, format, args.etcd);
   if (!old_doc || !new_doc) {
-    if (!old_doc) print_errors({old_doc.error()});
-    if (!new_doc) print_errors({new_doc.error()});
+    if (!old_doc) print_errors(old_doc.error());
+    if (!new_doc) print_errors(new_doc.error());
     return kExitTrouble;
   }
   FieldRules rules;
@@ -49,11 +52,12 @@ int run_diff(const DiffArgs& args) {
 Command add_diff_command(CLI::App& app) {
   auto args = std::make_shared<DiffArgs>();
   CLI::App* command = app.add_subcommand("diff", "Show what changed between two config files");
-  command->add_option("old", args->old_file, "The old config file")->required();
-  command->add_option("new", args->new_file, "The new config file")->required();
+  command->add_option("old", args->old_file, "The old config file (or an etcd:// layer)")->required();
+  command->add_option("new", args->new_file, "The new config file (or an etcd:// layer)")->required();
   command->add_flag("--json", args->json, "Print a JSON array of {path, op, old, new}");
   command->add_option("--format", args->format, "Force the format of both files: yaml, json or toml");
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
+  add_etcd_options(*command, args->etcd);
   return [args] { return run_diff(*args); };
 }
 

@@ -1,6 +1,6 @@
 // hotreload exec [--schema S] [--signal SIG] [--webhook URL] [--debounce MS] [--restart]
 //                [--restart-field PATH]... [--secret PATH]... [--env-prefix P] [--format F]
-//                --config FILE [--config FILE]... -- CMD [ARGS...]
+//                [--etcd-*] --config FILE|etcd://HOST:PORT/KEY [--config ...]... -- CMD [ARGS...]
 // A sidecar for programs without hot reload (like Kubernetes' configmap-reload): runs CMD, watches
 // the config, and after every valid change signals CMD (SIGHUP by default), POSTs the change to a
 // local webhook, or restarts CMD when a restart-only field changed. An invalid change is reported
@@ -28,6 +28,7 @@
 #include <optional>
 
 #include "child.hpp"
+#include "layer_args.hpp"
 #include "commands.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/schema.hpp"
@@ -55,6 +56,7 @@ struct ExecArgs {
   std::vector<std::string> restart_fields;
   long debounce_ms = 100;
   bool restart = false;
+  EtcdArgs etcd;
 };
 
 // One line on stderr; the watcher's, the reloader's and the main thread all report.
@@ -267,9 +269,15 @@ int run_exec(const ExecArgs& args) {
     ~Closer() { ::close(fd); }
   } close_signal_fd{signal_fd};
 
+  // Files and etcd:// layers (docs/ETCD.md), in order.
+  auto layers = make_layers(args.files, {}, format_option(args.format), args.etcd,
+                            std::chrono::milliseconds(args.debounce_ms));
+  if (!layers) {
+    report_errors({layers.error()});
+    return kExitTrouble;
+  }
   ReloadOptions options;
-  std::optional<Format> format = format_option(args.format);
-  for (const std::string& file : args.files) options.layers.files.push_back({file, false, format, ""});
+  options.layers.files = layers->specs;
   if (!args.env_prefix.empty()) options.layers.env = EnvOverlay{args.env_prefix};
   for (const std::string& pattern : args.secrets) options.fields.secret(pattern);
   // Without --restart a restart-only change is refused like any invalid change; with it the
@@ -308,13 +316,25 @@ int run_exec(const ExecArgs& args) {
     }
   });
 
+  // An etcd layer that cannot be read is reported and stays empty until its watch reads it.
+  for (const auto& etcd : layers->etcd) {
+    if (auto synced = etcd->sync(); !synced) report_errors({synced.error()});
+  }
+  // Declared after the reloader, so the sources stop (and call it no more) before it goes.
+  struct SourcesStopper {
+    std::vector<std::shared_ptr<EtcdSource>>& sources;
+    ~SourcesStopper() {
+      for (const auto& source : sources) source->stop();
+    }
+  } stop_sources{layers->etcd};
+
   // As in `watch`: the watcher's baseline is read before the first load, and reloads are held
   // until that load is published, so no change made from here on is lost.
   std::optional<DeferGuard> hold(reloader.defer());
   WatchOptions watch;
-  watch.files = args.files;
+  watch.files = layers->files;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
-  auto watcher = FileWatcher::start(watch, [&](const std::vector<FileChange>& changes) {
+  auto on_files = [&](const std::vector<FileChange>& changes) {
     bool reload = false;
     for (const FileChange& change : changes) {
       if (change.kind == FileChange::Kind::missing) {
@@ -324,7 +344,9 @@ int run_exec(const ExecArgs& args) {
       }
     }
     if (reload) (void)reloader.reload(Trigger::file);
-  });
+  };
+  auto watcher = watch.files.empty() ? Result<std::unique_ptr<FileWatcher>, Error>(std::unique_ptr<FileWatcher>{})
+                                     : FileWatcher::start(watch, on_files);
   if (!watcher) {
     report_errors({watcher.error()});
     return kExitTrouble;
@@ -336,10 +358,15 @@ int run_exec(const ExecArgs& args) {
     return unreadable ? kExitTrouble : kExitFinding;  // either way CMD was never started
   }
   hold.reset();
+  for (const auto& etcd : layers->etcd) {
+    etcd->start([&reloader] { (void)reloader.reload(Trigger::etcd); },
+                [](const Error& error) { report("etcd: " + error.to_string()); });
+  }
 
   Supervisor supervisor(args, reload_signal, webhook, signals);
   int status = supervisor.run(signal_fd, inbox, reloader);
   watcher->reset();  // joins the watcher's thread before the reloader and inbox go away
+  for (const auto& etcd : layers->etcd) etcd->stop();
   return status;
 }
 
@@ -366,7 +393,8 @@ Command add_exec_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand("exec", "Run a command and signal, notify or restart it on every valid config change");
   // main() cuts the command line at the first `--` before CLI11 sees it (exec_command_line()),
   // so a list of configs can never swallow the command or its options.
-  command->add_option("--config", args->files, "Config files, lowest priority first (--config A B or --config A --config B)")
+  command->add_option("--config", args->files,
+                      "Config files or etcd:// layers, lowest priority first (--config A B or --config A --config B)")
       ->required();
   command->add_option("--signal", args->signal, "The signal sent to CMD after a valid change (default HUP)")
       ->check(signal_validator());
@@ -382,6 +410,7 @@ Command add_exec_command(CLI::App& app) {
       ->allow_extra_args(false);
   command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
+  add_etcd_options(*command, args->etcd);
   return [args] {
     args->command = exec_command_line();
     return run_exec(*args);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "layer_args.hpp"
 #include "hotreload/json.hpp"
 #include "hotreload/layers.hpp"
 #include "hotreload/schema.hpp"
@@ -21,15 +22,17 @@ struct ValidateArgs {
   bool print_config = false;
   bool print_sources = false;
   bool quiet = false;
+  EtcdArgs etcd;
 };
 
 int run_validate(const ValidateArgs& args) {
   LayerOptions options;
-  std::optional<Format> format = format_option(args.format);
-  for (const std::string& file : args.files) {
-    bool optional = std::find(args.optional_files.begin(), args.optional_files.end(), file) != args.optional_files.end();
-    options.files.push_back({file, optional, format, ""});
+  auto layers = make_layers(args.files, args.optional_files, format_option(args.format), args.etcd);
+  if (!layers) {
+    print_errors({layers.error()});
+    return kExitTrouble;
   }
+  options.files = layers->specs;
   if (!args.env_prefix.empty()) options.env = EnvOverlay{args.env_prefix};
   std::optional<Schema> schema;
   if (!args.schema.empty()) {
@@ -43,6 +46,11 @@ int run_validate(const ValidateArgs& args) {
     options.parse.require_object = false;
   }
 
+  // An etcd layer that cannot be read fails validation like a file that cannot be.
+  if (Errors unreadable = sync_etcd_layers(*layers); !unreadable.empty()) {
+    print_errors(unreadable);
+    return kExitFinding;
+  }
   auto loaded = load_layers(options);
   if (!loaded) {
     print_errors(loaded.error());
@@ -76,7 +84,7 @@ int run_validate(const ValidateArgs& args) {
 Command add_validate_command(CLI::App& app) {
   auto args = std::make_shared<ValidateArgs>();
   CLI::App* command = app.add_subcommand("validate", "Load the files as layers and report every error");
-  command->add_option("files", args->files, "Config files, lowest priority first")->required();
+  command->add_option("files", args->files, "Config files or etcd:// layers, lowest priority first")->required();
   command->add_option("--env-prefix", args->env_prefix,
                       "Overlay environment variables PREFIX_A__B (sets a.b) after the files");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
@@ -85,6 +93,7 @@ Command add_validate_command(CLI::App& app) {
   command->add_flag("--print-config", args->print_config, "Print the merged config as JSON when valid");
   command->add_flag("--print-sources", args->print_sources, "Print each key with the file:line:col that set it");
   command->add_flag("-q,--quiet", args->quiet, "Print nothing when valid");
+  add_etcd_options(*command, args->etcd);
   return [args] { return run_validate(*args); };
 }
 

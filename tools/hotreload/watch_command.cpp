@@ -6,7 +6,9 @@
 // --admin serves the admin endpoint (admin.hpp) and prints "admin: listening on HOST:PORT" on
 // stderr once it accepts connections; its token comes from --admin-token-file or the
 // HOTRELOAD_ADMIN_TOKEN environment variable, never from the command line. --audit-log appends
-// one JSON line per reload attempt (audit.hpp).
+// one JSON line per reload attempt (audit.hpp). A layer may be etcd://HOST:PORT/KEY or
+// etcd://HOST:PORT/PREFIX/ (docs/ETCD.md, options --etcd-*): it reloads on etcd's watch, and
+// etcd.error events report an etcd that cannot be read while the last good config stays live.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "layer_args.hpp"
 #include "hotreload/admin.hpp"
 #include "hotreload/audit.hpp"
 #include "hotreload/metrics.hpp"
@@ -40,6 +43,7 @@ struct WatchArgs {
   std::string admin_token_file;  // else HOTRELOAD_ADMIN_TOKEN
   bool admin_allow_remote = false;
   std::string audit_log;
+  EtcdArgs etcd;
 };
 
 // The admin options from the arguments, or an error to print (exit 2). Checked before anything
@@ -70,14 +74,34 @@ Result<AdminOptions> admin_options(const WatchArgs& args) {
   return options;
 }
 
+// An etcd layer could not be read or watched (etcd down, connection lost): data.error says why,
+// data.files names the layer. The last good config stays live; the layer is retried.
+constexpr std::string_view kEtcdError = "etcd.error";
+
+void publish_etcd_error(EventBus& bus, const std::string& layer, const Error& error) {
+  Event event;
+  event.type = std::string(kEtcdError);
+  event.trigger = Trigger::etcd;
+  event.files = {layer};
+  event.errors = {error};
+  bus.publish(std::move(event));
+}
+
 // The types a consumer of `watch` sees; started/validated are internal steps.
 bool printed(const std::string& type) {
   return type == event_type::completed || type == event_type::failed || type == event_type::rolled_back ||
          type == event_type::skipped || type == event_type::deferral_overdue || type == event_type::file_changed ||
-         type == event_type::file_missing;
+         type == event_type::file_missing || type == kEtcdError;
 }
 
 int run_watch(const WatchArgs& args) {
+  // Files and etcd:// layers, in order; a bad URL or --etcd-* option is a usage error.
+  auto layers = make_layers(args.files, args.optional_files, format_option(args.format), args.etcd,
+                            std::chrono::milliseconds(args.debounce_ms));
+  if (!layers) {
+    print_errors({layers.error()});
+    return kExitTrouble;
+  }
   std::optional<AdminOptions> admin_settings;
   if (!args.admin.empty()) {
     auto settings = admin_options(args);
@@ -107,11 +131,7 @@ int run_watch(const WatchArgs& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ReloadOptions options;
-  std::optional<Format> format = format_option(args.format);
-  for (const std::string& file : args.files) {
-    bool optional = std::find(args.optional_files.begin(), args.optional_files.end(), file) != args.optional_files.end();
-    options.layers.files.push_back({file, optional, format, ""});
-  }
+  options.layers.files = layers->specs;
   if (!args.env_prefix.empty()) options.layers.env = EnvOverlay{args.env_prefix};
   for (const std::string& pattern : args.secrets) options.fields.secret(pattern);
   for (const std::string& pattern : args.restart_fields) options.fields.restart(pattern);
@@ -129,15 +149,27 @@ int run_watch(const WatchArgs& args) {
   MetricsRegistry registry;
   ReloadMetrics metrics(reloader.events(), registry);
   Subscription auditing = audit ? audit->attach(reloader.events()) : Subscription{};
+  // Each etcd layer is read once before the first load; one that cannot be read is reported and
+  // stays empty, so the file layers serve until its watch thread reads it and reloads.
+  for (const auto& etcd : layers->etcd) {
+    if (auto synced = etcd->sync(); !synced) publish_etcd_error(reloader.events(), etcd->name(), synced.error());
+  }
+  // Declared after the reloader, so the sources stop (and call it no more) before it goes.
+  struct SourcesStopper {
+    std::vector<std::shared_ptr<EtcdSource>>& sources;
+    ~SourcesStopper() {
+      for (const auto& source : sources) source->stop();
+    }
+  } stop_sources{layers->etcd};
 
   // The watcher reads its baseline before the first load, and reloads are held until that load
   // is published: a change made at any moment from here on is applied, none is lost in between.
   std::optional<DeferGuard> hold(reloader.defer());
   WatchOptions watch;
-  watch.files = args.files;
+  watch.files = layers->files;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
   if (args.poll_ms > 0) watch.poll_interval = std::chrono::milliseconds(args.poll_ms);
-  auto watcher = FileWatcher::start(watch, [&](const std::vector<FileChange>& changes) {
+  auto on_files = [&](const std::vector<FileChange>& changes) {
     bool reload = false;
     for (const FileChange& change : changes) {
       Event event;
@@ -151,7 +183,10 @@ int run_watch(const WatchArgs& args) {
       reload = reload || change.kind != FileChange::Kind::missing;
     }
     if (reload) (void)reloader.reload(Trigger::file);
-  });
+  };
+  // With only etcd layers there is no file to watch.
+  auto watcher = watch.files.empty() ? Result<std::unique_ptr<FileWatcher>, Error>(std::unique_ptr<FileWatcher>{})
+                                     : FileWatcher::start(watch, on_files);
   if (!watcher) {
     print_errors({watcher.error()});
     return kExitTrouble;
@@ -161,6 +196,11 @@ int run_watch(const WatchArgs& args) {
     return kExitFinding;
   }
   hold.reset();  // runs one reload now if a change arrived during the first load
+  // Each watch starts from the revision its layer was read at + 1: nothing written since is lost.
+  for (const auto& etcd : layers->etcd) {
+    etcd->start([&reloader] { (void)reloader.reload(Trigger::etcd); },
+                [&reloader, name = etcd->name()](const Error& error) { publish_etcd_error(reloader.events(), name, error); });
+  }
 
   std::optional<AdminServer> admin;
   if (admin_settings) {
@@ -194,7 +234,9 @@ int run_watch(const WatchArgs& args) {
 Command add_watch_command(CLI::App& app) {
   auto args = std::make_shared<WatchArgs>();
   CLI::App* command = app.add_subcommand("watch", "Reload on every change and print each event as CloudEvents JSON");
-  command->add_option("files", args->files, "Config files, lowest priority first")->required();
+  command->add_option("files", args->files,
+                      "Config files or etcd://HOST:PORT/KEY and etcd://HOST:PORT/PREFIX/ layers, lowest priority first")
+      ->required();
   command->add_option("--debounce", args->debounce_ms, "Quiet period after the last change, in ms (default 100)")
       ->check(CLI::Range(0L, 3'600'000L));
   command->add_option("--poll", args->poll_ms, "Poll every MS milliseconds instead of using inotify")
@@ -210,6 +252,7 @@ Command add_watch_command(CLI::App& app) {
                       "The admin bearer token for POST /reload (else $HOTRELOAD_ADMIN_TOKEN)");
   command->add_flag("--admin-allow-remote", args->admin_allow_remote, "Allow --admin on a non-loopback address");
   command->add_option("--audit-log", args->audit_log, "Append one JSON line per reload attempt to FILE");
+  add_etcd_options(*command, args->etcd);
   return [args] { return run_watch(*args); };
 }
 

@@ -1,0 +1,248 @@
+#include "etcd/etcd_http.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <httplib.h>
+
+#include <cerrno>
+#include <chrono>
+
+#include "etcd/etcd_wire.hpp"
+
+namespace hotreload::detail::etcd {
+namespace {
+
+void set_timeout(httplib::Client& client, std::chrono::milliseconds timeout,
+                 void (httplib::Client::*setter)(time_t, time_t)) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout - seconds);
+  (client.*setter)(static_cast<time_t>(seconds.count()), static_cast<time_t>(micros.count()));
+}
+
+httplib::Headers headers_for(const std::string& token) {
+  httplib::Headers headers;
+  // etcd takes the bare token, not "Bearer <token>".
+  if (!token.empty()) headers.emplace("Authorization", token);
+  return headers;
+}
+
+// A write to a connection the peer closed raises SIGPIPE, which kills a process that has not
+// ignored it; OpenSSL's writes (and some of cpp-httplib's) do not pass MSG_NOSIGNAL. A library must
+// not change the process's signal dispositions, so each request blocks SIGPIPE on its own thread
+// and consumes one it raised before unblocking (the signal then only makes the write fail, EPIPE).
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&sigpipe_);
+    sigaddset(&sigpipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &sigpipe_, &previous_);
+  }
+  ~SigpipeGuard() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const timespec now{0, 0};
+        while (sigtimedwait(&sigpipe_, nullptr, &now) == -1 && errno == EINTR) {
+        }
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t sigpipe_;
+  sigset_t previous_;
+  bool was_pending_ = false;
+};
+
+// httplib's own names ("Connection", "Read") say little to an operator.
+std::string describe(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "cannot connect (is etcd running and listening there?)";
+    case httplib::Error::ConnectionTimeout: return "connecting timed out";
+    case httplib::Error::Read: return "the connection broke or the reply timed out";
+    case httplib::Error::Write: return "the request could not be sent";
+    case httplib::Error::SSLConnection: return "the TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts: return "cannot load the TLS CA, certificate or key files";
+    case httplib::Error::SSLServerVerification: return "the server's TLS certificate did not verify";
+    case httplib::Error::Canceled: return "the request was canceled";
+    default: return httplib::to_string(error);
+  }
+}
+
+}  // namespace
+
+Connection::Connection(EtcdLocation location, EtcdOptions options)
+    : location_(std::move(location)), options_(std::move(options)) {}
+
+Connection::~Connection() = default;
+
+std::string Connection::endpoint() const {
+  const bool ipv6 = location_.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + location_.host + "]" : location_.host) + ":" + std::to_string(location_.port);
+}
+
+Error Connection::failure(const std::string& what) const {
+  return Error{ErrorCode::io, "etcd at " + endpoint() + ": " + what, {location_.url(), 0, 0}, {}};
+}
+
+std::unique_ptr<httplib::Client> Connection::make_client(std::chrono::milliseconds read_timeout) const {
+  const EtcdTls& tls = options_.tls;
+  const bool https = tls.enabled || !tls.ca_file.empty() || !tls.cert_file.empty() || !tls.key_file.empty();
+  const std::string base = (https ? "https://" : "http://") + endpoint();
+  auto client = std::make_unique<httplib::Client>(base, tls.cert_file, tls.key_file);
+  if (https) {
+    if (!tls.ca_file.empty()) client->set_ca_cert_path(tls.ca_file);
+    client->enable_server_certificate_verification(true);
+  }
+  set_timeout(*client, options_.connect_timeout, &httplib::Client::set_connection_timeout);
+  set_timeout(*client, read_timeout, &httplib::Client::set_read_timeout);
+  set_timeout(*client, options_.request_timeout, &httplib::Client::set_write_timeout);
+  client->set_keep_alive(false);
+  return client;
+}
+
+Result<std::string> Connection::post(const std::string& path, const std::string& body, const std::string& token) {
+  auto client = make_client(options_.request_timeout);
+  Active active;
+  if (!enter(*client, active)) return unexpected(failure("interrupted"));
+  int status = 0;
+  std::string reply;
+  httplib::Request request;
+  request.method = "POST";
+  request.path = path;
+  request.headers = headers_for(token);
+  request.headers.emplace("Content-Type", "application/json");
+  request.body = body;
+  request.response_handler = [&](const httplib::Response& response) {
+    status = response.status;
+    return true;
+  };
+  // Read through a receiver so that the body of an error reply survives: the gateway ends those
+  // with an HTTP trailer (Grpc-Trailer-Content-Type) that cpp-httplib 0.11 reports as a read error.
+  request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+    if (reply.size() + length > options_.parse.limits.max_file_bytes + 4096) return false;
+    reply.append(data, length);
+    return true;
+  };
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  bool sent = false;
+  {
+    SigpipeGuard no_sigpipe;
+    sent = client->send(request, response, error);
+  }
+  if (leave(active)) return unexpected(failure("interrupted"));
+  if (status != 0 && status != 200) {
+    return unexpected(failure("HTTP " + std::to_string(status) + ": " + gateway_error_text(reply)));
+  }
+  if (!sent) return unexpected(failure(describe(error)));
+  return reply;
+}
+
+Result<void> Connection::stream(const std::string& path, const std::string& body, const std::string& token,
+                                const std::function<bool(std::string_view line)>& on_line) {
+  auto client = make_client(options_.watch_idle_timeout);
+  Active active;
+  if (!enter(*client, active)) return unexpected(failure("interrupted"));
+  int status = 0;
+  std::string pending;      // a line not yet complete
+  std::string error_body;   // the reply of a non-200 status
+  bool stopped_by_caller = false;
+  httplib::Request request;
+  request.method = "POST";
+  request.path = path;
+  request.headers = headers_for(token);
+  request.headers.emplace("Content-Type", "application/json");
+  request.body = body;
+  request.response_handler = [&](const httplib::Response& response) {
+    status = response.status;
+    return true;
+  };
+  request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+    if (status != 200) {
+      if (error_body.size() < 4096) error_body.append(data, length);
+      return true;
+    }
+    pending.append(data, length);
+    std::size_t start = 0;
+    for (std::size_t newline; (newline = pending.find('\n', start)) != std::string::npos; start = newline + 1) {
+      std::string_view line(pending.data() + start, newline - start);
+      if (line.empty()) continue;
+      if (!on_line(line)) {
+        stopped_by_caller = true;
+        return false;
+      }
+    }
+    pending.erase(0, start);
+    return true;
+  };
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  bool sent = false;
+  {
+    SigpipeGuard no_sigpipe;
+    sent = client->send(request, response, error);
+  }
+  const bool interrupted = leave(active);
+  if (stopped_by_caller) return {};
+  if (interrupted) return unexpected(failure("interrupted"));
+  if (status != 0 && status != 200) {
+    return unexpected(failure("HTTP " + std::to_string(status) + ": " + gateway_error_text(error_body)));
+  }
+  if (!sent) {
+    if (error == httplib::Error::Read) return unexpected(failure("the watch stream broke or stayed idle too long"));
+    return unexpected(failure(describe(error)));
+  }
+  return unexpected(failure("the watch stream ended"));
+}
+
+bool Connection::enter(httplib::Client& client, Active& active) {
+  std::lock_guard lock(mu_);
+  if (interrupted_) return false;
+  active_.insert(&active);
+  // Called on the requesting thread for each socket cpp-httplib creates, before it connects.
+  client.set_socket_options([this, &active](int socket) {
+    std::lock_guard inner(mu_);
+    if (active.socket >= 0) ::close(active.socket);
+    active.socket = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+    if (interrupted_ && active.socket >= 0) ::shutdown(active.socket, SHUT_RDWR);
+  });
+  return true;
+}
+
+bool Connection::leave(Active& active) {
+  std::lock_guard lock(mu_);
+  active_.erase(&active);
+  if (active.socket >= 0) ::close(active.socket);
+  active.socket = -1;
+  return interrupted_;
+}
+
+void Connection::interrupt() {
+  std::lock_guard lock(mu_);
+  interrupted_ = true;
+  // shutdown() acts on the socket, not the descriptor: the reader's recv() on cpp-httplib's own
+  // descriptor returns at once, and so does a connect in progress.
+  for (Active* active : active_) {
+    if (active->socket >= 0) ::shutdown(active->socket, SHUT_RDWR);
+  }
+}
+
+void Connection::reset_interrupt() {
+  std::lock_guard lock(mu_);
+  interrupted_ = false;
+}
+
+}  // namespace hotreload::detail::etcd

@@ -1,0 +1,364 @@
+// EtcdSource: the cached keys of one etcd key or prefix, kept current by a watch thread, and a
+// debounce thread that tells the caller when the cached state changed.
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "etcd/etcd_http.hpp"
+#include "etcd/etcd_wire.hpp"
+#include "hotreload/etcd.hpp"
+
+namespace hotreload {
+
+using detail::etcd::KeyValue;
+using SteadyClock = std::chrono::steady_clock;
+
+struct EtcdSource::State {
+  State(EtcdLocation where, EtcdOptions with)
+      : location(std::move(where)), options(std::move(with)), connection(location, options) {}
+
+  const EtcdLocation location;
+  const EtcdOptions options;
+  detail::etcd::Connection connection;
+
+  mutable std::mutex mu;
+  std::condition_variable_any wake;          // a change to debounce, or stop
+  std::map<std::string, KeyValue> keys;      // guarded by mu: the layer's keys as last seen
+  EtcdStatus status;                         // guarded by mu; status.revision is the cache's
+  std::string token;                         // guarded by mu: the auth token, if any
+  bool dirty = false;                        // guarded by mu: a change not yet reported
+  SteadyClock::time_point first_change{};    // guarded by mu: of the burst being debounced
+  SteadyClock::time_point last_change{};     // guarded by mu
+
+  // Set by start() before the threads start, read only by them.
+  ChangeCallback on_change;
+  ErrorCallback on_error;
+
+  std::mutex lifecycle;  // start() and stop()
+  bool started = false;  // guarded by lifecycle
+  std::jthread watcher;  // guarded by lifecycle
+  std::jthread notifier; // guarded by lifecycle
+
+  Result<void> authenticate();
+  // Reads the range; true when the cached content changed (or this was the first read). A read
+  // older than the cache is dropped (it lost a race with another), unless `allow_older`: the
+  // store itself went back (restored from a snapshot, or replaced).
+  Result<bool> read_range(bool allow_older = false);
+  void mark_changed();
+  void report(const Error& error);
+  void run_watch(std::stop_token stop);
+  void run_notifier(std::stop_token stop);
+  // Watches from `from` until the stream ends. Returns whether the range must be read again.
+  enum class WatchEnd { stopped, compacted, failed, canceled, rewound };
+  WatchEnd watch_once(std::int64_t from, std::stop_token stop, Backoff& backoff);
+};
+
+Result<void> EtcdSource::State::authenticate() {
+  if (options.username.empty()) return {};
+  nlohmann::json body = {{"name", options.username}, {"password", options.password}};
+  auto reply = connection.post("/v3/auth/authenticate", body.dump(), "");
+  if (!reply) {
+    Error error = std::move(reply).error();
+    error.message = "authentication as " + options.username + " failed: " + error.message;
+    return unexpected(std::move(error));
+  }
+  nlohmann::json parsed = nlohmann::json::parse(*reply, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("token") || !parsed["token"].is_string()) {
+    return unexpected(Error{ErrorCode::io, "etcd at " + connection.endpoint() + ": authentication reply has no token",
+                            {location.url(), 0, 0}, {}});
+  }
+  std::lock_guard lock(mu);
+  token = parsed["token"].get<std::string>();
+  return {};
+}
+
+Result<bool> EtcdSource::State::read_range(bool allow_older) {
+  if (auto authenticated = authenticate(); !authenticated) return unexpected(std::move(authenticated).error());
+  std::string auth;
+  {
+    std::lock_guard lock(mu);
+    auth = token;
+  }
+  auto reply = connection.post("/v3/kv/range", detail::etcd::range_request(location).dump(), auth);
+  if (!reply) return unexpected(std::move(reply).error());
+  auto range = detail::etcd::parse_range_reply(*reply);
+  if (!range) {
+    Error error = std::move(range).error();
+    error.location = {location.url(), 0, 0};
+    return unexpected(std::move(error));
+  }
+  std::map<std::string, KeyValue> fresh;
+  for (KeyValue& kv : range->kvs) {
+    std::string key = kv.key;
+    fresh.emplace(std::move(key), std::move(kv));
+  }
+  std::lock_guard lock(mu);
+  if (!allow_older && status.synced && range->revision < status.revision) return false;  // lost a race
+  const auto same_values = [](const std::map<std::string, KeyValue>& a, const std::map<std::string, KeyValue>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const auto& x, const auto& y) { return x.first == y.first && x.second.value == y.second.value; });
+  };
+  const bool changed = !status.synced || !same_values(keys, fresh);
+  keys = std::move(fresh);
+  status.revision = range->revision;
+  status.synced = true;
+  status.last_error.reset();
+  return changed;
+}
+
+void EtcdSource::State::mark_changed() {
+  {
+    std::lock_guard lock(mu);
+    const auto now = SteadyClock::now();
+    if (!dirty) first_change = now;
+    last_change = now;
+    dirty = true;
+  }
+  wake.notify_all();
+}
+
+void EtcdSource::State::report(const Error& error) {
+  {
+    std::lock_guard lock(mu);
+    status.last_error = error;
+  }
+  if (on_error) on_error(error);
+}
+
+EtcdSource::State::WatchEnd EtcdSource::State::watch_once(std::int64_t from, std::stop_token stop, Backoff& backoff) {
+  if (auto authenticated = authenticate(); !authenticated) {
+    report(authenticated.error());
+    return WatchEnd::failed;
+  }
+  std::string auth;
+  {
+    std::lock_guard lock(mu);
+    auth = token;
+  }
+  WatchEnd end = WatchEnd::failed;
+  std::optional<Error> problem;
+  auto on_line = [&](std::string_view line) {
+    if (stop.stop_requested()) {
+      end = WatchEnd::stopped;
+      return false;
+    }
+    auto message = detail::etcd::parse_watch_line(line);
+    if (!message) {
+      problem = message.error();
+      problem->location = {location.url(), 0, 0};
+      return false;
+    }
+    if (message->error) {
+      problem = Error{ErrorCode::io, "etcd at " + connection.endpoint() + ": watch failed: " + *message->error,
+                      {location.url(), 0, 0}, {}};
+      return false;
+    }
+    if (message->canceled) {
+      if (message->compact_revision > 0) {
+        end = WatchEnd::compacted;
+      } else {
+        end = WatchEnd::canceled;
+        problem = Error{ErrorCode::io, "etcd at " + connection.endpoint() + ": watch canceled: " +
+                                           (message->cancel_reason.empty() ? "no reason given" : message->cancel_reason),
+                        {location.url(), 0, 0}, {}};
+      }
+      return false;
+    }
+    if (message->created && message->header_revision > 0 && message->header_revision < from - 1) {
+      // The store is at an older revision than this source has seen: it was restored or
+      // replaced, and watching from `from` would wait for revisions that mean something else.
+      end = WatchEnd::rewound;
+      problem = Error{ErrorCode::io, "etcd at " + connection.endpoint() + ": the store went back to revision " +
+                                         std::to_string(message->header_revision) + " from " + std::to_string(from - 1) +
+                                         "; reading the whole range again",
+                      {location.url(), 0, 0}, {}};
+      return false;
+    }
+    if (message->created) {
+      backoff.reset();
+      std::lock_guard lock(mu);
+      status.watching = true;
+      ++status.connects;
+      status.last_error.reset();
+    }
+    if (!message->events.empty()) {
+      {
+        // One message holds a whole transaction: applied at once, a load never sees half of it.
+        std::lock_guard lock(mu);
+        // A range read meanwhile (sync() from another thread) may already hold newer state:
+        // replaying older events over it would undo them. All events of a transaction share
+        // one revision, so the threshold is taken once.
+        const std::int64_t seen = status.revision;
+        for (detail::etcd::WatchEvent& event : message->events) {
+          if (event.kv.mod_revision <= seen) continue;
+          status.revision = std::max(status.revision, event.kv.mod_revision);
+          if (event.deleted) {
+            keys.erase(event.kv.key);
+          } else {
+            std::string key = event.kv.key;
+            keys.insert_or_assign(std::move(key), std::move(event.kv));
+          }
+        }
+      }
+      mark_changed();
+    }
+    return true;
+  };
+  auto streamed = connection.stream("/v3/watch", detail::etcd::watch_request(location, from).dump(), auth, on_line);
+  {
+    std::lock_guard lock(mu);
+    status.watching = false;
+  }
+  if (stop.stop_requested()) return WatchEnd::stopped;
+  if (end == WatchEnd::compacted) return end;
+  if (!problem) problem = streamed ? Error{ErrorCode::io, "etcd watch ended", {location.url(), 0, 0}, {}} : streamed.error();
+  report(*problem);
+  return end == WatchEnd::canceled || end == WatchEnd::rewound ? end : WatchEnd::failed;
+}
+
+void EtcdSource::State::run_watch(std::stop_token stop) {
+  Backoff backoff(options.reconnect);
+  bool need_range;
+  bool allow_older = false;
+  {
+    std::lock_guard lock(mu);
+    need_range = !status.synced;
+  }
+  auto wait_backoff = [&] {
+    backoff.record_failure();
+    const auto delay = options.reconnect.enabled ? backoff.state().delay : std::chrono::nanoseconds(options.reconnect.base);
+    std::unique_lock lock(mu);
+    wake.wait_for(lock, stop, delay, [] { return false; });
+  };
+  while (!stop.stop_requested()) {
+    if (need_range) {
+      auto read = read_range(allow_older);
+      if (!read) {
+        if (stop.stop_requested()) break;
+        report(read.error());
+        wait_backoff();
+        continue;
+      }
+      need_range = false;
+      allow_older = false;
+      if (*read) mark_changed();
+    }
+    std::int64_t from;
+    {
+      std::lock_guard lock(mu);
+      from = status.revision + 1;
+    }
+    switch (watch_once(from, stop, backoff)) {
+      case WatchEnd::stopped:
+        return;
+      case WatchEnd::compacted: {
+        // The history since `from` is gone: read the whole range again, then watch from there.
+        std::lock_guard lock(mu);
+        ++status.compactions;
+        need_range = true;
+        break;
+      }
+      case WatchEnd::canceled:
+        need_range = true;
+        wait_backoff();
+        break;
+      case WatchEnd::rewound:
+        need_range = true;
+        allow_older = true;
+        break;
+      case WatchEnd::failed:
+        // Reconnect and resume from the last revision seen: etcd replays what was missed.
+        wait_backoff();
+        break;
+    }
+  }
+}
+
+void EtcdSource::State::run_notifier(std::stop_token stop) {
+  while (true) {
+    {
+      std::unique_lock lock(mu);
+      if (!wake.wait(lock, stop, [&] { return dirty; })) return;
+      while (true) {
+        const auto deadline = std::min(last_change + options.debounce, first_change + options.max_debounce);
+        if (SteadyClock::now() >= deadline) break;
+        wake.wait_until(lock, stop, deadline, [] { return false; });
+        if (stop.stop_requested()) return;
+      }
+      dirty = false;
+    }
+    if (on_change) on_change();
+  }
+}
+
+EtcdSource::EtcdSource(EtcdLocation location, EtcdOptions options)
+    : state_(std::make_shared<State>(std::move(location), std::move(options))) {}
+
+EtcdSource::~EtcdSource() { stop(); }
+
+Result<void> EtcdSource::sync() {
+  auto read = state_->read_range();
+  if (!read) {
+    std::lock_guard lock(state_->mu);
+    state_->status.last_error = read.error();
+    return unexpected(std::move(read).error());
+  }
+  return {};
+}
+
+void EtcdSource::start(ChangeCallback on_change, ErrorCallback on_error) {
+  State& s = *state_;
+  std::lock_guard lifecycle(s.lifecycle);
+  if (s.started) return;
+  s.started = true;
+  s.on_change = std::move(on_change);
+  s.on_error = std::move(on_error);
+  s.notifier = std::jthread([&s](std::stop_token stop) { s.run_notifier(stop); });
+  s.watcher = std::jthread([&s](std::stop_token stop) { s.run_watch(stop); });
+}
+
+void EtcdSource::stop() {
+  State& s = *state_;
+  std::lock_guard lifecycle(s.lifecycle);
+  s.watcher.request_stop();
+  s.notifier.request_stop();
+  s.connection.interrupt();
+  if (s.watcher.joinable()) s.watcher.join();
+  if (s.notifier.joinable()) s.notifier.join();
+}
+
+Result<Document, Errors> EtcdSource::load() const {
+  std::map<std::string, KeyValue> keys;
+  std::int64_t revision = 0;
+  {
+    std::lock_guard lock(state_->mu);
+    if (!state_->status.synced) {
+      // Never read (etcd down at start): the layer is empty, so the other layers serve, and the
+      // version says why. The watch thread reloads once it reads the range.
+      Document empty;
+      empty.root = Object{};
+      empty.add_source({state_->location.url(), state_->location.url(), std::nullopt, "unavailable"});
+      return empty;
+    }
+    keys = state_->keys;
+    revision = state_->status.revision;
+  }
+  return detail::etcd::build_layer(state_->location, state_->options, keys, revision);
+}
+
+std::string EtcdSource::name() const { return state_->location.url(); }
+
+EtcdStatus EtcdSource::status() const {
+  std::lock_guard lock(state_->mu);
+  return state_->status;
+}
+
+const EtcdLocation& EtcdSource::location() const { return state_->location; }
+
+}  // namespace hotreload

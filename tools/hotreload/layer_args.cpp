@@ -1,0 +1,99 @@
+#include "layer_args.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace hotreload::cli {
+
+void add_etcd_options(CLI::App& command, EtcdArgs& args) {
+  command.add_flag("--etcd-tls", args.tls, "Talk HTTPS to etcd (the system CA store unless --etcd-cacert)");
+  command.add_option("--etcd-cacert", args.cacert, "Verify etcd's certificate against this CA file (implies TLS)");
+  command.add_option("--etcd-cert", args.cert, "Client certificate for etcd (implies TLS)");
+  command.add_option("--etcd-key", args.key, "Client key for etcd (implies TLS)");
+  command.add_option("--etcd-user", args.user, "Authenticate to etcd as this user");
+  command.add_option("--etcd-password-file", args.password_file,
+                     "The etcd user's password, from a file (else $HOTRELOAD_ETCD_PASSWORD)");
+}
+
+Result<EtcdOptions> etcd_options(const EtcdArgs& args, std::optional<Format> format, std::chrono::milliseconds debounce) {
+  EtcdOptions options;
+  options.tls = {.enabled = args.tls, .ca_file = args.cacert, .cert_file = args.cert, .key_file = args.key};
+  options.format = format;
+  options.debounce = debounce;
+  if ((args.cert.empty()) != (args.key.empty())) {
+    return unexpected(Error{ErrorCode::usage, "--etcd-cert and --etcd-key go together", {}, {}});
+  }
+  if (!args.user.empty()) {
+    options.username = args.user;
+    if (!args.password_file.empty()) {
+      std::ifstream in(args.password_file, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      std::string password = text.str();
+      while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+      if (!in || password.empty()) {
+        return unexpected(Error{ErrorCode::io, "cannot read an etcd password from this file", {args.password_file, 0, 0}, {}});
+      }
+      options.password = std::move(password);
+    } else if (const char* password = std::getenv("HOTRELOAD_ETCD_PASSWORD"); password != nullptr && *password != '\0') {
+      options.password = password;
+    } else {
+      return unexpected(Error{ErrorCode::usage,
+                              "--etcd-user needs a password: --etcd-password-file FILE or HOTRELOAD_ETCD_PASSWORD", {}, {}});
+    }
+  } else if (!args.password_file.empty()) {
+    return unexpected(Error{ErrorCode::usage, "--etcd-password-file needs --etcd-user", {}, {}});
+  }
+  return options;
+}
+
+Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
+                              std::optional<Format> format, const EtcdArgs& etcd, std::chrono::milliseconds debounce) {
+  CliLayers layers;
+  std::optional<EtcdOptions> options;
+  for (const std::string& argument : arguments) {
+    const bool is_optional = std::find(optional.begin(), optional.end(), argument) != optional.end();
+    if (!is_etcd_url(argument)) {
+      layers.specs.push_back({argument, is_optional, format, ""});
+      layers.files.push_back(argument);
+      continue;
+    }
+    if (!options) {
+      auto parsed = etcd_options(etcd, format, debounce);
+      if (!parsed) return unexpected(parsed.error());
+      options = std::move(*parsed);
+    }
+    auto location = parse_etcd_url(argument);
+    if (!location) return unexpected(location.error());
+    EtcdOptions these = *options;
+    these.optional = is_optional;
+    auto source = std::make_shared<EtcdSource>(std::move(*location), std::move(these));
+    layers.specs.push_back({.path = source->name(), .optional = is_optional, .format = format, .source = source});
+    layers.etcd.push_back(std::move(source));
+  }
+  return layers;
+}
+
+Errors sync_etcd_layers(const CliLayers& layers) {
+  Errors errors;
+  for (const auto& source : layers.etcd) {
+    if (auto synced = source->sync(); !synced) errors.push_back(std::move(synced).error());
+  }
+  return errors;
+}
+
+Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format, const EtcdArgs& etcd) {
+  if (!is_etcd_url(argument)) {
+    auto parsed = parse_file(argument, format);
+    if (!parsed) return unexpected(Errors{std::move(parsed).error()});
+    return std::move(*parsed);
+  }
+  auto layers = make_layers({argument}, {}, format, etcd);
+  if (!layers) return unexpected(Errors{layers.error()});
+  if (Errors errors = sync_etcd_layers(*layers); !errors.empty()) return unexpected(std::move(errors));
+  return layers->etcd.front()->load();
+}
+
+}  // namespace hotreload::cli
