@@ -330,7 +330,10 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
 
   // The versions of the sources this attempt read (etcd revisions), once the layers loaded.
   std::vector<std::pair<std::string, std::string>> versions;
+  // The config being tried, once loaded: its secret values are scrubbed from error messages.
+  std::shared_ptr<const Document> tried;
   auto fail = [&](Errors errors, std::string module = {}) {
+    if (tried) redact_errors(errors, tried->root, options.fields);
     outcome.status = ReloadStatus::failed;
     outcome.errors = std::move(errors);
     outcome.failed_module = module;
@@ -358,6 +361,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     auto loaded = load_layers(options.layers);
     if (!loaded) return fail(std::move(loaded).error());
     auto candidate = std::make_shared<Document>(std::move(*loaded));
+    tried = candidate;
     versions = source_versions(*candidate);
 
     auto bound = hooks.bind(*candidate);

@@ -3,6 +3,8 @@
 
 #include "hotreload/document.hpp"
 #include "hotreload/fields.hpp"
+#include "hotreload/reloader.hpp"
+#include "support/temp_dir.hpp"
 
 namespace hotreload {
 namespace {
@@ -56,6 +58,58 @@ TEST(RedactErrors, NothingChangesWithoutSecrets) {
   Errors errors = {error_at("password", "\"hunter2\" is too short")};
   redact_errors(errors, root, rules);
   EXPECT_EQ(errors[0].message, "\"hunter2\" is too short");
+}
+
+}  // namespace
+}  // namespace hotreload
+
+namespace hotreload {
+namespace {
+
+struct Database {
+  std::string password;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Database, password)
+struct SecretConfig {
+  Database database;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SecretConfig, database)
+
+// Through the pipeline: a validator quoting the value (as a schema would) reports nothing secret,
+// in the outcome, the reload.failed event or its CloudEvents line, at start and on reloads.
+TEST(RedactErrors, ThePipelineScrubsErrorsOfFailedLoadsAndReloads) {
+  testing::TempDir dir;
+  const std::string file = dir.write("config.yaml", "database:\n  password: short-pw\n");
+  ReloadOptions options;
+  options.layers.files = {{file}};
+  options.layers.environment = Environment{};
+  options.fields.secret("database.password");
+  Reloader<SecretConfig> reloader(options);
+  reloader.add_validator([](const SecretConfig*, const SecretConfig& next) {
+    Errors errors;
+    if (next.database.password.size() < 10) {
+      errors.push_back({ErrorCode::validation, "\"" + next.database.password + "\" is shorter than 10", {}, "database.password"});
+    }
+    return errors;
+  });
+  auto queue = reloader.events().open_queue();
+  auto refused = reloader.start();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().at(0).message, "<redacted> is shorter than 10");
+
+  dir.write("config.yaml", "database:\n  password: a-long-enough-password\n");
+  ASSERT_TRUE(reloader.start());
+  dir.write("config.yaml", "database:\n  password: tiny-pw\n");
+  ReloadOutcome outcome = reloader.reload();
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  EXPECT_EQ(outcome.errors.at(0).message, "<redacted> is shorter than 10");
+  EXPECT_EQ(outcome.errors.at(0).to_string().find("tiny-pw"), std::string::npos);
+  while (auto event = queue->try_recv()) {
+    const std::string line = to_cloudevent_line(*event, "test");
+    EXPECT_EQ(line.find("tiny-pw"), std::string::npos) << line;
+    EXPECT_EQ(line.find("short-pw"), std::string::npos) << line;
+    EXPECT_EQ(line.find("a-long-enough-password"), std::string::npos) << line;
+  }
 }
 
 }  // namespace
