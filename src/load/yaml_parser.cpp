@@ -47,6 +47,14 @@ bool is_mergeable(const Value& value) {
   return std::all_of(items.begin(), items.end(), [](const Value& item) { return item.is_object(); });
 }
 
+// "unexpected ','" for the character at `pos`, when it is printable ASCII.
+std::string unexpected_text(std::string_view text, int pos) {
+  if (pos < 0 || static_cast<std::size_t>(pos) >= text.size()) return "unexpected end of the document";
+  char c = text[static_cast<std::size_t>(pos)];
+  if (c < ' ' || c > '~') return "unexpected character";
+  return std::string("unexpected '") + c + "'";
+}
+
 // How much an anchored node weighs when an alias repeats it.
 struct Extent {
   std::size_t nodes = 1;   // values, counted against max_nodes
@@ -60,8 +68,9 @@ class TreeBuilder final : public YAML::EventHandler {
 
   Value take_root() { return std::move(root_); }
   const std::optional<Error>& deferred_error() const { return deferred_; }
+  const YAML::Mark& document_start() const { return document_start_; }
 
-  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentStart(const YAML::Mark& mark) override { document_start_ = mark; }
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -301,6 +310,7 @@ class TreeBuilder final : public YAML::EventHandler {
   Value root_;
   std::optional<Error> deferred_;
   std::size_t deferred_depth_ = 0;  // open maps and arrays, counted once an error is deferred
+  YAML::Mark document_start_ = YAML::Mark::null_mark();
 };
 
 }  // namespace
@@ -310,11 +320,21 @@ Result<Value> parse_yaml(std::string_view text, std::string_view source_name, co
   try {
     YAML::Parser parser(stream);
     std::optional<Value> root;
+    std::optional<int> previous_start;
     for (;;) {
       TreeBuilder builder(source_name, limits);
       if (!parser.HandleNextDocument(builder)) break;
       if (builder.deferred_error()) return unexpected(*builder.deferred_error());
       Value document = builder.take_root();
+      // yaml-cpp 0.7 reports an empty document for a token no document can start with (a stray
+      // ",") without consuming it, forever: a second document starting where the previous one
+      // did means the parser is stuck there.
+      const YAML::Mark& start = builder.document_start();
+      if (previous_start == start.pos) {
+        return unexpected(error_at(ErrorCode::parse, "invalid YAML: " + unexpected_text(text, start.pos), source_name,
+                                   one_based(start.line), one_based(start.column)));
+      }
+      previous_start = start.pos;
       // A stray "---" at either end makes an empty document; only real content counts.
       if (document.is_null()) continue;
       if (root) {
