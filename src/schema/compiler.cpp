@@ -1,5 +1,6 @@
 #include "schema/compiler.hpp"
 
+#include <cstdint>
 #include <unordered_set>
 
 #include "schema/instance.hpp"
@@ -235,7 +236,12 @@ std::optional<std::size_t> Compiler::count(const Located& at, const Object& obje
   const Value* value = object.find(keyword);
   if (value == nullptr) return std::nullopt;
   if (value->is_number() && is_integral(*value) && value->as_double() >= 0) {
-    return value->is_int() ? static_cast<std::size_t>(value->as_int()) : static_cast<std::size_t>(value->as_double());
+    if (value->is_int()) return static_cast<std::size_t>(value->as_int());
+    // A float such as 1e30 is integral but past size_t, where the cast is undefined; no
+    // instance has that many items, so the largest count means the same.
+    constexpr double kBeyondSize = 18446744073709551616.0;  // 2^64
+    if (value->as_double() >= kBeyondSize) return SIZE_MAX;
+    return static_cast<std::size_t>(value->as_double());
   }
   fail(at, *value, {std::string(keyword)}, "\"" + std::string(keyword) + "\" must be a non-negative integer, got " + described(*value));
   return std::nullopt;
