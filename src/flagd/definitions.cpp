@@ -21,7 +21,7 @@ Path child(const Path& path, PathSegment segment) {
   return out;
 }
 
-std::string json_quoted(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+std::string json_quoted(std::string_view s) { return logic::json_text(nlohmann::json(std::string(s))); }
 
 std::string describe(const Value& value) {
   if (value.is_scalar()) return std::string(kind_name(value.kind())) + " " + to_json_text(value);

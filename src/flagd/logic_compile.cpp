@@ -178,7 +178,7 @@ class Compiler {
         if (op.op == Op::constant &&
             (!op.constant.is_string() || std::find(kSemVerOperators.begin(), kSemVerOperators.end(),
                                                    op.constant.get_ref<const std::string&>()) == kSemVerOperators.end())) {
-          bad("unknown sem_ver operator " + op.constant.dump() + " (=, !=, <, <=, >, >=, ^ or ~)", 1);
+          bad("unknown sem_ver operator " + json_text(op.constant) + " (=, !=, <, <=, >, >=, ^ or ~)", 1);
         }
         return;
       }
@@ -206,13 +206,13 @@ class Compiler {
         continue;
       }
       if (!bucket.constant.is_array() || bucket.constant.empty() || bucket.constant.size() > 2) {
-        bad("a fractional bucket is [variant] or [variant, weight], got " + bucket.constant.dump(), i);
+        bad("a fractional bucket is [variant] or [variant, weight], got " + json_text(bucket.constant), i);
         continue;
       }
       if (bucket.constant.size() == 2) {
         const nlohmann::json& weight = bucket.constant[1];
         if (!weight.is_number_integer() && !weight.is_number_unsigned()) {
-          bad("a fractional weight must be an integer, got " + weight.dump(), i);
+          bad("a fractional weight must be an integer, got " + json_text(weight), i);
         }
       }
     }

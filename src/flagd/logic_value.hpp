@@ -100,5 +100,8 @@ bool less_than(const Val& a, const Val& b);
 bool less_equal(const Val& a, const Val& b);
 // A number's shortest JavaScript-like text: 10, 0.5, -3.25.
 std::string number_text(double n);
+// Compact JSON for a message. Invalid UTF-8 (a YAML flag file or a caller's context can carry
+// any bytes) is replaced rather than thrown: building an error must never fail.
+std::string json_text(const nlohmann::json& value);
 
 }  // namespace hotreload::detail::logic

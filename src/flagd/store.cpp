@@ -53,7 +53,8 @@ Selection select(const FlagdFlag& flag, const EvaluationContext& context) {
   const FlagdVariant* variant = key ? flag.find_variant(*key) : nullptr;
   if (variant == nullptr) {
     return fail(ResolutionError::general, "flag \"" + flag.key + "\": targeting returned " +
-                                              result.to_json().dump() + ", which is not one of its variants");
+                                              detail::logic::json_text(result.to_json()) +
+                                              ", which is not one of its variants");
   }
   return {variant, Reason::targeting_match, ResolutionError::none, {}};
 }

@@ -1,0 +1,52 @@
+// Inputs the fuzzer (fuzz/flagd_fuzzer.cpp) found, kept as tests: messages that quote bytes from
+// a flag file or a caller's context threw nlohmann's type_error 316 on invalid UTF-8, out of
+// FlagdDefinitions::parse() and out of an evaluation. Such bytes now print as U+FFFD.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "hotreload/flagd.hpp"
+
+namespace hotreload {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
+std::string all_messages(std::string_view text, FlagdOptions options = {}) {
+  Result<FlagdDefinitions, Errors> parsed = FlagdDefinitions::parse(text, "flags.yaml", Format::yaml, options);
+  if (parsed) return "ok";
+  return to_string(parsed.error());
+}
+
+TEST(Flagd, UnknownKeyWithInvalidUtf8IsAnErrorNotAnException) {
+  std::string text = "flags:\n  f:\n    state: ENABLED\n    var\xff\xff: {a: 1}\n    variants: {a: 1}\n    defaultVariant: a\n";
+  std::string messages;
+  ASSERT_NO_THROW(messages = all_messages(text));
+  EXPECT_NE(messages.find(kReplacement), std::string::npos) << messages;
+}
+
+TEST(Flagd, SemVerOperatorWithInvalidUtf8IsAnErrorNotAnException) {
+  std::string text = "flags:\n  f:\n    state: ENABLED\n    variants: {a: 1}\n    defaultVariant: a\n"
+                     "    targeting: {sem_ver: [{var: v}, \"\xfe\", \"1.0.0\"]}\n";
+  std::string messages;
+  ASSERT_NO_THROW(messages = all_messages(text));
+  EXPECT_NE(messages.find("unknown sem_ver operator \"" + std::string(kReplacement) + "\""), std::string::npos)
+      << messages;
+}
+
+TEST(Flagd, TargetingResultWithInvalidUtf8IsAGeneralError) {
+  FlagdStore store;
+  auto loaded = store.load(R"({"flags": {"f": {"state": "ENABLED", "variants": {"a": 1}, "defaultVariant": "a",
+                                                 "targeting": {"var": "targetingKey"}}}})",
+                           "flags.json");
+  ASSERT_TRUE(loaded) << to_string(loaded.error());
+  Resolution<std::int64_t> resolution{};
+  ASSERT_NO_THROW(resolution = store.view().evaluate_integer("f", 7, {.targeting_key = "user-\xff"}));
+  EXPECT_EQ(resolution.value, 7);
+  EXPECT_EQ(resolution.error, ResolutionError::general);
+  EXPECT_EQ(resolution.error_message,
+            "flag \"f\": targeting returned \"user-" + std::string(kReplacement) + "\", which is not one of its variants");
+}
+
+}  // namespace
+}  // namespace hotreload
