@@ -24,3 +24,12 @@ elseif(HOTRELOAD_SANITIZE STREQUAL "thread")
 elseif(NOT HOTRELOAD_SANITIZE STREQUAL "")
   message(FATAL_ERROR "HOTRELOAD_SANITIZE must be empty, 'address' or 'thread'")
 endif()
+
+# Coverage instrumentation for libFuzzer on every target; the harnesses add -fsanitize=fuzzer
+# when linking, which brings libFuzzer's main().
+if(HOTRELOAD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "HOTRELOAD_FUZZ needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
