@@ -32,7 +32,8 @@ build() {
   shift
   local dir="$HOTRELOAD_ROOT/build/$name"
   cmake -S "$HOTRELOAD_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
-  cmake --build "$dir" --parallel "$(nproc)"
+  # HOTRELOAD_BUILD_TARGET: build only that target (default: everything).
+  cmake --build "$dir" --parallel "$(nproc)" ${HOTRELOAD_BUILD_TARGET:+--target "$HOTRELOAD_BUILD_TARGET"}
 }
 
 # Prints the path of a promtool extracted into build/tools/ (Debian's prometheus package pulls

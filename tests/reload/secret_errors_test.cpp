@@ -63,8 +63,8 @@ TEST(RedactErrors, NothingChangesWithoutSecrets) {
 }  // namespace
 }  // namespace hotreload
 
-namespace hotreload {
-namespace {
+// Not in an anonymous namespace: clang flags the macro's unused to_json there.
+namespace hotreload::secret_errors_test {
 
 struct Database {
   std::string password;
@@ -74,6 +74,13 @@ struct SecretConfig {
   Database database;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SecretConfig, database)
+
+}  // namespace hotreload::secret_errors_test
+
+namespace hotreload {
+namespace {
+
+using secret_errors_test::SecretConfig;
 
 // Through the pipeline: a validator quoting the value (as a schema would) reports nothing secret,
 // in the outcome, the reload.failed event or its CloudEvents line, at start and on reloads.
