@@ -25,6 +25,7 @@
 #include "hotreload/reload_metrics.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/watch.hpp"
+#include "hotreload/watch_reload.hpp"
 
 namespace hotreload::cli {
 namespace {
@@ -170,19 +171,7 @@ int run_watch(const WatchArgs& args) {
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
   if (args.poll_ms > 0) watch.poll_interval = std::chrono::milliseconds(args.poll_ms);
   auto on_files = [&](const std::vector<FileChange>& changes) {
-    bool reload = false;
-    for (const FileChange& change : changes) {
-      Event event;
-      event.type = std::string(change.kind == FileChange::Kind::missing ? event_type::file_missing : event_type::file_changed);
-      event.trigger = Trigger::file;
-      event.files = {change.path};
-      if (change.kind == FileChange::Kind::missing) {
-        event.errors.push_back({ErrorCode::io, "file is missing; the last good config stays live", {change.path, 0, 0}, ""});
-      }
-      reloader.events().publish(std::move(event));
-      reload = reload || change.kind != FileChange::Kind::missing;
-    }
-    if (reload) (void)reloader.reload(Trigger::file);
+    if (publish_file_changes(reloader.events(), changes)) (void)reloader.reload(Trigger::file);
   };
   // With only etcd layers there is no file to watch.
   auto watcher = watch.files.empty() ? Result<std::unique_ptr<FileWatcher>, Error>(std::unique_ptr<FileWatcher>{})
