@@ -17,7 +17,8 @@ namespace hotreload {
 
 struct DirWatchOptions {
   std::string directory{};                                    // must exist when start() is called
-  std::string pattern{"*"};                                   // fnmatch(3) against each file's name
+  std::string pattern{"*"};                                   // fnmatch(3) against each file's name;
+                                                              // a leading '.' must match explicitly
   bool recursive = false;                                     // also files in subdirectories (not via symlinks)
   std::chrono::milliseconds debounce{100};                    // quiet period after the last event; 0 allowed
   std::optional<std::chrono::milliseconds> poll_interval{};   // set: rescan at this interval instead of inotify

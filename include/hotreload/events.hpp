@@ -66,7 +66,8 @@ struct Event {
   Errors errors;                             // failed, file.missing
   std::vector<std::string> pending_restart;  // completed: restart-only paths changed, not applied
   std::string module;                        // module.*; failed: the module that failed, if any
-  std::string reason;                        // rolledback, skipped, deferral_overdue: why
+  std::string reason;                        // rolledback, skipped, deferral_overdue: why;
+                                             // file.changed in a directory layer: added, removed...
   unsigned consecutive_failures = 0;         // failed, skipped: the backoff's failure count
   std::chrono::nanoseconds backoff{0};       // failed, skipped: automatic reloads wait this long
   std::uint64_t generation = 0;              // completed: the published snapshot's version
@@ -92,7 +93,7 @@ struct Event {
 //   changeCount, changes  validated, completed: [{path, op, old, new}] as hotreload/json.hpp
 //                   renders a Change (a secret side "<redacted>", an absent side null)
 //   generation, pendingRestart  completed
-//   reason          rolledback, skipped, deferral_overdue
+//   reason          rolledback, skipped, deferral_overdue; file.changed of a directory layer
 //   consecutiveFailures, backoffMs  failed, skipped: the backoff state after this attempt
 //   error, errors   failed: the first error's to_string() (null if none), and [{code, message,
 //                   file, line, column, path}] with unknown parts null

@@ -28,6 +28,15 @@ struct LayerSpec {
   // A layer that is not a file (etcd): read through source->load() instead of from `path`
   // (which then only names the layer), with no permission check and no ..data pinning.
   std::shared_ptr<const LayerSource> source{};
+  // A directory of layers, the conf.d pattern: when set, `path` names a directory and every file
+  // in it whose name matches this fnmatch(3) glob ("*.yaml") is a layer, in lexical order of its
+  // path relative to the directory (10-base.yaml before 20-tuning.yaml), each with the format of
+  // its extension. Names starting with '.' match only a glob that starts with '.'. A missing
+  // directory is an error unless `optional`; an empty one adds nothing; a symlink pointing outside
+  // the directory is refused (an error). Files are added and removed between loads as they come
+  // and go: watch_layer_files() watches the directory for that.
+  std::string directory_glob{};
+  bool recursive = false;  // directory layers: also files in subdirectories (not hidden ones)
 };
 
 // Variables named PREFIX_A__B set the key a.b. Both "APP" and "APP_" mean variables starting

@@ -66,7 +66,7 @@ nlohmann::ordered_json flags_json(const FlagSet* flags, const FlagdStore* flagd)
       // Evaluated without a context: the value everyone gets unless targeting says otherwise.
       Resolution<nlohmann::json> resolution = view.evaluate(key, std::nullopt, nullptr);
       nlohmann::ordered_json state;
-      state["value"] = nlohmann::ordered_json::parse(resolution.value.dump());
+      state["value"] = nlohmann::ordered_json(resolution.value);  // no text round trip: bytes kept as they are
       state["variant"] = resolution.variant.empty() ? nlohmann::ordered_json(nullptr)
                                                     : nlohmann::ordered_json(std::string(resolution.variant));
       state["reason"] = to_string(resolution.reason);

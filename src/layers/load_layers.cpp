@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "hotreload/layers.hpp"
+#include "layers/directory_listing.hpp"
 #include "load/parsers.hpp"
 
 namespace hotreload {
@@ -90,12 +91,52 @@ class ProjectedVolumes {
   std::map<std::string, std::string> targets_;  // directory -> its ..data target when pinned
 };
 
+// A directory layer as the file layers it holds right now, each optional: a file deleted between
+// the listing and its read has simply left the directory.
+std::vector<LayerSpec> directory_layers(const LayerSpec& directory, Errors& errors) {
+  auto fail = [&](std::string message) {
+    errors.push_back(Error{ErrorCode::io, std::move(message), {directory.path, 0, 0}, {}});
+    return std::vector<LayerSpec>{};
+  };
+  std::error_code error;
+  fs::path root = fs::canonical(directory.path, error);
+  if (error) {
+    if (directory.optional && is_missing(directory.path)) return {};
+    return fail("cannot open the layer directory: " + error.message());
+  }
+  if (!fs::is_directory(root, error)) return fail("not a directory (a directory layer globs \"" + directory.directory_glob + "\" in it)");
+  detail::DirectoryListing listing = detail::list_directory(root.string(), directory.directory_glob, directory.recursive);
+  for (const auto& [relative, why] : listing.refused) {
+    errors.push_back(Error{ErrorCode::io, "refused: " + why, {(fs::path(directory.path) / relative).string(), 0, 0}, {}});
+  }
+  std::vector<LayerSpec> files;
+  for (const std::string& relative : listing.files) {
+    std::string path = (fs::path(directory.path) / relative).string();
+    std::string name = directory.name.empty() ? path : directory.name + "/" + relative;
+    files.push_back(LayerSpec{.path = std::move(path), .optional = true, .format = directory.format, .name = std::move(name)});
+  }
+  return files;
+}
+
+// The layers to read, with every directory layer replaced by its files.
+std::vector<LayerSpec> expand_directories(const std::vector<LayerSpec>& specs, Errors& errors) {
+  std::vector<LayerSpec> expanded;
+  for (const LayerSpec& spec : specs) {
+    if (spec.source || spec.directory_glob.empty()) {
+      expanded.push_back(spec);
+      continue;
+    }
+    for (LayerSpec& file : directory_layers(spec, errors)) expanded.push_back(std::move(file));
+  }
+  return expanded;
+}
+
 // One attempt at reading and merging every file layer.
 Result<Document, Errors> load_files(const LayerOptions& options, ProjectedVolumes& volumes) {
   Document merged;
   merged.root = Object{};
   Errors errors;
-  for (const LayerSpec& spec : options.files) {
+  for (const LayerSpec& spec : expand_directories(options.files, errors)) {
     if (spec.source) {
       Result<Document, Errors> layer = load_source(*spec.source);
       if (!layer) {

@@ -1,6 +1,28 @@
 #include "hotreload/watch_reload.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
 namespace hotreload {
+namespace {
+
+// A file the watcher cannot read is gone, or there but unreadable (permission denied, a
+// directory in its place): say which, so nobody hunts for a file that is right there.
+std::string why_unreadable(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    return "file cannot be read";
+  }
+  if (errno == ENOENT) return "file is missing";
+  return std::string("file cannot be read: ") + std::strerror(errno);
+}
+
+}  // namespace
 
 bool publish_file_changes(EventBus& events, const std::vector<FileChange>& changes) {
   bool reload = false;
@@ -11,7 +33,7 @@ bool publish_file_changes(EventBus& events, const std::vector<FileChange>& chang
     event.trigger = Trigger::file;
     event.files = {change.path};
     if (missing) {
-      event.errors.push_back({ErrorCode::io, "file is missing; the last good config stays live", {change.path, 0, 0}, ""});
+      event.errors.push_back({ErrorCode::io, why_unreadable(change.path) + "; the last good config stays live", {change.path, 0, 0}, ""});
     }
     events.publish(std::move(event));
     reload = reload || !missing;
@@ -19,12 +41,27 @@ bool publish_file_changes(EventBus& events, const std::vector<FileChange>& chang
   return reload;
 }
 
-std::vector<std::string> layer_files(const LayerOptions& layers) {
-  std::vector<std::string> files;
-  for (const LayerSpec& spec : layers.files) {
-    if (!spec.source) files.push_back(spec.path);
+bool publish_directory_changes(EventBus& events, const std::vector<DirChange>& changes) {
+  for (const DirChange& change : changes) {
+    Event event;
+    event.type = std::string(event_type::file_changed);
+    event.trigger = Trigger::file;
+    event.files = {change.path};
+    event.reason = std::string(to_string(change.kind)) + (change.message.empty() ? "" : ": " + change.message);
+    events.publish(std::move(event));
   }
-  return files;
+  return !changes.empty();
+}
+
+LayerChangeCallbacks reloading_callbacks(EventBus& events, std::function<void()> reload) {
+  return {
+      .on_files = [&events, reload](const std::vector<FileChange>& changes) {
+        if (publish_file_changes(events, changes)) reload();
+      },
+      .on_directories = [&events, reload](const std::vector<DirChange>& changes) {
+        if (publish_directory_changes(events, changes)) reload();
+      },
+  };
 }
 
 }  // namespace hotreload

@@ -2,7 +2,6 @@
 // "something in here changed"; after the debounce the whole tree is rescanned and compared by content
 // hash, so a missed or overflowed event costs nothing but a rescan. The poll fallback rescans on
 // every interval.
-#include <fnmatch.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -21,6 +20,7 @@
 #include <thread>
 
 #include "hotreload/dir_watch.hpp"
+#include "layers/directory_listing.hpp"
 #include "watch/backend.hpp"
 
 namespace hotreload {
@@ -34,12 +34,6 @@ constexpr unsigned kDirectoryEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLO
                                       IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
 Error usage(std::string message) { return Error{ErrorCode::usage, std::move(message), {}, {}}; }
-
-bool is_inside(const fs::path& target, const std::string& root) {
-  std::string text = target.string();
-  return text == root || (text.size() > root.size() && text.compare(0, root.size(), root) == 0 &&
-                          text[root.size()] == '/');
-}
 
 // What one scan found: every readable matching file's hash, the escaping symlinks, and the directories
 // whose events can change the result.
@@ -70,38 +64,12 @@ struct DirWatcher::Loop {
     ::close(wake_fd);
   }
 
-  void visit(const fs::path& directory, const std::string& prefix, Scan& scan) const {
-    scan.directories.insert(directory.string());
-    std::error_code error;
-    for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
-      std::string name = it->path().filename().string();
-      std::string relative = prefix.empty() ? name : prefix + "/" + name;
-      std::error_code status_error;
-      fs::file_status status = it->symlink_status(status_error);
-      if (status_error) continue;
-      if (fs::is_directory(status)) {
-        if (options.recursive) visit(it->path(), relative, scan);  // never through a symlink: no loops
-        continue;
-      }
-      if (::fnmatch(options.pattern.c_str(), name.c_str(), 0) != 0) continue;
-      if (fs::is_symlink(status)) {
-        std::error_code resolve_error;
-        fs::path target = fs::weakly_canonical(it->path(), resolve_error);
-        if (resolve_error || !is_inside(target, root)) {
-          scan.refused[relative] = "symlink escapes the watched directory: " + relative + " -> " +
-                                   (resolve_error ? resolve_error.message() : target.string());
-          continue;
-        }
-        // A target in a directory the walk does not cover (non-recursive) must be watched too.
-        scan.directories.insert(target.parent_path().string());
-      }
-      if (auto hash = watch::hash_file(it->path().string())) scan.files[relative] = *hash;
-    }
-  }
-
   Scan scan_tree() const {
-    Scan scan;
-    visit(root, "", scan);
+    detail::DirectoryListing listing = detail::list_directory(root, options.pattern, options.recursive);
+    Scan scan{{}, std::move(listing.refused), std::move(listing.directories)};
+    for (const std::string& relative : listing.files) {
+      if (auto hash = watch::hash_file(root + "/" + relative)) scan.files[relative] = *hash;
+    }
     return scan;
   }
 

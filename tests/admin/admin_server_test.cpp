@@ -150,6 +150,19 @@ TEST_F(AdminTest, FlagsListsFlagSetAndFlagdStates) {
   EXPECT_EQ(body.at("flagd").at("dark-mode").at("reason"), "STATIC");
 }
 
+// A flag value with invalid UTF-8 (YAML passes bytes through) is served with U+FFFD, not a 500.
+TEST_F(AdminTest, FlagsWithInvalidUtf8AreServedReplaced) {
+  ASSERT_TRUE(flagd_.load("flags:\n  f:\n    state: ENABLED\n    variants: {a: 'x\xff'}\n    defaultVariant: a\n",
+                          "flags.yaml", Format::yaml)
+                  .has_value());
+  start({.token = kToken}, true);
+  auto res = client().Get("/flags");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body.at("flagd").at("f").at("value"), "x\xEF\xBF\xBD");
+}
+
 TEST_F(AdminTest, ReloadAppliesTheChangeAndReturnsItRedacted) {
   start();
   rewrite("a: 2\nb:\n  c: x\npassword: other-" + std::string(kSecret) + "\n");

@@ -31,6 +31,21 @@ TEST(CliValidate, PrintConfigShowsTheMergedResult) {
   EXPECT_EQ(result.out, "{\n  \"database\": {\n    \"max_conns\": 20,\n    \"host\": \"db\"\n  }\n}\n");
 }
 
+TEST(CliValidate, AGlobArgumentIsADirectoryOfLayersInLexicalOrder) {
+  testing::TempDir dir;
+  dir.write("conf.d/20-b.yaml", "a: 2\nb: 2\n");
+  dir.write("conf.d/10-a.yaml", "a: 1\n");
+  dir.write("conf.d/notes.txt", "not config\n");
+  auto result = run_command({cli_path(), "validate", "--print-config", dir.file("conf.d") + "/*.yaml"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "{\n  \"a\": 2,\n  \"b\": 2\n}\n");
+
+  dir.write("conf.d/30-bad.yaml", "a: [\n");
+  auto bad = run_command({cli_path(), "validate", dir.file("conf.d") + "/*.yaml"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find(dir.file("conf.d/30-bad.yaml") + ":"), std::string::npos) << bad.err;
+}
+
 TEST(CliValidate, SyntaxErrorExitsOneWithPosition) {
   testing::TempDir dir;
   auto file = dir.write("config.json", "{\n  \"a\": 1,\n}\n");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -90,6 +91,69 @@ TEST(CliWatch, InvalidChangeIsReportedWithItsPositionAndTheNextValidOneApplies) 
   replace_file(dir, "config.yaml", "a: 3\n");
   auto completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 3);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+// A quoted glob is a directory layer (conf.d): a file dropped into the directory is loaded.
+TEST(CliWatch, AGlobArgumentLoadsAndWatchesADirectoryOfLayers) {
+  testing::TempDir dir;
+  dir.write("conf.d/10-base.yaml", "a: 1\n");
+  ChildProcess watch({cli_path(), "watch", "--debounce", "0", dir.file("conf.d") + "/*.yaml"});
+  ASSERT_EQ(next_event(watch, "reload.completed").at("data").at("changeCount"), 1);
+  replace_file(dir, "conf.d/20-more.yaml", "a: 2\n");
+  auto changed = next_event(watch, "file.changed");
+  EXPECT_EQ(changed.at("data").at("reason"), "added");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changes"),
+            nlohmann::json::parse(R"([{"path": "a", "op": "modified", "old": 1, "new": 2}])"));
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+TEST(CliWatch, AMissingFileIsReportedAndItsReturnReloads) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\n");
+  ChildProcess watch({cli_path(), "watch", "--debounce", "0", file});
+  next_event(watch, "reload.completed");
+  std::filesystem::remove(file);
+  auto missing = next_event(watch, "file.missing");
+  EXPECT_NE(missing.dump().find("file is missing; the last good config stays live"), std::string::npos) << missing;
+  replace_file(dir, "config.yaml", "a: 2\n");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 2);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+// Permission denied is an error event, not a crash; the old config stays and the file's next
+// readable state is applied. Root reads anything, so as root the watcher runs as nobody.
+TEST(CliWatch, AnUnreadableFileIsAnErrorEventAndTheOldConfigStays) {
+  std::vector<std::string> command;
+  if (::geteuid() == 0) {
+    if (!std::filesystem::exists("/usr/bin/setpriv")) GTEST_SKIP() << "needs setpriv (util-linux) to drop root";
+    command = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+  }
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\n");
+  command.insert(command.end(), {cli_path(), "watch", "--debounce", "0", file});
+  if (::geteuid() == 0) {
+    std::vector<std::string> probe(command.begin(), command.begin() + 4);
+    probe.insert(probe.end(), {cli_path(), "validate", file});
+    if (testing::run_command(probe).exit_code != 0) {
+      GTEST_SKIP() << "user 65534 cannot run " << cli_path() << " or read " << file;
+    }
+  }
+  ChildProcess watch(command);
+  next_event(watch, "reload.completed");
+  std::filesystem::permissions(file, std::filesystem::perms::none);
+  auto denied = next_event(watch, "file.missing");
+  EXPECT_NE(denied.dump().find("Permission denied"), std::string::npos) << denied;
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  replace_file(dir, "config.yaml", "a: 2\n");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 2);
   watch.send_signal(SIGTERM);
   EXPECT_EQ(watch.wait(kBound), 0);
 }

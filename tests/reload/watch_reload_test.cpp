@@ -83,10 +83,59 @@ TEST_F(WatchReloadTest, AChangeBeforeTheWatcherStartedIsCaughtUp) {
   EXPECT_EQ(reloader.read()->limit, 4);
 }
 
-TEST_F(WatchReloadTest, OnlyFileLayersAreWatched) {
+TEST_F(WatchReloadTest, OnlyPlainFileLayersAreWatchedAsFiles) {
   LayerOptions layers;
-  layers.files = {{"a.yaml"}, {"b.yaml", true}};
+  layers.files = {{"a.yaml"}, {"b.yaml", true}, {.path = "conf.d", .directory_glob = "*.yaml"}};
   EXPECT_EQ(layer_files(layers), (std::vector<std::string>{"a.yaml", "b.yaml"}));
+}
+
+// conf.d: a file added, edited or removed is a change to the config (removing one takes its layer
+// away), each reported as file.changed with what happened, then reloaded.
+TEST_F(WatchReloadTest, ADirectoryLayerFollowsFilesAddedEditedAndRemoved) {
+  dir_.write("conf.d/10-base.yaml", "limit: 10\n");
+  ReloadOptions opts = options();
+  opts.layers.files.push_back({.path = dir_.file("conf.d"), .directory_glob = "*.yaml"});
+  Reloader<Config> reloader(opts);
+  ASSERT_TRUE(reloader.start());
+  EXPECT_EQ(reloader.read()->limit, 10);
+  auto queue = reloader.events().open_queue();
+  auto watcher = watch_layer_files(reloader, {.debounce = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+
+  const std::string extra = dir_.file("conf.d/20-extra.yaml");
+  std::filesystem::rename(dir_.write("20-extra.yaml.tmp", "limit: 20\n"), extra);
+  auto added = await(*queue, event_type::file_changed);
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->files, std::vector<std::string>{extra});
+  EXPECT_EQ(added->reason, "added");
+  ASSERT_TRUE(await(*queue, event_type::completed));
+  EXPECT_EQ(reloader.read()->limit, 20);
+
+  std::filesystem::rename(dir_.write("20-extra.yaml.tmp", "limit: 21\n"), extra);
+  auto modified = await(*queue, event_type::file_changed);
+  ASSERT_TRUE(modified);
+  EXPECT_EQ(modified->reason, "modified");
+  ASSERT_TRUE(await(*queue, event_type::completed));
+  EXPECT_EQ(reloader.read()->limit, 21);
+
+  std::filesystem::remove(extra);
+  auto removed = await(*queue, event_type::file_changed);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->reason, "removed");
+  ASSERT_TRUE(await(*queue, event_type::completed));
+  EXPECT_EQ(reloader.read()->limit, 10);
+}
+
+TEST_F(WatchReloadTest, AMissingDirectoryLayerCannotBeWatched) {
+  ReloadOptions opts = options();
+  opts.layers.files.push_back({.path = dir_.file("conf.d"), .optional = true, .directory_glob = "*.yaml"});
+  Reloader<Config> reloader(opts);
+  ASSERT_TRUE(reloader.start());
+  // Optional and absent: the files are watched, the directory is not.
+  EXPECT_TRUE(watch_layer_files(reloader));
+  auto required = LayerWatcher::start({.files = {{.path = dir_.file("conf.d"), .directory_glob = "*.yaml"}}}, {}, {});
+  ASSERT_FALSE(required);
+  EXPECT_EQ(required.error().code, ErrorCode::usage);
 }
 
 }  // namespace hotreload::watch_reload_test

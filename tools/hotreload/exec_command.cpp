@@ -32,6 +32,7 @@
 #include "commands.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/schema.hpp"
+#include "hotreload/layer_watcher.hpp"
 #include "hotreload/watch.hpp"
 #include "webhook.hpp"
 
@@ -345,8 +346,11 @@ int run_exec(const ExecArgs& args) {
     }
     if (reload) (void)reloader.reload(Trigger::file);
   };
-  auto watcher = watch.files.empty() ? Result<std::unique_ptr<FileWatcher>, Error>(std::unique_ptr<FileWatcher>{})
-                                     : FileWatcher::start(watch, on_files);
+  // In a directory layer every change counts, a removed file included: it takes its layer away.
+  auto on_directories = [&](const std::vector<DirChange>& changes) {
+    if (!changes.empty()) (void)reloader.reload(Trigger::file);
+  };
+  auto watcher = LayerWatcher::start(options.layers, watch, {.on_files = on_files, .on_directories = on_directories});
   if (!watcher) {
     report_errors({watcher.error()});
     return kExitTrouble;

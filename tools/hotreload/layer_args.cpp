@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -49,6 +50,21 @@ Result<EtcdOptions> etcd_options(const EtcdArgs& args, std::optional<Format> for
   return options;
 }
 
+namespace {
+
+// "conf.d/*.yaml" (quoted, so the shell leaves it alone): every matching file in conf.d is a
+// layer, in lexical order, re-listed on every load. Only the last component may be a glob.
+std::optional<LayerSpec> directory_layer(const std::string& argument, bool is_optional, std::optional<Format> format) {
+  std::filesystem::path path(argument);
+  std::string glob = path.filename().string();
+  if (glob.find_first_of("*?[") == std::string::npos) return std::nullopt;
+  std::string directory = path.parent_path().empty() ? std::string(".") : path.parent_path().string();
+  return LayerSpec{.path = std::move(directory), .optional = is_optional, .format = format, .name = argument,
+                   .directory_glob = std::move(glob)};
+}
+
+}  // namespace
+
 Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
                               std::optional<Format> format, const EtcdArgs& etcd, std::chrono::milliseconds debounce) {
   CliLayers layers;
@@ -56,6 +72,10 @@ Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const s
   for (const std::string& argument : arguments) {
     const bool is_optional = std::find(optional.begin(), optional.end(), argument) != optional.end();
     if (!is_etcd_url(argument)) {
+      if (auto directory = directory_layer(argument, is_optional, format)) {
+        layers.specs.push_back(std::move(*directory));
+        continue;
+      }
       layers.specs.push_back({argument, is_optional, format, ""});
       layers.files.push_back(argument);
       continue;

@@ -36,10 +36,11 @@ Result<EtcdOptions> etcd_options(const EtcdArgs& args, std::optional<Format> for
 struct CliLayers {
   std::vector<LayerSpec> specs;                     // in the order given
   std::vector<std::shared_ptr<EtcdSource>> etcd;    // the etcd layers among them
-  std::vector<std::string> files;                   // the file layers among them
+  std::vector<std::string> files;                   // the plain file layers among them
 };
 
-// Files and etcd URLs in order; `optional` lists arguments that may be missing. Errors: a bad
+// Files, directory layers ("conf.d/*.yaml": a glob in the last component) and etcd URLs in
+// order; `optional` lists arguments that may be missing. Errors: a bad
 // etcd URL (usage), bad --etcd-* options.
 Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
                               std::optional<Format> format, const EtcdArgs& etcd,

@@ -170,12 +170,9 @@ int run_watch(const WatchArgs& args) {
   watch.files = layers->files;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
   if (args.poll_ms > 0) watch.poll_interval = std::chrono::milliseconds(args.poll_ms);
-  auto on_files = [&](const std::vector<FileChange>& changes) {
-    if (publish_file_changes(reloader.events(), changes)) (void)reloader.reload(Trigger::file);
-  };
-  // With only etcd layers there is no file to watch.
-  auto watcher = watch.files.empty() ? Result<std::unique_ptr<FileWatcher>, Error>(std::unique_ptr<FileWatcher>{})
-                                     : FileWatcher::start(watch, on_files);
+  // With only etcd layers there is nothing to watch here.
+  auto watcher = LayerWatcher::start(
+      options.layers, watch, reloading_callbacks(reloader.events(), [&reloader] { (void)reloader.reload(Trigger::file); }));
   if (!watcher) {
     print_errors({watcher.error()});
     return kExitTrouble;
