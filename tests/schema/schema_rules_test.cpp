@@ -179,6 +179,27 @@ TEST(SchemaFieldRules, InvalidValuesAreFoundWhereverASubschemaMayStandAndReporte
   EXPECT_EQ(errors[2].path, "properties.c.not.x-secret");
 }
 
+TEST(SchemaFieldRules, ASchemaThatExpandsWithoutEndIsRefused) {
+  // Six levels of eight properties, each a $ref to the next level: 8^6 paths lead to the secret.
+  std::string json = "{\"definitions\": {";
+  for (int level = 0; level < 6; ++level) {
+    json += "\"l" + std::to_string(level) + "\": {\"properties\": {";
+    for (int key = 0; key < 8; ++key) {
+      json += std::string(key ? ", " : "") + "\"k" + std::to_string(key) + "\": {\"$ref\": \"#/definitions/l" +
+              std::to_string(level + 1) + "\"}";
+    }
+    json += "}}, ";
+  }
+  json += "\"l6\": {\"x-secret\": true}}, \"$ref\": \"#/definitions/l0\"}";
+  auto doc = parse(json, Format::json, "schema.json");
+  ASSERT_TRUE(doc) << doc.error().to_string();
+  auto rules = schema_field_rules(*doc);
+  ASSERT_FALSE(rules);
+  ASSERT_EQ(rules.error().size(), 1u);
+  EXPECT_NE(rules.error()[0].message.find("expand into more than 100000 subschemas"), std::string::npos)
+      << rules.error()[0].message;
+}
+
 TEST(SchemaFieldRules, SchemaRulesBecomeFieldRules) {
   auto rules = schema_field_rules(schema_of("properties:\n"
                                             "  server: {x-reload: restart, properties: {log: {x-reload: dynamic}}}\n"
