@@ -51,9 +51,10 @@ struct SchemaFieldRule {
 Result<std::vector<SchemaFieldRule>, Errors> schema_field_rules(const Document& schema_document,
                                                                 const SchemaOptions& options = {});
 
-// Adds the declarations to `rules`. Within one schema the more specific pattern wins as always;
-// at equal length a pattern with fewer wildcards is added later, so it wins the tie
-// (`items: [{x-reload: dynamic}]` beside `additionalItems: {x-reload: restart}`).
+// Adds the declarations to `rules`. The more specific (longer) pattern wins as always; FieldRules
+// gives a tie of equal length to the later rule, so a pattern with fewer wildcards is added later
+// (`items: [{x-reload: dynamic}]` beats `additionalItems: {x-reload: restart}` at `[0]`), and
+// among those restart after dynamic (two branches that disagree: the safe side wins).
 void add_schema_field_rules(FieldRules& rules, const std::vector<SchemaFieldRule>& declared);
 
 // A schema for a reload pipeline (ReloadOptions::schema): the compiled validator and the field
