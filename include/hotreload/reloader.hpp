@@ -58,7 +58,8 @@ struct ReloadOptions {
   // the usual rule decides: the more specific pattern wins, and at equal length the code's rule
   // wins over the schema's (the program knows what it actually re-reads); a secret in either is
   // a secret. options() returns the merged rules.
-  //   options.schema = hotreload::ConfigSchema::load("config.schema.yaml").value();
+  //   auto schema = hotreload::ConfigSchema::load("config.schema.yaml");  // check for errors, then
+  //   options.schema = std::move(*schema);
   std::optional<ConfigSchema> schema{};
   // When a restart-only field changes: false refuses the whole reload with an error naming the
   // field; true applies the dynamic changes, keeps the restart-only fields at their live values
