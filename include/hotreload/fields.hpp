@@ -31,6 +31,9 @@ class FieldRules {
   FieldRules& dynamic(std::string pattern);
   FieldRules& restart(std::string pattern);
   FieldRules& secret(std::string pattern);
+  // Adds `later`'s rules after these, so that they win ties of equal length (its default_policy
+  // is not taken).
+  FieldRules& append(const FieldRules& later);
 
   ReloadPolicy policy_of(std::string_view dotted_path) const;
   // True when the path itself or one of its ancestors is secret.

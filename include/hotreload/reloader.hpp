@@ -1,8 +1,9 @@
 // Reloader<T>: the reload pipeline for one config type. Each reload reads the layers, parses and
-// merges them, binds the result to T, runs the validators, diffs against the live config, applies
-// the restart-field policy, lets the affected modules prepare (any may veto) and commit (a failed
-// commit rolls the others back), and only then publishes a new immutable snapshot. Any failure
-// keeps the old snapshot live and reports where and why.
+// merges them, checks them against the JSON Schema if one is set, binds the result to T, runs the
+// validators, diffs against the live config, applies the restart-field policy, lets the affected
+// modules prepare (any may veto) and commit (a failed commit rolls the others back), and only then
+// publishes a new immutable snapshot. Any failure keeps the old snapshot live and reports where
+// and why.
 //
 //   hotreload::Reloader<Config> reloader({.layers = {.files = {{"config.yaml"},
 //                                                              {"config.local.yaml", true}},
@@ -43,6 +44,7 @@
 #include "hotreload/layers.hpp"
 #include "hotreload/module.hpp"
 #include "hotreload/result.hpp"
+#include "hotreload/schema_rules.hpp"
 #include "hotreload/snapshot.hpp"
 
 namespace hotreload {
@@ -50,6 +52,15 @@ namespace hotreload {
 struct ReloadOptions {
   LayerOptions layers{};
   FieldRules fields{};
+  // A JSON Schema every merged config must satisfy, checked before binding and the validators:
+  // a violation fails the reload (reload.failed, each error at the value's file:line:col) and
+  // keeps the old config. Its x-reload / x-secret declarations join `fields`, schema first, so
+  // the usual rule decides: the more specific pattern wins, and at equal length the code's rule
+  // wins over the schema's (the program knows what it actually re-reads); a secret in either is
+  // a secret. options() returns the merged rules.
+  //   auto schema = hotreload::ConfigSchema::load("config.schema.yaml");  // check for errors, then
+  //   options.schema = std::move(*schema);
+  std::optional<ConfigSchema> schema{};
   // When a restart-only field changes: false refuses the whole reload with an error naming the
   // field; true applies the dynamic changes, keeps the restart-only fields at their live values
   // and reports them as pending (ReloadOutcome::pending_restart, the completed event).

@@ -76,6 +76,12 @@ FieldRules& FieldRules::dynamic(std::string pattern) { return add(std::move(patt
 FieldRules& FieldRules::restart(std::string pattern) { return add(std::move(pattern), Rule::Kind::restart); }
 FieldRules& FieldRules::secret(std::string pattern) { return add(std::move(pattern), Rule::Kind::secret); }
 
+FieldRules& FieldRules::append(const FieldRules& later) {
+  std::vector<Rule> added = later.rules_;  // a copy: `later` may be *this
+  rules_.insert(rules_.end(), added.begin(), added.end());
+  return *this;
+}
+
 ReloadPolicy FieldRules::policy_of(std::string_view dotted_path) const {
   auto path = split(dotted_path);
   const Rule* best = nullptr;

@@ -82,6 +82,18 @@ struct AsyncRequest {
   std::promise<ReloadOutcome> done;
 };
 
+// The schema's x-reload / x-secret declarations first, then the options' own rules, which thus
+// win ties (see ReloadOptions::schema).
+ReloadOptions with_schema_field_rules(ReloadOptions options) {
+  if (!options.schema || options.schema->field_rules.empty()) return options;
+  FieldRules merged;
+  merged.default_policy = options.fields.default_policy;
+  add_schema_field_rules(merged, options.schema->field_rules);
+  merged.append(options.fields);
+  options.fields = std::move(merged);
+  return options;
+}
+
 ReloadOutcome usage_outcome(std::string message) {
   ReloadOutcome outcome;
   outcome.errors.push_back({ErrorCode::usage, std::move(message), {}, {}});
@@ -132,7 +144,7 @@ struct Pipeline::State {
   std::jthread loop;
 
   State(ReloadOptions opts, PipelineHooks h)
-      : options(std::move(opts)),
+      : options(with_schema_field_rules(std::move(opts))),
         hooks(std::move(h)),
         auto_reload(options.auto_reload && (!options.dev_mode_only || dev_mode(options))),
         backoff(options.backoff, options.clock, options.jitter_random) {}
@@ -356,6 +368,10 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     std::lock_guard lock(control_mutex);
     backoff.record_success();
   };
+  // The schema judges the document before binding does: its errors point at the values.
+  auto schema_errors = [&](const Document& document) {
+    return options.schema ? options.schema->schema.validate(document) : Errors{};
+  };
 
   try {
     auto loaded = load_layers(options.layers);
@@ -364,6 +380,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     tried = candidate;
     versions = source_versions(*candidate);
 
+    if (Errors violations = schema_errors(*candidate); !violations.empty()) return fail(std::move(violations));
     auto bound = hooks.bind(*candidate);
     if (!bound) return fail(std::move(bound).error());
 
@@ -384,6 +401,8 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
       }
       if (!outside.empty()) {
         revert_changes(candidate->root, outside, previous_document->root);
+        // The mix of live and new values must satisfy the schema as a whole too.
+        if (Errors violations = schema_errors(*candidate); !violations.empty()) return fail(std::move(violations));
         bound = hooks.bind(*candidate);
         if (!bound) return fail(std::move(bound).error());
         changes = diff(old_root, candidate->root);
@@ -398,6 +417,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
         }
         // Keep the restart-only fields at their live values and publish the rest.
         revert_changes(candidate->root, restart, previous_document->root);
+        if (Errors violations = schema_errors(*candidate); !violations.empty()) return fail(std::move(violations));
         bound = hooks.bind(*candidate);
         if (!bound) return fail(std::move(bound).error());
         for (const Change& change : restart) outcome.pending_restart.push_back(change.path);

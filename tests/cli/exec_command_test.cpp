@@ -150,6 +150,36 @@ TEST(ExecCommand, SchemaViolationIsReportedWithItsPosition) {
   EXPECT_EQ(count(slurp(t.err), "sent SIGHUP"), 1u);
 }
 
+// x-reload: restart in the schema acts as --restart-field; x-secret as --secret.
+constexpr const char* kFieldSchema = R"({"properties": {
+  "server": {"properties": {"port": {"type": "integer", "x-reload": "restart"}}},
+  "token": {"type": "string", "minLength": 8, "x-secret": true}}})";
+
+TEST(ExecCommand, SchemaRestartFieldRestartsTheCommand) {
+  Exec t;
+  std::string schema = t.dir.write("schema.json", kFieldSchema);
+  t.start({"--restart", "--schema", schema}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");  // dynamic: signalled, not restarted
+  EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
+  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 81\n");
+  EXPECT_TRUE(eventually([&] { return count(slurp(t.out), "ready") == 2; })) << slurp(t.err);
+  EXPECT_EQ(t.hups(), 1u);
+}
+
+TEST(ExecCommand, SchemaRestartFieldWithoutRestartIsRefusedAndSecretsRedacted) {
+  Exec t;
+  std::string schema = t.dir.write("schema.json", kFieldSchema);
+  t.start({"--schema", schema}, script(t.out));
+  replace_file(t.dir, "config.yaml", "a: 1\nserver:\n  port: 81\n");
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find("needs a restart") != std::string::npos; })) << slurp(t.err);
+  replace_file(t.dir, "config.yaml", "a: 1\nserver:\n  port: 80\ntoken: short-1\n");
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find(t.config + ":4:8: token: ") != std::string::npos; }))
+      << slurp(t.err);
+  EXPECT_EQ(slurp(t.err).find("short-1"), std::string::npos) << slurp(t.err);
+  EXPECT_EQ(t.hups(), 0u);
+  EXPECT_EQ(count(slurp(t.out), "ready"), 1u);
+}
+
 TEST(ExecCommand, RestartFieldWithoutRestartIsRefused) {
   Exec t;
   t.start({"--restart-field", "server.port"}, script(t.out));

@@ -172,6 +172,45 @@ TEST(CliWatch, SighupForcesAReload) {
   EXPECT_EQ(watch.wait(kBound), 0);
 }
 
+TEST(CliWatch, SchemaJudgesEveryReloadAndDeclaresRestartAndSecretFields) {
+  testing::TempDir dir;
+  auto schema = dir.write("schema.yaml",
+                          "properties:\n"
+                          "  port: {type: integer, x-reload: restart}\n"
+                          "  password: {type: string, x-secret: true}\n"
+                          "  workers: {type: integer, minimum: 1}\n");
+  auto file = dir.write("config.yaml", "port: 80\npassword: hunter2\nworkers: 2\n");
+  ChildProcess watch({cli_path(), "watch", "--debounce", "0", "--print-config", "--schema", schema, file});
+  auto initial = next_event(watch, "reload.completed");
+  EXPECT_EQ(initial.at("data").at("config").at("password"), "<redacted>");
+
+  replace_file(dir, "config.yaml", "port: 80\npassword: hunter2\nworkers: 0\n");
+  std::string invalid = next_event(watch, "reload.failed").at("data").at("error");
+  EXPECT_EQ(invalid.rfind(file + ":3:10: workers: ", 0), 0u) << invalid;
+
+  replace_file(dir, "config.yaml", "port: 80\npassword: swordfish\nworkers: 3\n");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changes"),
+            nlohmann::json::parse(R"([{"path": "password", "op": "modified", "old": "<redacted>", "new": "<redacted>"},
+                                      {"path": "workers", "op": "modified", "old": 2, "new": 3}])"));
+  EXPECT_EQ(completed.dump().find("swordfish"), std::string::npos);
+
+  replace_file(dir, "config.yaml", "port: 81\npassword: swordfish\nworkers: 3\n");
+  std::string restart = next_event(watch, "reload.failed").at("data").at("error");
+  EXPECT_EQ(restart, file + ":1:7: port: changed from 80 to 81, but this field needs a restart");
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+TEST(CliWatch, BrokenSchemaExitsTwo) {
+  testing::TempDir dir;
+  auto schema = dir.write("schema.json", R"({"properties": {"a": {"x-secret": "yes"}}})");
+  auto file = dir.write("config.yaml", "a: 1\n");
+  auto result = testing::run_command({cli_path(), "watch", "--schema", schema, file});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err.rfind(schema + ":1:35: properties.a.x-secret: invalid schema: ", 0), 0u) << result.err;
+}
+
 TEST(CliWatch, InvalidInitialConfigExitsOne) {
   testing::TempDir dir;
   auto file = dir.write("config.yaml", "a: [1\n");

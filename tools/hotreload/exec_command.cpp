@@ -1,11 +1,12 @@
-// hotreload exec [--schema S] [--signal SIG] [--webhook URL] [--debounce MS] [--restart]
+// hotreload exec [--schema S [--schema-remote PREFIX=DIR]...] [--signal SIG] [--webhook URL] [--debounce MS] [--restart]
 //                [--restart-field PATH]... [--secret PATH]... [--env-prefix P] [--format F]
 //                [--etcd-*] --config FILE|etcd://HOST:PORT/KEY [--config ...]... -- CMD [ARGS...]
 // A sidecar for programs without hot reload (like Kubernetes' configmap-reload): runs CMD, watches
 // the config, and after every valid change signals CMD (SIGHUP by default), POSTs the change to a
 // local webhook, or restarts CMD when a restart-only field changed. An invalid change is reported
 // on stderr and CMD is left alone. SIGINT, SIGTERM and SIGQUIT are forwarded to CMD; exec exits
-// with CMD's status (128 + N when signal N killed it). See docs/EXEC.md.
+// with CMD's status (128 + N when signal N killed it). The schema's x-secret fields are secrets
+// and its x-reload: restart fields restart-only, like --secret and --restart-field. See docs/EXEC.md.
 //
 // The reloader and watcher wiring repeats watch_command.cpp's in a reduced form (no events on
 // stdout: stdout belongs to CMD). It is not shared through a common file because watch_command.cpp
@@ -30,8 +31,8 @@
 #include "child.hpp"
 #include "layer_args.hpp"
 #include "commands.hpp"
+#include "schema_args.hpp"
 #include "hotreload/reloader.hpp"
-#include "hotreload/schema.hpp"
 #include "hotreload/layer_watcher.hpp"
 #include "hotreload/watch.hpp"
 #include "webhook.hpp"
@@ -48,7 +49,7 @@ constexpr int kExitCannotRun = 127;
 struct ExecArgs {
   std::vector<std::string> files;
   std::vector<std::string> command;
-  std::string schema;
+  SchemaArgs schema;
   std::string signal;  // empty: SIGHUP, unless a webhook replaces it
   std::string webhook;
   std::string env_prefix;
@@ -117,21 +118,6 @@ bool needs_restart(const std::vector<Change>& changes, const FieldRules& rules, 
   return std::any_of(changes.begin(), changes.end(), [&](const Change& change) {
     return rules.policy_of(change.path) == ReloadPolicy::restart || !rules.restart_patterns_below(change.path).empty();
   });
-}
-
-// A JSON Schema as a reloader validator. Errors keep their key path and drop the position in the
-// re-serialised text, so the reloader gives them the position of that key in the real files.
-Reloader<nlohmann::json>::Validator schema_validator(Schema schema) {
-  return [schema = std::move(schema)](const nlohmann::json*, const nlohmann::json& next) -> Errors {
-    ParseOptions options;
-    options.require_object = false;
-    options.limits.max_file_bytes = SIZE_MAX;  // the files were size-checked when loaded
-    auto document = parse(next.dump(), Format::json, "<config>", options);
-    if (!document) return {document.error()};
-    Errors errors = schema.validate(*document);
-    for (Error& error : errors) error.location = {};
-    return errors;
-  };
 }
 
 // The process side: the child, the signals exec receives, and the actions the reloader queues.
@@ -284,33 +270,47 @@ int run_exec(const ExecArgs& args) {
   // Without --restart a restart-only change is refused like any invalid change; with it the
   // reloader accepts everything and the change is classified here instead.
   FieldRules restart_rules;
+  bool restart_fields_named = !args.restart_fields.empty();
+  if (!args.schema.path.empty()) {
+    auto compiled = load_schema(args.schema);
+    if (!compiled) {
+      report_errors(compiled.error());
+      return kExitTrouble;
+    }
+    const bool schema_restarts =
+        std::any_of(compiled->field_rules.begin(), compiled->field_rules.end(),
+                    [](const SchemaFieldRule& rule) { return rule.kind == SchemaFieldRule::Kind::restart; });
+    if (args.restart) {
+      // The schema's reload policies classify changes here, like --restart-field; only its
+      // secrets go to the reloader, which would otherwise refuse restart-only changes.
+      std::vector<SchemaFieldRule> policies;
+      std::erase_if(compiled->field_rules, [&](const SchemaFieldRule& rule) {
+        if (rule.kind == SchemaFieldRule::Kind::secret) return false;
+        policies.push_back(rule);
+        return true;
+      });
+      add_schema_field_rules(restart_rules, policies);
+    }
+    restart_fields_named = restart_fields_named || schema_restarts;
+    options.schema = std::move(*compiled);
+    options.layers.parse.require_object = false;
+  }
+  // After the schema's: a --restart-field wins a tie, as code does over a schema.
   for (const std::string& pattern : args.restart_fields) {
     restart_rules.restart(pattern);
     if (!args.restart) options.fields.restart(pattern);
   }
 
-  std::optional<Schema> schema;
-  if (!args.schema.empty()) {
-    auto compiled = Schema::load(args.schema);
-    if (!compiled) {
-      report_errors(compiled.error());
-      return kExitTrouble;
-    }
-    schema = std::move(*compiled);
-    options.layers.parse.require_object = false;
-  }
-
   const std::string source = "hotreload://exec/" + std::to_string(::getpid());
   Inbox inbox;
   Reloader<nlohmann::json> reloader(options);
-  if (schema) reloader.add_validator(schema_validator(std::move(*schema)));
   Subscription reporter = reloader.events().subscribe([&](const Event& event) {
     if (event.type == event_type::failed && event.trigger != Trigger::initial) {
       report("config change refused, CMD left alone:");
       report_errors(event.errors);
     } else if (event.type == event_type::completed && event.trigger != Trigger::initial && !event.changes.empty()) {
       Action action;
-      action.restart = args.restart && needs_restart(event.changes, restart_rules, args.restart_fields.empty());
+      action.restart = args.restart && needs_restart(event.changes, restart_rules, !restart_fields_named);
       action.change_count = event.changes.size();
       if (!args.webhook.empty()) action.cloudevent = to_cloudevent_line(event, source);
       inbox.push(std::move(action));
@@ -409,7 +409,7 @@ Command add_exec_command(CLI::App& app) {
   command->add_flag("--restart", args->restart, "Restart CMD (SIGTERM, wait, start) when a restart-only field changes");
   command->add_option("--restart-field", args->restart_fields, "A key path pattern that needs a restart (repeatable)")
       ->allow_extra_args(false);
-  command->add_option("--schema", args->schema, "Validate every config against this JSON Schema (JSON or YAML)");
+  add_schema_options(*command, args->schema, "Validate every config against this JSON Schema; its x-reload/x-secret apply");
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")
       ->allow_extra_args(false);
   command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");

@@ -1,14 +1,19 @@
-// hotreload validate [--schema S] [--env-prefix P] [--format F] [--optional FILE]... [--print-config]
-//                    [--print-sources] [-q] FILE...
+// hotreload validate [--schema S [--schema-remote PREFIX=DIR]...] [--env-prefix P] [--format F]
+//                    [--optional FILE]... [--print-config] [--print-sources] [-q] FILE...
 // Layers the files in order (then the environment overlay) exactly as a Reloader would, and
 // reports every error as FILE:LINE:COL: PATH: message.
+//
+// With --schema a file may hold any JSON value, not only a map (a JSON Schema instance can be a
+// number, a string, an array or null): a single file is validated as it is, and with several
+// files a layer that is not a map replaces everything before it, as arrays and scalars replace in
+// any merge. The schema's x-secret fields are redacted from the error messages.
 #include <iostream>
 
 #include "commands.hpp"
 #include "layer_args.hpp"
+#include "schema_args.hpp"
 #include "hotreload/json.hpp"
 #include "hotreload/layers.hpp"
-#include "hotreload/schema.hpp"
 
 namespace hotreload::cli {
 namespace {
@@ -18,7 +23,7 @@ struct ValidateArgs {
   std::vector<std::string> optional_files;
   std::string env_prefix;
   std::string format;
-  std::string schema;
+  SchemaArgs schema;
   bool print_config = false;
   bool print_sources = false;
   bool quiet = false;
@@ -34,9 +39,9 @@ int run_validate(const ValidateArgs& args) {
   }
   options.files = layers->specs;
   if (!args.env_prefix.empty()) options.env = EnvOverlay{args.env_prefix};
-  std::optional<Schema> schema;
-  if (!args.schema.empty()) {
-    auto compiled = Schema::load(args.schema);
+  std::optional<ConfigSchema> schema;
+  if (!args.schema.path.empty()) {
+    auto compiled = load_schema(args.schema);
     if (!compiled) {
       print_errors(compiled.error());
       return kExitTrouble;  // a broken schema is trouble, not a finding about the config
@@ -57,8 +62,11 @@ int run_validate(const ValidateArgs& args) {
     return kExitFinding;
   }
   if (schema) {
-    Errors invalid = schema->validate(*loaded);
+    Errors invalid = schema->schema.validate(*loaded);
     if (!invalid.empty()) {
+      FieldRules rules;
+      add_schema_field_rules(rules, schema->field_rules);
+      redact_errors(invalid, loaded->root, rules);
       print_errors(invalid);
       return kExitFinding;
     }
@@ -88,7 +96,7 @@ Command add_validate_command(CLI::App& app) {
   command->add_option("--env-prefix", args->env_prefix,
                       "Overlay environment variables PREFIX_A__B (sets a.b) after the files");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
-  command->add_option("--schema", args->schema, "Validate the merged config against this JSON Schema (JSON or YAML)");
+  add_schema_options(*command, args->schema, "Validate the merged config against this JSON Schema (JSON or YAML)");
   command->add_option("--optional", args->optional_files, "A listed file that may be missing")->allow_extra_args(false);
   command->add_flag("--print-config", args->print_config, "Print the merged config as JSON when valid");
   command->add_flag("--print-sources", args->print_sources, "Print each key with the file:line:col that set it");

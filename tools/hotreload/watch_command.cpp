@@ -1,4 +1,5 @@
 // hotreload watch [--debounce MS] [--poll MS] [--env-prefix P] [--optional FILE]... [--print-config]
+//                 [--schema S [--schema-remote PREFIX=DIR]...] [--secret P]... [--restart P]...
 //                 [--admin HOST:PORT [--admin-token-file F] [--admin-allow-remote]] [--audit-log F] FILE...
 // Loads the layers, then reloads whenever a file's content changes or SIGHUP arrives, printing
 // each pipeline event as one CloudEvents 1.0 JSON object per line (flushed per line) until
@@ -9,6 +10,8 @@
 // one JSON line per reload attempt (audit.hpp). A layer may be etcd://HOST:PORT/KEY or
 // etcd://HOST:PORT/PREFIX/ (docs/ETCD.md, options --etcd-*): it reloads on etcd's watch, and
 // etcd.error events report an etcd that cannot be read while the last good config stays live.
+// --schema judges every config (a violation is a reload.failed); its x-reload / x-secret fields
+// join --restart / --secret (ReloadOptions::schema).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -19,6 +22,7 @@
 
 #include "commands.hpp"
 #include "layer_args.hpp"
+#include "schema_args.hpp"
 #include "hotreload/admin.hpp"
 #include "hotreload/audit.hpp"
 #include "hotreload/metrics.hpp"
@@ -37,6 +41,7 @@ struct WatchArgs {
   std::string format;
   std::vector<std::string> secrets;
   std::vector<std::string> restart_fields;
+  SchemaArgs schema;
   long debounce_ms = 100;
   long poll_ms = 0;
   bool print_config = false;
@@ -112,6 +117,15 @@ int run_watch(const WatchArgs& args) {
     }
     admin_settings = std::move(*settings);
   }
+  std::optional<ConfigSchema> schema;
+  if (!args.schema.path.empty()) {
+    auto loaded = load_schema(args.schema);
+    if (!loaded) {
+      print_errors(loaded.error());
+      return kExitTrouble;
+    }
+    schema = std::move(*loaded);
+  }
   std::unique_ptr<AuditLog> audit;
   if (!args.audit_log.empty()) {
     auto opened = AuditLog::open_file(args.audit_log);
@@ -137,6 +151,11 @@ int run_watch(const WatchArgs& args) {
   for (const std::string& pattern : args.secrets) options.fields.secret(pattern);
   for (const std::string& pattern : args.restart_fields) options.fields.restart(pattern);
   options.config_in_events = args.print_config;
+  if (schema) {
+    options.schema = std::move(*schema);
+    // A JSON Schema instance may be any JSON value, not only a map.
+    options.layers.parse.require_object = false;
+  }
 
   const std::string source = "hotreload://watch/" + std::to_string(::getpid());
   std::mutex output_mutex;
@@ -190,7 +209,7 @@ int run_watch(const WatchArgs& args) {
 
   std::optional<AdminServer> admin;
   if (admin_settings) {
-    AdminSources sources = admin_sources(reloader, options.fields, &registry);
+    AdminSources sources = admin_sources(reloader, reloader.options().fields, &registry);  // the schema's rules too
     sources.audit = audit.get();
     admin.emplace(std::move(*admin_settings), std::move(sources));
     if (auto started = admin->start(); !started) {
@@ -232,6 +251,7 @@ Command add_watch_command(CLI::App& app) {
   command->add_option("--optional", args->optional_files, "A listed file that may be missing")->allow_extra_args(false);
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
   command->add_option("--restart", args->restart_fields, "A key path pattern that needs a restart (repeatable)")->allow_extra_args(false);
+  add_schema_options(*command, args->schema, "Validate every config against this JSON Schema; its x-reload/x-secret apply");
   command->add_flag("--print-config", args->print_config, "Add the full effective config to reload.completed");
   command->add_option("--admin", args->admin, "Serve the admin endpoint on HOST:PORT (port 0: any free port)");
   command->add_option("--admin-token-file", args->admin_token_file,
