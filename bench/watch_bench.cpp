@@ -173,7 +173,8 @@ double cpu_ms() {
 }
 
 // Bytes in use on the heap, every arena (mallinfo2 sums them): what a watcher holds while it runs,
-// whether its allocations reuse memory an earlier run freed or grow the process.
+// whether its allocations reuse memory an earlier run freed or grow the process. Chunks in malloc's
+// per-thread cache count as in use, so scripts/bench turns that cache off for this benchmark.
 double heap_kib() {
   const struct mallinfo2 info = ::mallinfo2();
   return static_cast<double>(info.uordblks + info.hblkhd) / 1024.0;
