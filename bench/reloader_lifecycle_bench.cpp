@@ -13,12 +13,18 @@
 
 #include "hotreload/reloader.hpp"
 
-namespace {
-
+// Outside the anonymous namespace: there clang reports the to_json that NLOHMANN_DEFINE_TYPE_*
+// defines and nothing calls (-Wunused-function).
+namespace reloader_lifecycle_bench {
 struct Config {
   int limit = 0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Config, limit)
+}  // namespace reloader_lifecycle_bench
+
+namespace {
+
+using reloader_lifecycle_bench::Config;
 
 // A config file that lives as long as the benchmark process.
 struct ScratchConfig {

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Turns the Google Benchmark JSON files scripts/bench writes into bench-results.json, and checks
+that file's shape.
+
+  bench_results.py assemble RESULTS_DIR OUT.json   medians -> OUT.json; prints each figure beside
+                                                   its baseline and the targets
+  bench_results.py check OUT.json                  every key present, no other key, every value a number
+
+Each figure names the benchmark it comes from; docs/PERFORMANCE.md explains them. Times are CPU
+time per iteration (for threaded reads: per read on one thread), except the watch figures, which
+are counters the benchmark computes itself (latency percentiles, idle CPU, memory).
+"""
+import json
+import math
+import re
+import statistics
+import sys
+from pathlib import Path
+
+SNAPSHOT = {"hotreload": "HotreloadSnapshot", "raw_atomic": "RawAtomicPointer",
+            "atomic_shared_ptr": "AtomicSharedPtr", "shared_mutex": "SharedMutexSharedPtr"}
+PIPELINE = {"parse": "BM_Parse", "validate": "BM_Validate", "diff": "BM_Diff",
+            "publish": "BM_Publish", "total": "BM_TotalReload"}
+PIPELINE_BASELINES = {"parse": ("BM_ParseBaseline_NlohmannJson", "nlohmann::json::parse"),
+                      "validate": ("BM_ValidateBaseline_Walk", "walk every node, no schema"),
+                      "diff": ("BM_DiffBaseline_NlohmannJsonPatch", "nlohmann::json::diff"),
+                      "publish": ("BM_PublishBaseline_AtomicSharedPtr", "atomic<shared_ptr>::store"),
+                      "total": ("BM_TotalBaseline_ReadAndParseNlohmannJson", "read file + nlohmann parse")}
+KEYS = (100, 10_000, 100_000)
+INOTIFY = "RenameToLiveSnapshot/debounce_ms:100/poll_ms:0/iterations:100/real_time"
+POLLING = "RenameToLiveSnapshot/debounce_ms:0/poll_ms:100/iterations:100/real_time"
+INOTIFY_FLOOR = "RawInotifyFloor/iterations:200/real_time"
+IDLE = "IdleWatcher/files:{}/iterations:1/real_time"
+FLAGS = {"simple": ("flags_bench", "BM_IsEnabled_FlagSet",
+                    "BM_IsEnabled_UnorderedMapBaseline", "unordered_map lookup"),
+         "percentage": ("flags_bench", "BM_IsEnabledForUser_FlagSet",
+                        "BM_IsEnabledForUser_UnorderedMapStdHashBaseline", "map lookup + std::hash"),
+         "targeting": ("flagd_bench", "BM_Targeting_Flagd", "BM_Targeting_HandWritten", "same rule by hand"),
+         "fractional": ("flagd_bench", "BM_Fractional_Flagd", "BM_Rollout_FlagSet", "FlagSet 25% rollout")}
+
+TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+class Results:
+    """The median of each run of every *.json in a directory, by file stem and run name."""
+
+    def __init__(self, directory):
+        self.runs = {}
+        for path in sorted(Path(directory).glob("*.json")):
+            data = json.loads(path.read_text())
+            medians, iterations = {}, {}
+            for entry in data["benchmarks"]:
+                if entry.get("error_occurred"):
+                    sys.exit(f"{path.name}: {entry['name']} failed: {entry.get('error_message')}")
+                if entry.get("run_type") == "aggregate":
+                    if entry.get("aggregate_name") == "median":
+                        medians[entry["run_name"]] = entry
+                else:
+                    iterations.setdefault(entry["run_name"], []).append(entry)
+            for name, runs in iterations.items():
+                if name not in medians:
+                    medians[name] = median_of(runs)
+            self.runs[path.stem] = medians
+
+    def get(self, binary, run_name):
+        try:
+            return self.runs[binary][run_name]
+        except KeyError:
+            sys.exit(f"missing result: {binary} {run_name} (did that benchmark run?)")
+
+    def cpu_ns(self, binary, run_name):
+        entry = self.get(binary, run_name)
+        return entry["cpu_time"] * TO_NS[entry["time_unit"]]
+
+    def counter(self, binary, run_name, counter):
+        return self.get(binary, run_name)[counter]
+
+
+def median_of(runs):
+    """One entry whose numbers are the medians of several repetitions without aggregates."""
+    merged = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            merged[key] = statistics.median(run[key] for run in runs)
+    return merged
+
+
+def assemble(results):
+    """bench-results.json, and the rows (figure, value, unit, baseline label, baseline value)."""
+    rows = []
+    out = {"read_ns": {}}
+    for threads in (1, 2):
+        group = {key: results.cpu_ns("snapshot_read_bench", f"BM_Read<{source}>/threads:{threads}")
+                 for key, source in SNAPSHOT.items()}
+        out["read_ns"][f"threads_{threads}"] = group
+        rows.append((f"read_ns.threads_{threads}.hotreload", group["hotreload"], "ns",
+                     "raw atomic load", group["raw_atomic"]))
+        rows.append((f"read_ns.threads_{threads}.atomic_shared_ptr", group["atomic_shared_ptr"], "ns",
+                     "hotreload read", group["hotreload"]))
+
+    latency = {}
+    for backend, name, setting in (("inotify", INOTIFY, "debounce"), ("polling", POLLING, "interval")):
+        number = re.search(r"debounce_ms:(\d+)" if backend == "inotify" else r"poll_ms:(\d+)", name).group(1)
+        latency[backend] = {setting: float(number),
+                            "p50": results.counter("watch_bench_latency", name, "p50_ms"),
+                            "p99": results.counter("watch_bench_latency", name, "p99_ms")}
+    out["reload_latency_ms"] = latency
+    rows.append(("reload_latency_ms.polling.p50", latency["polling"]["p50"], "ms",
+                 "the poll interval", latency["polling"]["interval"]))
+    floor_p50 = results.counter("watch_bench_latency", INOTIFY_FLOOR, "p50_ms")
+    floor_p99 = results.counter("watch_bench_latency", INOTIFY_FLOOR, "p99_ms")
+    rows.append(("reload_latency_ms.inotify.p50", latency["inotify"]["p50"], "ms",
+                 "raw inotify p50 + debounce", floor_p50 + latency["inotify"]["debounce"]))
+    rows.append(("reload_latency_ms.inotify.p99", latency["inotify"]["p99"], "ms",
+                 "raw inotify p99 + debounce", floor_p99 + latency["inotify"]["debounce"]))
+
+    idle = {files: results.counter("watch_bench_idle", IDLE.format(files), "idle_cpu_ms_per_10s")
+            for files in (0, 1, 1000)}
+    out["idle_cpu_ms_per_10s"] = max(idle[1], idle[1000])
+    rows.append(("idle_cpu_ms_per_10s", out["idle_cpu_ms_per_10s"], "ms", "no watcher", idle[0]))
+
+    out["pipeline_ms"] = {}
+    for keys in KEYS:
+        stages = {}
+        for stage, benchmark in PIPELINE.items():
+            stages[stage] = results.cpu_ns("pipeline_bench", f"{benchmark}/keys:{keys}") / 1e6
+            baseline, label = PIPELINE_BASELINES[stage]
+            rows.append((f"pipeline_ms.keys_{keys}.{stage}", stages[stage], "ms", label,
+                         results.cpu_ns("pipeline_bench", f"{baseline}/keys:{keys}") / 1e6))
+        out["pipeline_ms"][f"keys_{keys}"] = stages
+
+    out["flag_eval_ns"] = {}
+    for kind, (binary, benchmark, baseline, label) in FLAGS.items():
+        out["flag_eval_ns"][kind] = results.cpu_ns(binary, benchmark)
+        rows.append((f"flag_eval_ns.{kind}", out["flag_eval_ns"][kind], "ns", label,
+                     results.cpu_ns(binary, baseline)))
+
+    keys = results.counter("schema_bench", "BM_SchemaValidate", "keys")
+    out["schema_validate_ns_per_key"] = results.cpu_ns("schema_bench", "BM_SchemaValidate") / keys
+    rows.append(("schema_validate_ns_per_key", out["schema_validate_ns_per_key"], "ns",
+                 "same rules by hand", results.cpu_ns("schema_bench", "BM_HandWrittenBaseline") / keys))
+
+    out["memory_kib"] = {f"files_{files}": results.counter("watch_bench_idle", IDLE.format(files), "memory_kib")
+                         for files in (1, 1000)}
+    for files in (1, 1000):
+        rows.append((f"memory_kib.files_{files}", out["memory_kib"][f"files_{files}"], "KiB", "-", None))
+    return out, rows
+
+
+def targets(out):
+    """(target, measured, met) for each target of docs/PERFORMANCE.md."""
+    read = out["read_ns"]["threads_2"]
+    inotify = out["reload_latency_ms"]["inotify"]
+    return [
+        ("hotreload read within 2x of raw_atomic (2 threads)",
+         f"{read['hotreload'] / read['raw_atomic']:.1f}x", read["hotreload"] <= 2 * read["raw_atomic"]),
+        ("hotreload read >= 100x faster than atomic_shared_ptr (2 threads)",
+         f"{read['atomic_shared_ptr'] / read['hotreload']:.0f}x", read["atomic_shared_ptr"] >= 100 * read["hotreload"]),
+        ("inotify p99 within debounce + 5 ms",
+         f"{inotify['p99']:.1f} ms vs {inotify['debounce'] + 5:.0f} ms", inotify["p99"] <= inotify["debounce"] + 5),
+        ("idle CPU under 1 ms per 10 s", f"{out['idle_cpu_ms_per_10s']:.2f} ms", out["idle_cpu_ms_per_10s"] < 1),
+        ("10,000-key pipeline total under 10 ms",
+         f"{out['pipeline_ms']['keys_10000']['total']:.1f} ms", out["pipeline_ms"]["keys_10000"]["total"] < 10),
+        ("simple flag under 50 ns", f"{out['flag_eval_ns']['simple']:.1f} ns", out["flag_eval_ns"]["simple"] < 50),
+        ("targeting flag under 500 ns", f"{out['flag_eval_ns']['targeting']:.0f} ns",
+         out["flag_eval_ns"]["targeting"] < 500),
+        ("schema validation well under 1 ms per 1,000 keys",
+         f"{out['schema_validate_ns_per_key'] / 1e3:.3f} ms", out["schema_validate_ns_per_key"] < 1000),
+    ]
+
+
+def print_summary(out, rows):
+    print(f"{'figure':44} {'value':>12}   {'baseline':30} {'value':>12} {'ratio':>8}")
+    for figure, value, unit, label, baseline in rows:
+        if baseline is None:
+            print(f"{figure:44} {value:>9.4g} {unit:3}  {label:30}")
+            continue
+        ratio = f"{value / baseline:.2f}x" if baseline else "-"
+        print(f"{figure:44} {value:>9.4g} {unit:3}  {label:30} {baseline:>9.4g} {unit:3} {ratio:>7}")
+    print()
+    for target, measured, met in targets(out):
+        print(f"{'met ' if met else 'MISSED'}  {target}: {measured}")
+
+
+# The exact shape of bench-results.json: a dict maps each key to its own shape, None is a number.
+_STAGES = dict.fromkeys(("parse", "validate", "diff", "publish", "total"))
+_READS = dict.fromkeys(SNAPSHOT)
+SHAPE = {
+    "read_ns": {"threads_1": _READS, "threads_2": _READS},
+    "reload_latency_ms": {"inotify": dict.fromkeys(("debounce", "p50", "p99")),
+                          "polling": dict.fromkeys(("interval", "p50", "p99"))},
+    "idle_cpu_ms_per_10s": None,
+    "pipeline_ms": {f"keys_{keys}": _STAGES for keys in KEYS},
+    "flag_eval_ns": dict.fromkeys(FLAGS),
+    "schema_validate_ns_per_key": None,
+    "memory_kib": {"files_1": None, "files_1000": None},
+}
+
+
+def shape_errors(value, shape, path="bench-results.json"):
+    if shape is None:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return [] if ok else [f"{path}: expected a number, got {value!r}"]
+    if not isinstance(value, dict):
+        return [f"{path}: expected an object, got {value!r}"]
+    errors = [f"{path}: missing key {key!r}" for key in shape if key not in value]
+    errors += [f"{path}: unexpected key {key!r}" for key in value if key not in shape]
+    for key in shape:
+        if key in value:
+            errors += shape_errors(value[key], shape[key], f"{path}.{key}")
+    return errors
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "assemble":
+        out, rows = assemble(Results(argv[2]))
+        Path(argv[3]).write_text(json.dumps(out, indent=2) + "\n")
+        print_summary(out, rows)
+        return 0
+    if len(argv) == 3 and argv[1] == "check":
+        errors = shape_errors(json.loads(Path(argv[2]).read_text()), SHAPE)
+        for error in errors:
+            print(error, file=sys.stderr)
+        if not errors:
+            print(f"{argv[2]}: shape ok")
+        return 1 if errors else 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
