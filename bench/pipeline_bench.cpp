@@ -6,7 +6,7 @@
 //   publish   Snapshot<T>::publish of a built config      beside std::atomic<std::shared_ptr>::store
 //   bind      the document to T = nlohmann::json          (not a stage of the summary; explains totals),
 //             and its first half alone (to_nlohmann_json)
-//   total     Reloader::request_reload() of the file on disk, a schema validator installed, the file
+//   total     Reloader::request_reload() of the file on disk with ReloadOptions::schema set, the file
 //             alternating between two editions so every reload applies 5 changes
 //             beside reading the file and nlohmann::json::parse of it (what any reload must do)
 // Reproduce: docs/PERFORMANCE.md, "One benchmark suite: scripts/bench".
@@ -174,30 +174,6 @@ void write_file(const fs::path& path, const std::string& text) {
   out << text;
 }
 
-// The bound config back as a Value, so the schema can judge it from inside a Reloader validator
-// (validators see T, not the Document).
-hotreload::Value to_value(const nlohmann::json& json) {
-  switch (json.type()) {
-    case nlohmann::json::value_t::boolean: return json.get<bool>();
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return json.get<std::int64_t>();
-    case nlohmann::json::value_t::number_float: return json.get<double>();
-    case nlohmann::json::value_t::string: return json.get<std::string>();
-    case nlohmann::json::value_t::array: {
-      hotreload::Array items;
-      items.reserve(json.size());
-      for (const nlohmann::json& item : json) items.push_back(to_value(item));
-      return items;
-    }
-    case nlohmann::json::value_t::object: {
-      hotreload::Object members;
-      for (const auto& [key, item] : json.items()) members.insert_or_assign(key, to_value(item));
-      return members;
-    }
-    default: return nullptr;
-  }
-}
-
 void BM_TotalReload(benchmark::State& state) {
   const Editions& input = editions(static_cast<int>(state.range(0)));
   ScratchDir dir;
@@ -206,12 +182,8 @@ void BM_TotalReload(benchmark::State& state) {
   hotreload::ReloadOptions options;
   options.layers.files = {{file.string()}};
   options.layers.environment = hotreload::Environment{};
+  options.schema = hotreload::ConfigSchema{bench_fixture::service_config_schema()};
   hotreload::Reloader<nlohmann::json> reloader(options);
-  reloader.add_validator([](const nlohmann::json*, const nlohmann::json& next) {
-    hotreload::Document document;
-    document.root = to_value(next);
-    return bench_fixture::service_config_schema().validate(document);
-  });
   if (auto started = reloader.start(); !started) {
     state.SkipWithError(hotreload::to_string(started.error()).c_str());
     return;

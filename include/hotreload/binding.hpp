@@ -12,6 +12,7 @@
 
 #include <exception>
 #include <string>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -46,7 +47,11 @@ template <class T>
 Result<T, Errors> bind(const Document& doc, const FieldRules* rules = nullptr) {
   try {
     nlohmann::json json = to_nlohmann_json(doc.root);
-    return json.get<T>();
+    if constexpr (std::is_same_v<T, nlohmann::json>) {
+      return json;  // already the result: get<T>() would copy the whole tree once more
+    } else {
+      return json.get<T>();
+    }
   } catch (const std::exception& failure) {
     return unexpected(Errors{detail::binding_error(doc, failure, rules)});
   } catch (...) {
