@@ -131,6 +131,20 @@ TEST_F(FaultTest, ReadFailingWithEioAfterDataArrivedKeepsTheOldConfig) {
   expect_fault_handled(reloader, *queue, outcome, before, "cannot read: Input/output error");
 }
 
+TEST_F(FaultTest, ReadFailingWithARealEioKeepsTheOldConfig) {
+  // /proc/self/mem is a regular file whose offset 0 is unmapped memory: read(2) fails with EIO.
+  if (::access("/proc/self/mem", R_OK) != 0) GTEST_SKIP() << "no readable /proc/self/mem";
+  Reloader<FaultConfig> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  auto before = reloader.load();
+  std::filesystem::remove(path_);
+  std::filesystem::create_symlink("/proc/self/mem", path_);
+  ReloadOutcome outcome = reloader.reload();
+  std::filesystem::remove(path_);
+  expect_fault_handled(reloader, *queue, outcome, before, "cannot read: Input/output error");
+}
+
 TEST_F(FaultTest, FileRemovedBetweenStatAndOpenKeepsTheOldConfig) {
   Reloader<FaultConfig> reloader(options());
   ASSERT_TRUE(reloader.start().has_value());
