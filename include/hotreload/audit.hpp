@@ -50,7 +50,10 @@ class AuditLog {
 
   explicit AuditLog(Writer writer);
   // Appends to `path`, creating it with mode 0600; one write(2) per record. An ErrorCode::io
-  // error names the path when it cannot be opened.
+  // error names the path when it cannot be opened. A write that fails later (ENOSPC: the disk
+  // filled) loses that record but never fails a reload: the first failure of a run of them, and
+  // the recovery, are reported on stderr, and lost_records() counts them. A record cut short
+  // by a full disk is ended with a newline before the next one, so every later line parses.
   static Result<std::unique_ptr<AuditLog>> open_file(const std::string& path);
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
@@ -61,6 +64,9 @@ class AuditLog {
   [[nodiscard]] Subscription attach(EventBus& bus);
   // What attach() feeds: reload.started, validated, completed, failed, skipped and file.changed.
   void observe(const Event& event);
+
+  // Records open_file's log could not write (a writer given to the constructor reports its own).
+  std::uint64_t lost_records() const;
 
   void record_unauthorized(std::string_view peer, std::string_view method, std::string_view path,
                            std::string_view reason);
@@ -88,8 +94,12 @@ class AuditLog {
     std::string who;
   };
   Writer writer_;
-  int fd_ = -1;          // open_file's descriptor, closed by the destructor
-  std::mutex write_mu_;  // serialises writer_ and fd_ writes
+  int fd_ = -1;                  // open_file's descriptor, closed by the destructor
+  std::string path_;             // open_file's path, for the stderr reports
+  mutable std::mutex write_mu_;  // serialises writer_ and fd_ writes; guards the three below
+  std::uint64_t lost_ = 0;       // records not written, in total
+  std::uint64_t lost_in_run_ = 0;  // since the last successful write
+  bool line_cut_ = false;        // the last record stopped mid-line
   std::mutex mu_;        // guards the fields below
   std::map<std::uint64_t, Attempt> attempts_;    // started, not yet recorded, by reload id
   std::vector<std::string> changed_files_;       // file.changed paths since the last file reload

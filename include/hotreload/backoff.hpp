@@ -32,7 +32,8 @@ class Backoff {
   Backoff(BackoffOptions options, Clock clock = {}, Random random = {});
 
   std::chrono::steady_clock::time_point now() const { return clock_(); }
-  // True when an automatic reload may run now.
+  // True when an automatic reload may run now: the wait has passed, or the clock went back to
+  // before the last failure (steady_clock cannot; an injected clock can).
   bool allows() const;
   void record_failure();
   void record_success();

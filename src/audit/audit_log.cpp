@@ -33,6 +33,12 @@ std::string dump(const nlohmann::ordered_json& record) {
   return record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+// One write(2), so the line does not interleave with other stderr output.
+void report_on_stderr(std::string message) {
+  message += '\n';
+  (void)!::write(STDERR_FILENO, message.data(), message.size());
+}
+
 }  // namespace
 
 AuditLog::PeerScope::PeerScope(std::string peer) : peer_(std::move(peer)), previous_(current_peer) {
@@ -51,6 +57,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open_file(const std::string& path) {
   }
   auto log = std::make_unique<AuditLog>(Writer{});
   log->fd_ = fd;
+  log->path_ = path;
   return log;
 }
 
@@ -156,6 +163,11 @@ void AuditLog::record_unauthorized(std::string_view peer, std::string_view metho
   write_line(dump(record));
 }
 
+std::uint64_t AuditLog::lost_records() const {
+  std::lock_guard lock(write_mu_);
+  return lost_;
+}
+
 void AuditLog::write_line(const std::string& line) {
   std::lock_guard lock(write_mu_);
   if (writer_) {
@@ -163,13 +175,34 @@ void AuditLog::write_line(const std::string& line) {
     return;
   }
   if (fd_ < 0) return;
-  std::string out = line + '\n';
+  // After a record cut short, a newline first: the torn record stays one bad line.
+  std::string out = (line_cut_ ? "\n" : "") + line + '\n';
   std::size_t written = 0;
+  int error = 0;
   while (written < out.size()) {
     ssize_t n = ::write(fd_, out.data() + written, out.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // a full disk must not stop reloads; the record is lost
+    if (n <= 0) {
+      error = n < 0 ? errno : ENOSPC;
+      break;
+    }
     written += static_cast<std::size_t>(n);
+  }
+  if (error == 0) {
+    line_cut_ = false;
+    if (lost_in_run_ > 0) {
+      report_on_stderr("hotreload: the audit log " + path_ + " is written again; " + std::to_string(lost_in_run_) +
+                       " records were lost");
+      lost_in_run_ = 0;
+    }
+    return;
+  }
+  // A full disk must not stop reloads: the record is lost, counted, and the first loss reported.
+  if (written > 0) line_cut_ = out[written - 1] != '\n';
+  ++lost_;
+  if (lost_in_run_++ == 0) {
+    report_on_stderr("hotreload: cannot write the audit log " + path_ + ": " + std::strerror(error) +
+                     "; records are lost until a write succeeds");
   }
 }
 

@@ -84,6 +84,17 @@ Result<Document> parse_checked(std::string_view text, Format format, std::string
   return document;
 }
 
+detail::ReadFaultHook& read_fault_hook() {
+  static detail::ReadFaultHook hook;
+  return hook;
+}
+
+// The errno the test seam injects at this step; 0 (no fault) without a hook.
+int injected_fault(const std::string& path, detail::ReadStep step) {
+  const detail::ReadFaultHook& hook = read_fault_hook();
+  return hook ? hook(path, step) : 0;
+}
+
 // Closes the descriptor however read_bounded() returns.
 struct FileDescriptor {
   int fd;
@@ -100,6 +111,7 @@ Error read_error(int error_number, std::string_view name) {
 // past the limit while being read. Errors name the file as `name`.
 Result<std::string> read_bounded(const std::string& path, std::string_view name, const ParseLimits& limits) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+  if (int fault = injected_fault(path, detail::ReadStep::open)) return unexpected(read_error(fault, name));
   FileDescriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (file.fd < 0) return unexpected(read_error(errno, name));
   struct stat info {};
@@ -117,6 +129,7 @@ Result<std::string> read_bounded(const std::string& path, std::string_view name,
       if (text.size() == cap) break;
       text.resize(std::min(text.size() * 2 + 4096, cap));
     }
+    if (int fault = injected_fault(path, detail::ReadStep::read)) return unexpected(read_error(fault, name));
     ssize_t n = ::read(file.fd, text.data() + used, text.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return unexpected(read_error(errno, name));
@@ -182,6 +195,8 @@ Result<Document> parse_file(const std::string& path, std::optional<Format> forma
 }
 
 namespace detail {
+
+void set_read_fault_hook_for_testing(ReadFaultHook hook) { read_fault_hook() = std::move(hook); }
 
 Result<Document> parse_file_as(const std::string& read_path, const std::string& name, std::optional<Format> format,
                                const ParseOptions& options) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,15 @@ Result<Value> parse_toml(std::string_view text, std::string_view source_name, co
 // telling the format from `name`): a Kubernetes file is read through its pinned ..data directory.
 Result<Document> parse_file_as(const std::string& read_path, const std::string& name, std::optional<Format> format,
                                const ParseOptions& options);
+
+// Test seam for fault injection (tests/reliability/): the kernel errors a test cannot cause on
+// demand (EIO from a failing disk, a file removed between the permission check's stat and the
+// open). When a hook is set, every config file read consults it before open(2) and before each
+// read(2); a nonzero result fails that call with this errno. The hook may also act on the file
+// (delete it before the open: a real ENOENT). Set it only while no load runs; empty: no hook.
+enum class ReadStep { open, read };
+using ReadFaultHook = std::function<int(const std::string& path, ReadStep step)>;
+void set_read_fault_hook_for_testing(ReadFaultHook hook);
 
 // The messages the three parsers share, so that they read the same whatever the format.
 inline Error error_at(ErrorCode code, std::string message, std::string_view source_name,

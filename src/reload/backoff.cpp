@@ -25,7 +25,12 @@ std::chrono::nanoseconds Backoff::delay_for(unsigned failures, const BackoffOpti
 }
 
 bool Backoff::allows() const {
-  return !options_.enabled || state_.consecutive_failures == 0 || clock_() >= state_.next_attempt;
+  if (!options_.enabled || state_.consecutive_failures == 0) return true;
+  const auto now = clock_();
+  // A clock set back to before the last failure would stretch the wait by the size of the jump;
+  // retrying once (a new failure starts a new wait from the new time) is the smaller harm.
+  const auto failed_at = state_.next_attempt - state_.delay;
+  return now >= state_.next_attempt || now < failed_at;
 }
 
 void Backoff::record_failure() {

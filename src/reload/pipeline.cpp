@@ -301,6 +301,9 @@ ReloadOutcome Pipeline::State::run(Trigger trigger, const std::vector<std::strin
       if (!deferred_since) {
         deferred_since = now();
         wake();  // the background thread watches the deferral deadline
+      } else if (now() < *deferred_since) {
+        // A clock set back would postpone the deadline by the size of the jump: count from now.
+        deferred_since = now();
       }
       ReloadOutcome outcome;
       outcome.status = ReloadStatus::deferred;
@@ -654,6 +657,7 @@ void Pipeline::State::serve(std::stop_token stop) {
     if (options.max_defer > std::chrono::milliseconds::zero()) {
       std::lock_guard lock(defer_mutex);
       if (deferred_since && !overdue_reported) {
+        if (now() < *deferred_since) deferred_since = now();  // the clock was set back (see run())
         const auto overdue_at = *deferred_since + options.max_defer;
         if (!deadline || overdue_at < *deadline) deadline = overdue_at;
       }

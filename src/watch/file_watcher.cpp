@@ -240,6 +240,12 @@ Result<std::unique_ptr<FileWatcher>, Error> FileWatcherFactory::start(WatchOptio
   }
   if (!on_change) return unexpected(usage("watch: no change callback"));
 
+  // The wake fd first: a process one descriptor short of its limit then still gets a watcher
+  // (inotify_init1 fails with EMFILE and polling takes over) instead of none.
+  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    return unexpected(Error{ErrorCode::io, std::string("watch: eventfd failed: ") + std::strerror(errno), {}, {}});
+  }
   std::unique_ptr<watch::Backend> backend;
   if (options.poll_interval) {
     backend = watch::make_poll_backend(*options.poll_interval);
@@ -250,11 +256,6 @@ Result<std::unique_ptr<FileWatcher>, Error> FileWatcherFactory::start(WatchOptio
     std::cerr << "hotreload: watcher: " << inotify.error().message << "; falling back to polling every "
               << kFallbackPollInterval.count() << " ms\n";
     backend = watch::make_poll_backend(kFallbackPollInterval);
-  }
-
-  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd < 0) {
-    return unexpected(Error{ErrorCode::io, std::string("watch: eventfd failed: ") + std::strerror(errno), {}, {}});
   }
   auto loop = std::make_unique<FileWatcher::Loop>(std::move(options), std::move(on_change), std::move(backend), wake_fd);
   loop->use_backend(std::move(loop->backend));  // starts the poll clock
