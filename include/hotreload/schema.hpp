@@ -31,7 +31,7 @@ struct SchemaOptions {
 class Schema {
  public:
   // Compiles a schema document (JSON or YAML parsed into a Document). Errors (not a schema, a $ref
-  // that does not resolve, a pattern std::regex rejects) carry the schema's file:line:col.
+  // that does not resolve, a pattern that is not a regular expression) carry the schema's file:line:col.
   static Result<Schema, Errors> compile(const Document& schema_document, const SchemaOptions& options = {});
   // parse_file + compile.
   static Result<Schema, Errors> load(const std::string& path, const SchemaOptions& options = {});

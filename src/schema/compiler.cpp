@@ -261,12 +261,12 @@ std::shared_ptr<const Pattern> Compiler::pattern(const Located& at, const Value&
     fail(at, source, {segment}, "a pattern must be a string, got " + described(source));
     return nullptr;
   }
-  try {
-    return std::make_shared<const Pattern>(Pattern{source.as_string(), std::regex(source.as_string(), std::regex::ECMAScript)});
-  } catch (const std::regex_error& e) {
-    fail(at, source, {segment}, "pattern " + to_json_text(source) + " is not a valid regular expression (" + e.what() + ")");
+  auto compiled = Pattern::compile(source.as_string());
+  if (!compiled) {
+    fail(at, source, {segment}, "pattern " + to_json_text(source) + " is not a valid regular expression (" + compiled.error() + ")");
     return nullptr;
   }
+  return std::move(*compiled);
 }
 
 std::optional<std::vector<std::string>> Compiler::strings(const Located& at, const Value& list, const PathSegment& segment) {

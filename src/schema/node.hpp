@@ -6,13 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "hotreload/value.hpp"
+#include "schema/pattern.hpp"
 
 namespace hotreload::schema_detail {
 
@@ -27,11 +27,6 @@ enum TypeBit : std::uint8_t {
   kString = 16,
   kArray = 32,
   kObject = 64,
-};
-
-struct Pattern {
-  std::string source;
-  std::regex regex;
 };
 
 struct Node {

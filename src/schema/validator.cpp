@@ -108,8 +108,8 @@ bool Validator::check_assertions(const Node& node, const Value& instance) {
     if (node.min_length && length < *node.min_length) {
       if (fail(shown(instance) + " is shorter than the minimum length " + std::to_string(*node.min_length))) return false;
     }
-    if (node.pattern && !std::regex_search(text, node.pattern->regex)) {
-      if (fail(shown(instance) + " does not match the pattern " + quoted(node.pattern->source))) return false;
+    if (node.pattern && !node.pattern->search(text)) {
+      if (fail(shown(instance) + " does not match the pattern " + quoted(node.pattern->source()))) return false;
     }
   }
   return ok;

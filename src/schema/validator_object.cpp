@@ -38,7 +38,7 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
       ok = check_at(it->second, value, key) && ok;
     }
     for (const auto& [pattern, schema] : node.pattern_properties) {
-      if (stop() || !std::regex_search(key, pattern->regex)) continue;
+      if (stop() || !pattern->search(key)) continue;
       evaluated = true;
       ok = check_at(schema, value, key) && ok;
     }
