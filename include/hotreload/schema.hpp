@@ -1,4 +1,4 @@
-// Schema: a JSON Schema (draft-07) compiled once into a tree and then used to validate any number
+// Schema: a JSON Schema (draft-07 or 2020-12) compiled once into a tree and then used to validate any number
 // of documents, reporting every violation with the instance's path and file:line:col.
 #pragma once
 
@@ -19,11 +19,18 @@ namespace schema_detail {
 struct CompiledSchema;
 }
 
+// The JSON Schema versions a schema can be written in. A schema's "$schema" chooses
+// ("http://json-schema.org/draft-07/schema#", "https://json-schema.org/draft/2020-12/schema");
+// without one, SchemaOptions::default_dialect applies. Any other "$schema" is a compile error.
+enum class SchemaDialect { draft7, draft2020_12 };
+
 struct SchemaOptions {
   // Fetches a schema that a $ref names by an absolute URI outside the compiled document
   // ("http://example.com/defs.json"); nullopt means it cannot be found. Without a resolver such
   // references are compile errors: the library never goes to the network by itself.
   std::function<std::optional<Document>(std::string_view uri)> resolve_remote{};
+  // The dialect of a schema document without "$schema".
+  SchemaDialect default_dialect = SchemaDialect::draft7;
 };
 
 // A compiled schema is immutable: copies share the compiled tree, and validate()/is_valid() may be

@@ -59,6 +59,13 @@ bool Validator::check(NodeId id, const Value& instance) {
     if ((ok || reporting()) && instance.is_array()) ok = check_array(node, instance.as_array(), instance) && ok;
     if ((ok || reporting()) && instance.is_object()) ok = check_object(node, instance.as_object(), instance) && ok;
     if (ok || reporting()) ok = check_applicators(node, instance) && ok;
+    // Last: they depend on what every other keyword evaluated.
+    if (node.unevaluated_properties && (ok || reporting()) && instance.is_object()) {
+      ok = check_unevaluated_properties(node, instance.as_object(), instance) && ok;
+    }
+    if (node.unevaluated_items && (ok || reporting()) && instance.is_array()) {
+      ok = check_unevaluated_items(node, instance.as_array(), instance) && ok;
+    }
   }
   --depth_;
   return ok;
@@ -155,9 +162,20 @@ bool Validator::check_array(const Node& node, const Array& items, const Value& i
     ok = check_at(*schema, items[i], i) && ok;
   }
   if (node.contains && !stop()) {
-    bool found = false;
-    for (std::size_t i = 0; i < items.size() && !found; ++i) found = matches(*node.contains, items[i]);
-    if (!found) ok = report(instance, "no item matches the \"contains\" schema");
+    const std::size_t at_least = node.min_contains.value_or(1);
+    // Counting stops once the verdict is known unless a maximum needs the full count.
+    const std::size_t enough = node.max_contains ? SIZE_MAX : at_least;
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < items.size() && found < enough; ++i) found += matches(*node.contains, items[i]) ? 1 : 0;
+    if (found < at_least) {
+      ok = report(instance, at_least == 1 ? std::string("no item matches the \"contains\" schema")
+                                          : std::to_string(found) + " items match the \"contains\" schema, fewer than the minimum " +
+                                                std::to_string(at_least));
+    }
+    if (node.max_contains && found > *node.max_contains && !stop()) {
+      ok = report(instance, std::to_string(found) + " items match the \"contains\" schema, more than the maximum " +
+                                std::to_string(*node.max_contains));
+    }
   }
   return ok;
 }

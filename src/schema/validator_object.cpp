@@ -65,6 +65,10 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
 
 bool Validator::check_applicators(const Node& node, const Value& instance) {
   bool ok = true;
+  if (node.ref_applicator) {
+    ok = check(*node.ref_applicator, instance);
+    if (!ok && !reporting()) return false;
+  }
   for (NodeId schema : node.all_of) {
     ok = check(schema, instance) && ok;
     if (!ok && !reporting()) return false;
