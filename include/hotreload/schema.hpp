@@ -31,6 +31,9 @@ struct SchemaOptions {
   std::function<std::optional<Document>(std::string_view uri)> resolve_remote{};
   // The dialect of a schema document without "$schema".
   SchemaDialect default_dialect = SchemaDialect::draft7;
+  // "format" asserts for date-time, duration ("500ms", "1m30s", "PT5S"), email, hostname, ipv4,
+  // ipv6, regex and uri; false makes every format an annotation only. Unknown formats are ignored.
+  bool assert_formats = true;
 };
 
 // A compiled schema is immutable: copies share the compiled tree, and validate()/is_valid() may be

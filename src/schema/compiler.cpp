@@ -151,6 +151,13 @@ void Compiler::compile_assertions(const Located& at, const Object& object, Node&
   node.max_length = count(at, object, "maxLength");
   node.min_length = count(at, object, "minLength");
   if (const Value* source = object.find("pattern")) node.pattern = pattern(at, *source, std::string("pattern"));
+  if (const Value* format = object.find("format")) {
+    if (!format->is_string()) {
+      fail(at, *format, {"format"}, "\"format\" must be a string, got " + described(*format));
+    } else if (assert_formats_) {
+      node.format = find_format(format->as_string());
+    }
+  }
 }
 
 void Compiler::compile_array_keywords(const Located& at, const Object& object, Node& node) {

@@ -14,7 +14,7 @@ namespace hotreload::schema_detail {
 
 class Compiler {
  public:
-  explicit Compiler(const SchemaOptions& options) : registry_(options) {}
+  explicit Compiler(const SchemaOptions& options) : registry_(options), assert_formats_(options.assert_formats) {}
 
   // Compiles `document` into `out` (its root becomes node 0); errors are appended to `errors`.
   void compile(const Document& document, CompiledSchema& out, Errors& errors);
@@ -36,6 +36,7 @@ class Compiler {
   void fail(const Located& at, const Value& value, const std::vector<PathSegment>& segments, std::string message);
 
   Registry registry_;
+  bool assert_formats_;
   CompiledSchema* out_ = nullptr;
   Errors* errors_ = nullptr;
   std::unordered_map<const Value*, NodeId> compiled_;  // each schema value becomes one node

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hotreload/value.hpp"
+#include "schema/formats.hpp"
 #include "schema/pattern.hpp"
 
 namespace hotreload::schema_detail {
@@ -45,6 +46,7 @@ struct Node {
 
   std::optional<std::size_t> max_length{}, min_length{};
   std::shared_ptr<const Pattern> pattern{};
+  const FormatCheck* format = nullptr;  // only formats that assert, and only with assert_formats
 
   std::optional<NodeId> items{};             // one schema for every item
   // draft-07 "items" as an array, 2020-12 "prefixItems": one schema per position.

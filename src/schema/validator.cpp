@@ -118,6 +118,9 @@ bool Validator::check_assertions(const Node& node, const Value& instance) {
     if (node.pattern && !node.pattern->search(text)) {
       if (fail(shown(instance) + " does not match the pattern " + quoted(node.pattern->source()))) return false;
     }
+    if (node.format && !node.format->accepts(text)) {
+      if (fail(shown(instance) + " is not a valid " + node.format->name)) return false;
+    }
   }
   return ok;
 }
