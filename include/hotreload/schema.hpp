@@ -46,7 +46,11 @@ class Schema {
   // parse_file + compile.
   static Result<Schema, Errors> load(const std::string& path, const SchemaOptions& options = {});
 
-  // Every violation, in document order, as ErrorCode::validation errors; empty means valid.
+  // Every violation, in document order, as ErrorCode::validation errors; empty means valid. Each
+  // error's location is the offending value's file:line:col, its path the value's dotted path, and
+  // its message ends with the failing keyword and where that keyword is in the schema (a JSON
+  // pointer, prefixed with the file for a schema fetched by resolve_remote):
+  // "70000 is greater than the maximum 65535 (maximum at #/properties/server/properties/port)".
   Errors validate(const Document& instance) const;
   // The same verdict without building messages; stops at the first violation.
   bool is_valid(const Value& instance) const;

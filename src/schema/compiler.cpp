@@ -29,6 +29,7 @@ std::string described(const Value& value) { return std::string(json_type_name(va
 void Compiler::compile(const Document& document, CompiledSchema& out, Errors& errors) {
   out_ = &out;
   errors_ = &errors;
+  main_document_ = &document;
   registry_.add_document(document, "");
   compile_schema(*registry_.find(&document.root));
   // A chain of $refs that leads back to itself would never reach a keyword that looks at the data.
@@ -57,6 +58,8 @@ NodeId Compiler::compile_schema(const Located& at) {
   out_->nodes.emplace_back();
   compiled_.emplace(at.value, id);
   Node node;
+  node.location = location_of(at);
+  node.dialect = at.dialect;
   if (at.value->is_bool()) {
     node.always = at.value->as_bool();
   } else if (!at.value->is_object()) {
@@ -67,6 +70,30 @@ NodeId Compiler::compile_schema(const Located& at) {
   }
   out_->nodes[id] = std::move(node);
   return id;
+}
+
+std::string Compiler::location_of(const Located& at) const {
+  std::string location;
+  if (at.document != main_document_ && at.document != nullptr) location = at.document->location_of(at.document->root.origin).file;
+  location += '#';
+  for (const PathSegment& segment : at.path) {
+    location += '/';
+    if (const std::size_t* index = std::get_if<std::size_t>(&segment)) {
+      location += std::to_string(*index);
+      continue;
+    }
+    // JSON pointer escapes (RFC 6901): "~" as "~0", "/" as "~1".
+    for (char c : std::get<std::string>(segment)) {
+      if (c == '~') {
+        location += "~0";
+      } else if (c == '/') {
+        location += "~1";
+      } else {
+        location += c;
+      }
+    }
+  }
+  return location;
 }
 
 NodeId Compiler::compile_child(const Located& parent, const Value& child, PathSegment segment) {

@@ -35,7 +35,10 @@ class Compiler {
   std::optional<std::vector<std::string>> strings(const Located& at, const Value& list, const PathSegment& segment);
   void fail(const Located& at, const Value& value, const std::vector<PathSegment>& segments, std::string message);
 
+  std::string location_of(const Located& at) const;
+
   Registry registry_;
+  const Document* main_document_ = nullptr;
   bool assert_formats_;
   CompiledSchema* out_ = nullptr;
   Errors* errors_ = nullptr;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "hotreload/schema.hpp"
 #include "hotreload/value.hpp"
 #include "schema/formats.hpp"
 #include "schema/pattern.hpp"
@@ -31,6 +32,9 @@ enum TypeBit : std::uint8_t {
 };
 
 struct Node {
+  // Where the schema is, for messages: "#/properties/port", or "<file>#/..." outside the main document.
+  std::string location{};
+  SchemaDialect dialect = SchemaDialect::draft7;
   // A boolean schema: true accepts everything, false nothing.
   std::optional<bool> always{};
   // draft-07: a $ref replaces every sibling keyword.

@@ -45,7 +45,8 @@ class Validator {
   // The verdict of a subschema without reporting (anyOf branches, not, if, contains).
   bool matches(NodeId id, const Value& instance) const;
   bool check_at(NodeId id, const Value& instance, const PathSegment& segment);
-  bool report(const Value& instance, std::string message);
+  // Records a violation of `keyword` of `node`; the message ends with where the keyword is.
+  bool report(const Node& node, const char* keyword, const Value& instance, std::string message);
   bool reporting() const { return errors_ != nullptr; }
 
   const CompiledSchema& schema_;

@@ -21,7 +21,7 @@ bool Validator::check_unevaluated_properties(const Node& node, const Object& obj
     if (evaluated.properties.contains(key)) continue;
     if (refuse) {
       path_.push_back(key);
-      ok = report(value, "property " + quoted(key) + " is not allowed (no keyword evaluated it)");
+      ok = report(node, "unevaluatedProperties", value, "property " + quoted(key) + " is not allowed");
       path_.pop_back();
     } else {
       ok = check_at(*node.unevaluated_properties, value, key) && ok;
@@ -41,7 +41,7 @@ bool Validator::check_unevaluated_items(const Node& node, const Array& items, co
     if (i < evaluated.items.size() && evaluated.items[i]) continue;
     if (refuse) {
       path_.push_back(i);
-      ok = report(items[i], "item " + std::to_string(i) + " is not allowed (no keyword evaluated it)");
+      ok = report(node, "unevaluatedItems", items[i], "item " + std::to_string(i) + " is not allowed");
       path_.pop_back();
     } else {
       ok = check_at(*node.unevaluated_items, items[i], i) && ok;
