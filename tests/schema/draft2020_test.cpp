@@ -240,6 +240,25 @@ TEST(SchemaDraft2020, NestedUnevaluatedPropertiesEvaluatesForTheParent) {
   EXPECT_FALSE(accepts(inner, R"({"o": {"a": 1, "z": 1}})"));
 }
 
+TEST(SchemaDraft2020, UnevaluatedPropertiesCannotSeeIntoSiblingSubschemas) {
+  // The second allOf entry judges only by its own keywords: "foo" is evaluated by its sibling.
+  Schema schema = compiled(schema2020(R"("allOf": [{"properties": {"foo": true}}, {"unevaluatedProperties": false}])"));
+  EXPECT_FALSE(accepts(schema, R"({"foo": 1})"));
+  EXPECT_TRUE(accepts(schema, R"({})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedItemsSeesContainsInSeveralSubschemas) {
+  Schema schema = compiled(schema2020(
+      R"("allOf": [{"contains": {"multipleOf": 2}}, {"contains": {"multipleOf": 3}}], "unevaluatedItems": {"multipleOf": 5})"));
+  EXPECT_TRUE(accepts(schema, "[2, 3, 4, 5, 6]"));
+  EXPECT_FALSE(accepts(schema, "[2, 3, 4, 7, 8]"));
+}
+
+TEST(SchemaDraft2020, TrueSubschemaEvaluatesNothing) {
+  Schema schema = compiled(schema2020(R"("allOf": [true], "unevaluatedProperties": false)"));
+  EXPECT_FALSE(accepts(schema, R"({"a": 1})"));
+}
+
 TEST(SchemaDraft2020, UnevaluatedPropertiesIgnoresNot) {
   Schema schema = compiled(schema2020(R"("not": {"not": {"properties": {"a": {}}}}, "unevaluatedProperties": false)"));
   EXPECT_FALSE(accepts(schema, R"({"a": 1})"));
