@@ -1,4 +1,4 @@
-// Schema: a JSON Schema (draft-07) compiled once into a tree and then used to validate any number
+// Schema: a JSON Schema (draft-07 or 2020-12) compiled once into a tree and then used to validate any number
 // of documents, reporting every violation with the instance's path and file:line:col.
 #pragma once
 
@@ -19,11 +19,21 @@ namespace schema_detail {
 struct CompiledSchema;
 }
 
+// The JSON Schema versions a schema can be written in. A schema's "$schema" chooses
+// ("http://json-schema.org/draft-07/schema#", "https://json-schema.org/draft/2020-12/schema");
+// without one, SchemaOptions::default_dialect applies. Any other "$schema" is a compile error.
+enum class SchemaDialect { draft7, draft2020_12 };
+
 struct SchemaOptions {
   // Fetches a schema that a $ref names by an absolute URI outside the compiled document
   // ("http://example.com/defs.json"); nullopt means it cannot be found. Without a resolver such
   // references are compile errors: the library never goes to the network by itself.
   std::function<std::optional<Document>(std::string_view uri)> resolve_remote{};
+  // The dialect of a schema document without "$schema".
+  SchemaDialect default_dialect = SchemaDialect::draft7;
+  // "format" asserts for date-time, duration ("500ms", "1m30s", "PT5S"), email, hostname, ipv4,
+  // ipv6, regex and uri; false makes every format an annotation only. Unknown formats are ignored.
+  bool assert_formats = true;
 };
 
 // A compiled schema is immutable: copies share the compiled tree, and validate()/is_valid() may be
@@ -31,12 +41,16 @@ struct SchemaOptions {
 class Schema {
  public:
   // Compiles a schema document (JSON or YAML parsed into a Document). Errors (not a schema, a $ref
-  // that does not resolve, a pattern std::regex rejects) carry the schema's file:line:col.
+  // that does not resolve, a pattern that is not a regular expression) carry the schema's file:line:col.
   static Result<Schema, Errors> compile(const Document& schema_document, const SchemaOptions& options = {});
   // parse_file + compile.
   static Result<Schema, Errors> load(const std::string& path, const SchemaOptions& options = {});
 
-  // Every violation, in document order, as ErrorCode::validation errors; empty means valid.
+  // Every violation, in document order, as ErrorCode::validation errors; empty means valid. Each
+  // error's location is the offending value's file:line:col, its path the value's dotted path, and
+  // its message ends with the failing keyword and where that keyword is in the schema (a JSON
+  // pointer, prefixed with the file for a schema fetched by resolve_remote):
+  // "70000 is greater than the maximum 65535 (maximum at #/properties/server/properties/port)".
   Errors validate(const Document& instance) const;
   // The same verdict without building messages; stops at the first violation.
   bool is_valid(const Value& instance) const;

@@ -29,6 +29,7 @@ std::string described(const Value& value) { return std::string(json_type_name(va
 void Compiler::compile(const Document& document, CompiledSchema& out, Errors& errors) {
   out_ = &out;
   errors_ = &errors;
+  main_document_ = &document;
   registry_.add_document(document, "");
   compile_schema(*registry_.find(&document.root));
   // A chain of $refs that leads back to itself would never reach a keyword that looks at the data.
@@ -57,6 +58,8 @@ NodeId Compiler::compile_schema(const Located& at) {
   out_->nodes.emplace_back();
   compiled_.emplace(at.value, id);
   Node node;
+  node.location = location_of(at);
+  node.dialect = at.dialect;
   if (at.value->is_bool()) {
     node.always = at.value->as_bool();
   } else if (!at.value->is_object()) {
@@ -69,9 +72,33 @@ NodeId Compiler::compile_schema(const Located& at) {
   return id;
 }
 
+std::string Compiler::location_of(const Located& at) const {
+  std::string location;
+  if (at.document != main_document_ && at.document != nullptr) location = at.document->location_of(at.document->root.origin).file;
+  location += '#';
+  for (const PathSegment& segment : at.path) {
+    location += '/';
+    if (const std::size_t* index = std::get_if<std::size_t>(&segment)) {
+      location += std::to_string(*index);
+      continue;
+    }
+    // JSON pointer escapes (RFC 6901): "~" as "~0", "/" as "~1".
+    for (char c : std::get<std::string>(segment)) {
+      if (c == '~') {
+        location += "~0";
+      } else if (c == '/') {
+        location += "~1";
+      } else {
+        location += c;
+      }
+    }
+  }
+  return location;
+}
+
 NodeId Compiler::compile_child(const Located& parent, const Value& child, PathSegment segment) {
   if (const Located* indexed = registry_.find(&child)) return compile_schema(*indexed);
-  Located at{&child, parent.base, parent.path, parent.document};
+  Located at{&child, parent.base, parent.path, parent.document, parent.dialect};
   at.path.push_back(std::move(segment));
   return compile_schema(at);
 }
@@ -92,11 +119,26 @@ std::optional<NodeId> Compiler::compile_ref(const Located& at, const Value& ref)
 
 void Compiler::compile_keywords(const Located& at, Node& node) {
   const Object& object = at.value->as_object();
+  // "$schema" names the dialect of a whole document, so only a document's root is checked.
+  if (const Value* dialect = object.find("$schema"); dialect != nullptr && at.path.empty()) {
+    if (!dialect->is_string() || !dialect_named(dialect->as_string())) {
+      fail(at, *dialect, {"$schema"},
+           "unknown \"$schema\" " + to_json_text(*dialect) + ": supported are \"http://json-schema.org/draft-07/schema#\" "
+           "and \"https://json-schema.org/draft/2020-12/schema\"");
+    }
+  }
+  const bool draft7 = at.dialect == SchemaDialect::draft7;
   if (const Value* ref = object.find("$ref")) {
-    // draft-07: a $ref replaces every sibling keyword.
-    node.ref = compile_ref(at, *ref);
-    if (!node.ref) node.always = true;
-    return;
+    if (draft7) {
+      // draft-07: a $ref replaces every sibling keyword.
+      node.ref = compile_ref(at, *ref);
+      if (!node.ref) node.always = true;
+      return;
+    }
+    node.ref_applicator = compile_ref(at, *ref);
+  }
+  if (const Value* dynamic = object.find("$dynamicRef"); dynamic != nullptr && !draft7) {
+    fail(at, *dynamic, {"$dynamicRef"}, "\"$dynamicRef\" is not supported");
   }
   compile_assertions(at, object, node);
   compile_array_keywords(at, object, node);
@@ -136,21 +178,55 @@ void Compiler::compile_assertions(const Located& at, const Object& object, Node&
   node.max_length = count(at, object, "maxLength");
   node.min_length = count(at, object, "minLength");
   if (const Value* source = object.find("pattern")) node.pattern = pattern(at, *source, std::string("pattern"));
+  if (const Value* format = object.find("format")) {
+    if (!format->is_string()) {
+      fail(at, *format, {"format"}, "\"format\" must be a string, got " + described(*format));
+    } else if (assert_formats_) {
+      node.format = find_format(format->as_string());
+    }
+  }
 }
 
 void Compiler::compile_array_keywords(const Located& at, const Object& object, Node& node) {
-  if (const Value* items = object.find("items")) {
-    if (items->is_array()) {
-      node.tuple.emplace();
-      for (std::size_t i = 0; i < items->as_array().size(); ++i) {
-        node.tuple->push_back(compile_child(at, items->as_array()[i], i));
+  if (at.dialect == SchemaDialect::draft7) {
+    if (const Value* items = object.find("items")) {
+      if (items->is_array()) {
+        node.tuple.emplace();
+        for (std::size_t i = 0; i < items->as_array().size(); ++i) {
+          node.tuple->push_back(compile_child(at, items->as_array()[i], i));
+        }
+      } else {
+        node.items = compile_child(at, *items, std::string("items"));
       }
-    } else {
-      node.items = compile_child(at, *items, std::string("items"));
     }
-  }
-  if (const Value* additional = object.find("additionalItems")) {
-    node.additional_items = compile_child(at, *additional, std::string("additionalItems"));
+    if (const Value* additional = object.find("additionalItems")) {
+      node.additional_items = compile_child(at, *additional, std::string("additionalItems"));
+    }
+  } else {
+    if (const Value* prefix = object.find("prefixItems")) {
+      if (prefix->is_array() && !prefix->as_array().empty()) {
+        node.tuple.emplace();
+        for (std::size_t i = 0; i < prefix->as_array().size(); ++i) {
+          node.tuple->push_back(compile_child(at, prefix->as_array()[i], i));
+        }
+      } else {
+        fail(at, *prefix, {"prefixItems"}, "\"prefixItems\" must be a non-empty array, got " + described(*prefix));
+      }
+    }
+    if (const Value* items = object.find("items")) {
+      if (items->is_array()) {
+        fail(at, *items, {"items"}, "\"items\" must be a schema in 2020-12 (positions are \"prefixItems\"), got an array");
+      } else if (node.tuple) {
+        node.additional_items = compile_child(at, *items, std::string("items"));
+      } else {
+        node.items = compile_child(at, *items, std::string("items"));
+      }
+    }
+    // Without "contains" these two mean nothing.
+    if (object.contains("contains")) {
+      node.min_contains = count(at, object, "minContains");
+      node.max_contains = count(at, object, "maxContains");
+    }
   }
   if (const Value* contains = object.find("contains")) node.contains = compile_child(at, *contains, std::string("contains"));
   node.max_items = count(at, object, "maxItems");
@@ -192,15 +268,27 @@ void Compiler::compile_object_keywords(const Located& at, const Object& object, 
   if (const Value* required = object.find("required")) {
     if (auto names = strings(at, *required, std::string("required"))) node.required = std::move(*names);
   }
-  schema_map("dependencies", [&](const std::string& key, const Value& child) {
-    if (child.is_array()) {
+  auto dependent_required = [&](const char* keyword) {
+    return [&, keyword](const std::string& key, const Value& child) {
       Located here = at;
-      here.path.push_back(std::string("dependencies"));
+      here.path.push_back(std::string(keyword));
       if (auto names = strings(here, child, key)) node.dependent_required.emplace_back(key, std::move(*names));
-    } else {
+    };
+  };
+  if (at.dialect == SchemaDialect::draft7) {
+    schema_map("dependencies", [&](const std::string& key, const Value& child) {
+      if (child.is_array()) {
+        dependent_required("dependencies")(key, child);
+      } else {
+        node.dependent_schemas.emplace_back(key, compile_child(at, child, key));
+      }
+    });
+  } else {
+    schema_map("dependentRequired", dependent_required("dependentRequired"));
+    schema_map("dependentSchemas", [&](const std::string& key, const Value& child) {
       node.dependent_schemas.emplace_back(key, compile_child(at, child, key));
-    }
-  });
+    });
+  }
   if (const Value* names = object.find("propertyNames")) {
     node.property_names = compile_child(at, *names, std::string("propertyNames"));
   }
@@ -230,6 +318,10 @@ void Compiler::compile_applicators(const Located& at, const Object& object, Node
   node.if_schema = single("if");
   node.then_schema = single("then");
   node.else_schema = single("else");
+  if (at.dialect != SchemaDialect::draft7) {
+    node.unevaluated_properties = single("unevaluatedProperties");
+    node.unevaluated_items = single("unevaluatedItems");
+  }
 }
 
 std::optional<std::size_t> Compiler::count(const Located& at, const Object& object, const char* keyword) {
@@ -261,12 +353,12 @@ std::shared_ptr<const Pattern> Compiler::pattern(const Located& at, const Value&
     fail(at, source, {segment}, "a pattern must be a string, got " + described(source));
     return nullptr;
   }
-  try {
-    return std::make_shared<const Pattern>(Pattern{source.as_string(), std::regex(source.as_string(), std::regex::ECMAScript)});
-  } catch (const std::regex_error& e) {
-    fail(at, source, {segment}, "pattern " + to_json_text(source) + " is not a valid regular expression (" + e.what() + ")");
+  auto compiled = Pattern::compile(source.as_string());
+  if (!compiled) {
+    fail(at, source, {segment}, "pattern " + to_json_text(source) + " is not a valid regular expression (" + compiled.error() + ")");
     return nullptr;
   }
+  return std::move(*compiled);
 }
 
 std::optional<std::vector<std::string>> Compiler::strings(const Located& at, const Value& list, const PathSegment& segment) {

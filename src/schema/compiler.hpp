@@ -14,7 +14,7 @@ namespace hotreload::schema_detail {
 
 class Compiler {
  public:
-  explicit Compiler(const SchemaOptions& options) : registry_(options) {}
+  explicit Compiler(const SchemaOptions& options) : registry_(options), assert_formats_(options.assert_formats) {}
 
   // Compiles `document` into `out` (its root becomes node 0); errors are appended to `errors`.
   void compile(const Document& document, CompiledSchema& out, Errors& errors);
@@ -35,7 +35,11 @@ class Compiler {
   std::optional<std::vector<std::string>> strings(const Located& at, const Value& list, const PathSegment& segment);
   void fail(const Located& at, const Value& value, const std::vector<PathSegment>& segments, std::string message);
 
+  std::string location_of(const Located& at) const;
+
   Registry registry_;
+  const Document* main_document_ = nullptr;
+  bool assert_formats_;
   CompiledSchema* out_ = nullptr;
   Errors* errors_ = nullptr;
   std::unordered_map<const Value*, NodeId> compiled_;  // each schema value becomes one node

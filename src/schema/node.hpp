@@ -6,13 +6,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "hotreload/schema.hpp"
 #include "hotreload/value.hpp"
+#include "schema/formats.hpp"
+#include "schema/pattern.hpp"
 
 namespace hotreload::schema_detail {
 
@@ -29,16 +31,16 @@ enum TypeBit : std::uint8_t {
   kObject = 64,
 };
 
-struct Pattern {
-  std::string source;
-  std::regex regex;
-};
-
 struct Node {
+  // Where the schema is, for messages: "#/properties/port", or "<file>#/..." outside the main document.
+  std::string location{};
+  SchemaDialect dialect = SchemaDialect::draft7;
   // A boolean schema: true accepts everything, false nothing.
   std::optional<bool> always{};
   // draft-07: a $ref replaces every sibling keyword.
   std::optional<NodeId> ref{};
+  // 2020-12: a $ref applies beside its siblings, like one more allOf entry.
+  std::optional<NodeId> ref_applicator{};
 
   std::uint8_t types = 0;  // 0: no "type" keyword
   std::optional<std::vector<Value>> enum_values{};
@@ -48,11 +50,15 @@ struct Node {
 
   std::optional<std::size_t> max_length{}, min_length{};
   std::shared_ptr<const Pattern> pattern{};
+  const FormatCheck* format = nullptr;  // only formats that assert, and only with assert_formats
 
   std::optional<NodeId> items{};             // one schema for every item
-  std::optional<std::vector<NodeId>> tuple{};  // "items" as an array: one schema per position
+  // draft-07 "items" as an array, 2020-12 "prefixItems": one schema per position.
+  std::optional<std::vector<NodeId>> tuple{};
+  // draft-07 "additionalItems", 2020-12 "items" beside "prefixItems": the items after the tuple.
   std::optional<NodeId> additional_items{};
   std::optional<NodeId> contains{};
+  std::optional<std::size_t> min_contains{}, max_contains{};  // 2020-12; "contains" alone means at least 1
   std::optional<std::size_t> max_items{}, min_items{};
   bool unique_items = false;
 
@@ -68,6 +74,10 @@ struct Node {
   std::vector<NodeId> all_of{}, any_of{}, one_of{};
   std::optional<NodeId> not_schema{};
   std::optional<NodeId> if_schema{}, then_schema{}, else_schema{};
+
+  // 2020-12. Only nodes with these keywords collect annotations (which properties and items the
+  // other keywords evaluated), so schemas without them pay nothing for the feature.
+  std::optional<NodeId> unevaluated_properties{}, unevaluated_items{};
 };
 
 struct CompiledSchema {

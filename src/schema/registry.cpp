@@ -13,15 +13,35 @@ constexpr const char* kSchemaKeywords[] = {"additionalItems", "additionalPropert
                                            "propertyNames", "not", "if", "then", "else"};
 constexpr const char* kSchemaArrayKeywords[] = {"allOf", "anyOf", "oneOf"};
 constexpr const char* kSchemaMapKeywords[] = {"definitions", "properties", "patternProperties"};
+// The ones 2020-12 adds.
+constexpr const char* kSchemaKeywords2020[] = {"unevaluatedProperties", "unevaluatedItems"};
+constexpr const char* kSchemaArrayKeywords2020[] = {"prefixItems"};
+constexpr const char* kSchemaMapKeywords2020[] = {"$defs", "dependentSchemas"};
+
+constexpr std::string_view kDraft07Uri = "http://json-schema.org/draft-07/schema";
+constexpr std::string_view kDraft2020Uri = "https://json-schema.org/draft/2020-12/schema";
 
 bool is_schema(const Value& value) { return value.is_object() || value.is_bool(); }
 
 }  // namespace
 
+std::optional<SchemaDialect> dialect_named(std::string_view uri) {
+  if (!uri.empty() && uri.back() == '#') uri.remove_suffix(1);
+  if (uri == kDraft07Uri) return SchemaDialect::draft7;
+  if (uri == kDraft2020Uri) return SchemaDialect::draft2020_12;
+  return std::nullopt;
+}
+
 void Registry::add_document(const Document& document, const std::string& uri) {
+  SchemaDialect dialect = options_.default_dialect;
+  if (document.root.is_object()) {
+    const Value* schema = document.root.as_object().find("$schema");
+    // An unknown "$schema" is reported by the compiler; the default stands in until then.
+    if (schema != nullptr && schema->is_string()) dialect = dialect_named(schema->as_string()).value_or(dialect);
+  }
   Path path;
-  resources_.emplace(uri, Located{&document.root, uri, {}, &document});
-  index(document.root, uri, path, document);
+  resources_.emplace(uri, Located{&document.root, uri, {}, &document, dialect});
+  index(document.root, uri, path, document, dialect);
 }
 
 const Located* Registry::find(const Value* value) const {
@@ -30,22 +50,23 @@ const Located* Registry::find(const Value* value) const {
 }
 
 void Registry::index_child(const Value& child, const std::string& base, Path& path, const Document& document,
-                           const PathSegment& segment) {
+                           SchemaDialect dialect, const PathSegment& segment) {
   if (!is_schema(child)) return;
   path.push_back(segment);
-  index(child, base, path, document);
+  index(child, base, path, document, dialect);
   path.pop_back();
 }
 
-void Registry::index(const Value& schema, std::string base, Path& path, const Document& document) {
+void Registry::index(const Value& schema, std::string base, Path& path, const Document& document, SchemaDialect dialect) {
+  const bool draft7 = dialect == SchemaDialect::draft7;
   if (schema.is_object()) {
     const Object& object = schema.as_object();
     const Value* id = object.find("$id");
-    // draft-07: a $ref replaces its siblings, $id included.
-    if (id != nullptr && id->is_string() && !object.contains("$ref")) {
+    // draft-07: a $ref replaces its siblings, $id included. 2020-12 keeps them.
+    if (id != nullptr && id->is_string() && !(draft7 && object.contains("$ref"))) {
       std::string resolved = resolve_uri(base, id->as_string());
       auto [uri, fragment] = split_fragment(resolved);
-      Located here{&schema, uri, path, &document};
+      Located here{&schema, uri, path, &document, dialect};
       if (!fragment.empty() && fragment[0] != '/') {
         anchors_.emplace(uri + "#" + fragment, here);
       } else {
@@ -53,39 +74,62 @@ void Registry::index(const Value& schema, std::string base, Path& path, const Do
         resources_.emplace(uri, here);
       }
     }
+    if (!draft7) {
+      // A $dynamicAnchor is also a plain anchor for $ref; $dynamicRef itself is not supported.
+      for (const char* keyword : {"$anchor", "$dynamicAnchor"}) {
+        const Value* anchor = object.find(keyword);
+        if (anchor != nullptr && anchor->is_string()) {
+          anchors_.emplace(base + "#" + anchor->as_string(), Located{&schema, base, path, &document, dialect});
+        }
+      }
+    }
   }
-  located_.emplace(&schema, Located{&schema, base, path, &document});
+  located_.emplace(&schema, Located{&schema, base, path, &document, dialect});
   if (!schema.is_object()) return;
   const Object& object = schema.as_object();
-  for (const char* keyword : kSchemaKeywords) {
-    if (const Value* child = object.find(keyword)) index_child(*child, base, path, document, std::string(keyword));
-  }
-  for (const char* keyword : kSchemaArrayKeywords) {
-    const Value* list = object.find(keyword);
-    if (list == nullptr || !list->is_array()) continue;
-    path.push_back(std::string(keyword));
-    for (std::size_t i = 0; i < list->as_array().size(); ++i) index_child(list->as_array()[i], base, path, document, i);
-    path.pop_back();
-  }
-  for (const char* keyword : kSchemaMapKeywords) {
-    const Value* map = object.find(keyword);
-    if (map == nullptr || !map->is_object()) continue;
-    path.push_back(std::string(keyword));
-    for (const auto& [key, child] : map->as_object()) index_child(child, base, path, document, key);
-    path.pop_back();
+  auto singles = [&](const auto& keywords) {
+    for (const char* keyword : keywords) {
+      if (const Value* child = object.find(keyword)) index_child(*child, base, path, document, dialect, std::string(keyword));
+    }
+  };
+  auto arrays = [&](const auto& keywords) {
+    for (const char* keyword : keywords) {
+      const Value* list = object.find(keyword);
+      if (list == nullptr || !list->is_array()) continue;
+      path.push_back(std::string(keyword));
+      for (std::size_t i = 0; i < list->as_array().size(); ++i) index_child(list->as_array()[i], base, path, document, dialect, i);
+      path.pop_back();
+    }
+  };
+  auto maps = [&](const auto& keywords) {
+    for (const char* keyword : keywords) {
+      const Value* map = object.find(keyword);
+      if (map == nullptr || !map->is_object()) continue;
+      path.push_back(std::string(keyword));
+      for (const auto& [key, child] : map->as_object()) index_child(child, base, path, document, dialect, key);
+      path.pop_back();
+    }
+  };
+  singles(kSchemaKeywords);
+  arrays(kSchemaArrayKeywords);
+  maps(kSchemaMapKeywords);
+  if (!draft7) {
+    singles(kSchemaKeywords2020);
+    arrays(kSchemaArrayKeywords2020);
+    maps(kSchemaMapKeywords2020);
   }
   if (const Value* items = object.find("items")) {
     path.push_back(std::string("items"));
     if (items->is_array()) {
-      for (std::size_t i = 0; i < items->as_array().size(); ++i) index_child(items->as_array()[i], base, path, document, i);
+      for (std::size_t i = 0; i < items->as_array().size(); ++i) index_child(items->as_array()[i], base, path, document, dialect, i);
     } else if (is_schema(*items)) {
-      index(*items, base, path, document);
+      index(*items, base, path, document, dialect);
     }
     path.pop_back();
   }
-  if (const Value* dependencies = object.find("dependencies"); dependencies != nullptr && dependencies->is_object()) {
+  if (const Value* dependencies = object.find("dependencies"); draft7 && dependencies != nullptr && dependencies->is_object()) {
     path.push_back(std::string("dependencies"));
-    for (const auto& [key, child] : dependencies->as_object()) index_child(child, base, path, document, key);
+    for (const auto& [key, child] : dependencies->as_object()) index_child(child, base, path, document, dialect, key);
     path.pop_back();
   }
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -20,7 +21,11 @@ struct Located {
   std::string base{};       // the base URI in effect for this schema (after its own $id)
   Path path{};              // from the root of its document, for error messages
   const Document* document = nullptr;
+  SchemaDialect dialect = SchemaDialect::draft7;  // of the document this schema is part of
 };
+
+// The dialect a "$schema" URI names (a trailing empty fragment "#" is allowed), or nullopt.
+std::optional<SchemaDialect> dialect_named(std::string_view uri);
 
 class Registry {
  public:
@@ -34,13 +39,13 @@ class Registry {
   std::optional<Located> resolve(const std::string& uri);
 
  private:
-  void index(const Value& schema, std::string base, Path& path, const Document& document);
+  void index(const Value& schema, std::string base, Path& path, const Document& document, SchemaDialect dialect);
   void index_child(const Value& child, const std::string& base, Path& path, const Document& document,
-                   const PathSegment& segment);
+                   SchemaDialect dialect, const PathSegment& segment);
 
   SchemaOptions options_;
   std::unordered_map<std::string, Located> resources_;  // absolute URI without fragment -> root
-  std::unordered_map<std::string, Located> anchors_;    // "uri#name" from $id: "#name"
+  std::unordered_map<std::string, Located> anchors_;    // "uri#name" from $id: "#name" or $anchor
   std::unordered_map<const Value*, Located> located_;
   std::vector<std::unique_ptr<Document>> remotes_;      // documents fetched for $refs
 };

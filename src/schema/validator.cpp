@@ -24,9 +24,10 @@ std::string type_list(std::uint8_t types) {
 
 }  // namespace
 
-bool Validator::report(const Value& instance, std::string message) {
+bool Validator::report(const Node& node, const char* keyword, const Value& instance, std::string message) {
   if (errors_ != nullptr) {
     SourceLocation location = document_ != nullptr ? document_->location_of(instance.origin) : SourceLocation{};
+    message += std::string(" (") + keyword + " at " + node.location + ")";
     errors_->push_back(Error{ErrorCode::validation, std::move(message), std::move(location), to_dotted(path_)});
   }
   return false;
@@ -48,8 +49,8 @@ bool Validator::check_at(NodeId id, const Value& instance, const PathSegment& se
 
 bool Validator::check(NodeId id, const Value& instance) {
   const Node& node = schema_.nodes[id];
-  if (node.always) return *node.always || report(instance, "no value is allowed here (the schema is false)");
-  if (depth_ >= kMaxDepth) return report(instance, "the schema recurses too deeply for this value");
+  if (node.always) return *node.always || report(node, "false schema", instance, "no value is allowed here");
+  if (depth_ >= kMaxDepth) return report(node, "$ref", instance, "the schema recurses too deeply for this value");
   ++depth_;
   bool ok = true;
   if (node.ref) {
@@ -59,6 +60,13 @@ bool Validator::check(NodeId id, const Value& instance) {
     if ((ok || reporting()) && instance.is_array()) ok = check_array(node, instance.as_array(), instance) && ok;
     if ((ok || reporting()) && instance.is_object()) ok = check_object(node, instance.as_object(), instance) && ok;
     if (ok || reporting()) ok = check_applicators(node, instance) && ok;
+    // Last: they depend on what every other keyword evaluated.
+    if (node.unevaluated_properties && (ok || reporting()) && instance.is_object()) {
+      ok = check_unevaluated_properties(node, instance.as_object(), instance) && ok;
+    }
+    if (node.unevaluated_items && (ok || reporting()) && instance.is_array()) {
+      ok = check_unevaluated_items(node, instance.as_array(), instance) && ok;
+    }
   }
   --depth_;
   return ok;
@@ -66,50 +74,53 @@ bool Validator::check(NodeId id, const Value& instance) {
 
 bool Validator::check_assertions(const Node& node, const Value& instance) {
   bool ok = true;
-  auto fail = [&](std::string message) {
-    ok = report(instance, std::move(message));
+  auto fail = [&](const char* keyword, std::string message) {
+    ok = report(node, keyword, instance, std::move(message));
     return !reporting();  // true: stop here
   };
   if (node.types != 0 && (type_bits(instance) & node.types) == 0) {
-    if (fail("expected " + type_list(node.types) + ", got " + json_type_name(instance) + " " + shown(instance))) return false;
+    if (fail("type", "expected " + type_list(node.types) + ", got " + json_type_name(instance) + " " + shown(instance))) return false;
   }
   if (node.enum_values) {
     bool found = false;
     for (const Value& allowed : *node.enum_values) found = found || json_equal(allowed, instance);
-    if (!found && fail(shown(instance) + " is not one of " + shown(Value(*node.enum_values)))) return false;
+    if (!found && fail("enum", shown(instance) + " is not one of " + shown(Value(*node.enum_values)))) return false;
   }
   if (node.const_value && !json_equal(*node.const_value, instance)) {
-    if (fail(shown(instance) + " is not the constant " + shown(*node.const_value))) return false;
+    if (fail("const", shown(instance) + " is not the constant " + shown(*node.const_value))) return false;
   }
   if (instance.is_number()) {
     const std::string text = shown(instance);
     if (node.multiple_of && !is_multiple_of(instance, *node.multiple_of)) {
-      if (fail(text + " is not a multiple of " + shown(*node.multiple_of))) return false;
+      if (fail("multipleOf", text + " is not a multiple of " + shown(*node.multiple_of))) return false;
     }
     if (node.maximum && compare_numbers(instance, *node.maximum) > 0) {
-      if (fail(text + " is greater than the maximum " + shown(*node.maximum))) return false;
+      if (fail("maximum", text + " is greater than the maximum " + shown(*node.maximum))) return false;
     }
     if (node.exclusive_maximum && compare_numbers(instance, *node.exclusive_maximum) >= 0) {
-      if (fail(text + " is not less than the exclusive maximum " + shown(*node.exclusive_maximum))) return false;
+      if (fail("exclusiveMaximum", text + " is not less than the exclusive maximum " + shown(*node.exclusive_maximum))) return false;
     }
     if (node.minimum && compare_numbers(instance, *node.minimum) < 0) {
-      if (fail(text + " is less than the minimum " + shown(*node.minimum))) return false;
+      if (fail("minimum", text + " is less than the minimum " + shown(*node.minimum))) return false;
     }
     if (node.exclusive_minimum && compare_numbers(instance, *node.exclusive_minimum) <= 0) {
-      if (fail(text + " is not greater than the exclusive minimum " + shown(*node.exclusive_minimum))) return false;
+      if (fail("exclusiveMinimum", text + " is not greater than the exclusive minimum " + shown(*node.exclusive_minimum))) return false;
     }
   }
   if (instance.is_string()) {
     const std::string& text = instance.as_string();
     std::size_t length = (node.max_length || node.min_length) ? code_points(text) : 0;
     if (node.max_length && length > *node.max_length) {
-      if (fail(shown(instance) + " is longer than the maximum length " + std::to_string(*node.max_length))) return false;
+      if (fail("maxLength", shown(instance) + " is longer than the maximum length " + std::to_string(*node.max_length))) return false;
     }
     if (node.min_length && length < *node.min_length) {
-      if (fail(shown(instance) + " is shorter than the minimum length " + std::to_string(*node.min_length))) return false;
+      if (fail("minLength", shown(instance) + " is shorter than the minimum length " + std::to_string(*node.min_length))) return false;
     }
-    if (node.pattern && !std::regex_search(text, node.pattern->regex)) {
-      if (fail(shown(instance) + " does not match the pattern " + quoted(node.pattern->source))) return false;
+    if (node.pattern && !node.pattern->search(text)) {
+      if (fail("pattern", shown(instance) + " does not match the pattern " + quoted(node.pattern->source()))) return false;
+    }
+    if (node.format && !node.format->accepts(text)) {
+      if (fail("format", shown(instance) + " is not a valid " + node.format->name)) return false;
     }
   }
   return ok;
@@ -119,11 +130,11 @@ bool Validator::check_array(const Node& node, const Array& items, const Value& i
   bool ok = true;
   auto stop = [&] { return !ok && !reporting(); };
   if (node.max_items && items.size() > *node.max_items) {
-    ok = report(instance, "array has " + std::to_string(items.size()) + " items, more than the maximum " +
+    ok = report(node, "maxItems", instance, "array has " + std::to_string(items.size()) + " items, more than the maximum " +
                               std::to_string(*node.max_items));
   }
   if (node.min_items && items.size() < *node.min_items && !stop()) {
-    ok = report(instance, "array has " + std::to_string(items.size()) + " items, fewer than the minimum " +
+    ok = report(node, "minItems", instance, "array has " + std::to_string(items.size()) + " items, fewer than the minimum " +
                               std::to_string(*node.min_items));
   }
   if (node.unique_items && !stop()) {
@@ -132,7 +143,7 @@ bool Validator::check_array(const Node& node, const Array& items, const Value& i
       for (std::size_t j = i + 1; j < items.size() && !duplicate; ++j) {
         if (json_equal(items[i], items[j])) {
           duplicate = true;
-          ok = report(instance, "items " + std::to_string(i) + " and " + std::to_string(j) + " are equal, but items must be unique");
+          ok = report(node, "uniqueItems", instance, "items " + std::to_string(i) + " and " + std::to_string(j) + " are equal, but items must be unique");
         }
       }
     }
@@ -147,7 +158,8 @@ bool Validator::check_array(const Node& node, const Array& items, const Value& i
     if (!schema) continue;
     if (additional && schema_.nodes[*schema].always == false) {
       path_.push_back(i);
-      ok = report(items[i], "item " + std::to_string(i) + " is not allowed: the array has at most " +
+      ok = report(node, node.dialect == SchemaDialect::draft7 ? "additionalItems" : "items", items[i],
+                  "item " + std::to_string(i) + " is not allowed: the array has at most " +
                                 std::to_string(node.tuple->size()) + " items");
       path_.pop_back();
       continue;
@@ -155,9 +167,20 @@ bool Validator::check_array(const Node& node, const Array& items, const Value& i
     ok = check_at(*schema, items[i], i) && ok;
   }
   if (node.contains && !stop()) {
-    bool found = false;
-    for (std::size_t i = 0; i < items.size() && !found; ++i) found = matches(*node.contains, items[i]);
-    if (!found) ok = report(instance, "no item matches the \"contains\" schema");
+    const std::size_t at_least = node.min_contains.value_or(1);
+    // Counting stops once the verdict is known unless a maximum needs the full count.
+    const std::size_t enough = node.max_contains ? SIZE_MAX : at_least;
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < items.size() && found < enough; ++i) found += matches(*node.contains, items[i]) ? 1 : 0;
+    if (found < at_least) {
+      ok = report(node, node.min_contains ? "minContains" : "contains", instance, at_least == 1 ? std::string("no item matches the \"contains\" schema")
+                                          : std::to_string(found) + " items match the \"contains\" schema, fewer than the minimum " +
+                                                std::to_string(at_least));
+    }
+    if (node.max_contains && found > *node.max_contains && !stop()) {
+      ok = report(node, "maxContains", instance, std::to_string(found) + " items match the \"contains\" schema, more than the maximum " +
+                                std::to_string(*node.max_contains));
+    }
   }
   return ok;
 }

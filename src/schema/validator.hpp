@@ -4,6 +4,9 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "hotreload/document.hpp"
 #include "hotreload/error.hpp"
@@ -11,6 +14,15 @@
 #include "schema/node.hpp"
 
 namespace hotreload::schema_detail {
+
+// What the keywords of a schema and of its successful subschemas evaluated (2020-12 annotations),
+// for unevaluatedProperties and unevaluatedItems.
+struct Evaluated {
+  bool all_properties = false;
+  std::unordered_set<std::string_view> properties{};  // keys of the instance object
+  bool all_items = false;
+  std::vector<bool> items{};  // one flag per item of the instance array
+};
 
 class Validator {
  public:
@@ -24,10 +36,17 @@ class Validator {
   bool check_array(const Node& node, const Array& items, const Value& instance);
   bool check_object(const Node& node, const Object& object, const Value& instance);
   bool check_applicators(const Node& node, const Value& instance);
+  bool check_unevaluated_properties(const Node& node, const Object& object, const Value& instance);
+  bool check_unevaluated_items(const Node& node, const Array& items, const Value& instance);
+  // Adds what schema `id` evaluated of `instance`, given that it accepts the instance.
+  void collect(NodeId id, const Value& instance, Evaluated& evaluated, std::size_t depth) const;
+  // The same for a node's keywords other than its own unevaluated*.
+  void collect_adjacent(const Node& node, const Value& instance, Evaluated& evaluated, std::size_t depth) const;
   // The verdict of a subschema without reporting (anyOf branches, not, if, contains).
   bool matches(NodeId id, const Value& instance) const;
   bool check_at(NodeId id, const Value& instance, const PathSegment& segment);
-  bool report(const Value& instance, std::string message);
+  // Records a violation of `keyword` of `node`; the message ends with where the keyword is.
+  bool report(const Node& node, const char* keyword, const Value& instance, std::string message);
   bool reporting() const { return errors_ != nullptr; }
 
   const CompiledSchema& schema_;

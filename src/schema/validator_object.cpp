@@ -9,21 +9,21 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
   bool ok = true;
   auto stop = [&] { return !ok && !reporting(); };
   for (const std::string& name : node.required) {
-    if (!object.contains(name)) ok = report(instance, "missing required property " + quoted(name));
+    if (!object.contains(name)) ok = report(node, "required", instance, "missing required property " + quoted(name));
     if (stop()) return false;
   }
   if (node.max_properties && object.size() > *node.max_properties) {
-    ok = report(instance, "object has " + std::to_string(object.size()) + " properties, more than the maximum " +
+    ok = report(node, "maxProperties", instance, "object has " + std::to_string(object.size()) + " properties, more than the maximum " +
                               std::to_string(*node.max_properties));
   }
   if (node.min_properties && object.size() < *node.min_properties && !stop()) {
-    ok = report(instance, "object has " + std::to_string(object.size()) + " properties, fewer than the minimum " +
+    ok = report(node, "minProperties", instance, "object has " + std::to_string(object.size()) + " properties, fewer than the minimum " +
                               std::to_string(*node.min_properties));
   }
   for (const auto& [key, names] : node.dependent_required) {
     if (stop() || !object.contains(key)) continue;
     for (const std::string& name : names) {
-      if (!object.contains(name)) ok = report(instance, "property " + quoted(name) + " is required when " + quoted(key) + " is present");
+      if (!object.contains(name)) ok = report(node, node.dialect == SchemaDialect::draft7 ? "dependencies" : "dependentRequired", instance, "property " + quoted(name) + " is required when " + quoted(key) + " is present");
     }
   }
   for (const auto& [key, schema] : node.dependent_schemas) {
@@ -38,7 +38,7 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
       ok = check_at(it->second, value, key) && ok;
     }
     for (const auto& [pattern, schema] : node.pattern_properties) {
-      if (stop() || !std::regex_search(key, pattern->regex)) continue;
+      if (stop() || !pattern->search(key)) continue;
       evaluated = true;
       ok = check_at(schema, value, key) && ok;
     }
@@ -47,14 +47,14 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
       name.origin = value.origin;  // keys carry no position of their own; point at their value
       if (!matches(*node.property_names, name)) {
         path_.push_back(key);
-        ok = report(value, "property name " + quoted(key) + " does not match the \"propertyNames\" schema");
+        ok = report(node, "propertyNames", value, "property name " + quoted(key) + " does not match the \"propertyNames\" schema");
         path_.pop_back();
       }
     }
     if (evaluated || !node.additional_properties || stop()) continue;
     if (schema_.nodes[*node.additional_properties].always == false) {
       path_.push_back(key);
-      ok = report(value, "property " + quoted(key) + " is not allowed");
+      ok = report(node, "additionalProperties", value, "property " + quoted(key) + " is not allowed");
       path_.pop_back();
     } else {
       ok = check_at(*node.additional_properties, value, key) && ok;
@@ -65,6 +65,10 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
 
 bool Validator::check_applicators(const Node& node, const Value& instance) {
   bool ok = true;
+  if (node.ref_applicator) {
+    ok = check(*node.ref_applicator, instance);
+    if (!ok && !reporting()) return false;
+  }
   for (NodeId schema : node.all_of) {
     ok = check(schema, instance) && ok;
     if (!ok && !reporting()) return false;
@@ -72,7 +76,7 @@ bool Validator::check_applicators(const Node& node, const Value& instance) {
   if (!node.any_of.empty()) {
     bool any = false;
     for (std::size_t i = 0; i < node.any_of.size() && !any; ++i) any = matches(node.any_of[i], instance);
-    if (!any) ok = report(instance, shown(instance) + " matches none of the schemas in \"anyOf\"");
+    if (!any) ok = report(node, "anyOf", instance, shown(instance) + " matches none of the schemas in \"anyOf\"");
     if (!ok && !reporting()) return false;
   }
   if (!node.one_of.empty()) {
@@ -80,15 +84,15 @@ bool Validator::check_applicators(const Node& node, const Value& instance) {
     for (std::size_t i = 0; i < node.one_of.size() && matched.size() < 2; ++i) {
       if (matches(node.one_of[i], instance)) matched.push_back(i);
     }
-    if (matched.empty()) ok = report(instance, shown(instance) + " matches none of the schemas in \"oneOf\"");
+    if (matched.empty()) ok = report(node, "oneOf", instance, shown(instance) + " matches none of the schemas in \"oneOf\"");
     if (matched.size() > 1) {
-      ok = report(instance, shown(instance) + " matches more than one schema in \"oneOf\" (" + std::to_string(matched[0]) +
+      ok = report(node, "oneOf", instance, shown(instance) + " matches more than one schema in \"oneOf\" (" + std::to_string(matched[0]) +
                                 " and " + std::to_string(matched[1]) + ")");
     }
     if (!ok && !reporting()) return false;
   }
   if (node.not_schema && matches(*node.not_schema, instance)) {
-    ok = report(instance, shown(instance) + " must not match the \"not\" schema");
+    ok = report(node, "not", instance, shown(instance) + " must not match the \"not\" schema");
     if (!reporting()) return false;
   }
   if (node.if_schema) {

@@ -39,8 +39,10 @@ TEST(CliSchema, EveryViolationIsReportedWithItsPosition) {
   auto local = dir.write("config.local.yaml", "server:\n  port: 70000\nlog_level: loud\n");
   auto result = run_command({cli_path(), "validate", "--schema", schema, base, local});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(result.err, local + ":2:9: server.port: 70000 is greater than the maximum 65535\n" + local +
-                            ":3:12: log_level: \"loud\" is not one of [\"debug\",\"info\",\"warn\"]\n");
+  EXPECT_EQ(result.err, local + ":2:9: server.port: 70000 is greater than the maximum 65535 "
+                                "(maximum at #/properties/server/properties/port)\n" +
+                            local + ":3:12: log_level: \"loud\" is not one of [\"debug\",\"info\",\"warn\"] "
+                                    "(enum at #/properties/log_level)\n");
 }
 
 TEST(CliSchema, AnyJsonValueIsAnInstance) {

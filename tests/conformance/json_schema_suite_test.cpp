@@ -1,5 +1,6 @@
 // Runs the official JSON-Schema-Test-Suite (Debian's json-schema-test-suite package) through
-// Schema: every draft7 case must pass unless it is listed below with the reason it cannot yet.
+// Schema: every draft7 case, and the optional format cases of the formats the validator asserts,
+// must pass unless it is listed below with the reason it cannot yet.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,8 +30,9 @@ struct KnownFailure {
 };
 
 // Keep docs/CONFORMANCE.md in step with this list.
-// Empty: every draft7 required test passes. Entries look like
-//   {"refRemote.json", "remote ref", "", "why this slice cannot pass it"}.
+// Empty: every draft7 required test and every asserted-format test passes. Entries look like
+//   {"refRemote.json", "remote ref", "", "why this slice cannot pass it"} or
+//   {"optional/format/uri.json", "validation of URIs", "an invalid URI", "why"}.
 constexpr std::array<KnownFailure, 0> kKnownFailures{};
 
 const KnownFailure* known_failure(const std::string& file, const std::string& group, const std::string& test) {
@@ -52,6 +54,8 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
+constexpr int kFileColumn = 34;  // fits "optional/format/date-time.json"
+
 struct FileCount {
   std::string file;
   int passed = 0;
@@ -59,24 +63,14 @@ struct FileCount {
   int known = 0;
 };
 
-TEST(JsonSchemaSuite, Draft7RequiredTests) {
-  const fs::path tests = suite_dir() / "tests" / "draft7";
-  if (!fs::is_directory(tests)) {
-    GTEST_SKIP() << "JSON-Schema-Test-Suite not found at " << tests
-                 << " (install Debian's json-schema-test-suite or set HOTRELOAD_JSON_SCHEMA_SUITE)";
-  }
+// Runs every case of `files` (named in the table by their path below `base`), prints the table
+// under `title` and fails for each case that fails without being a known failure.
+void run_suite_files(const fs::path& base, const std::vector<fs::path>& files, const std::string& title) {
   SchemaOptions options{.resolve_remote = map_remote_prefix("http://localhost:1234/", (suite_dir() / "remotes").string())};
-
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(tests)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-
   std::vector<FileCount> counts;
   std::vector<std::string> unexpected_failures;
   for (const fs::path& path : files) {
-    const std::string file = path.filename().string();
+    const std::string file = path.lexically_relative(base).string();
     Result<Document> suite = parse(read_text(path), Format::json, path.string(), ParseOptions{.require_object = false});
     ASSERT_TRUE(suite.has_value()) << suite.error().to_string();
     FileCount count{file};
@@ -110,22 +104,53 @@ TEST(JsonSchemaSuite, Draft7RequiredTests) {
   }
 
   int passed = 0, failed = 0, known = 0;
-  std::cout << "JSON-Schema-Test-Suite draft7 (required tests)\n"
-            << std::left << std::setw(28) << "file" << std::right << std::setw(8) << "passed" << std::setw(8) << "failed"
+  std::cout << title << "\n"
+            << std::left << std::setw(kFileColumn) << "file" << std::right << std::setw(8) << "passed" << std::setw(8) << "failed"
             << std::setw(8) << "known" << "\n";
   for (const FileCount& count : counts) {
-    std::cout << std::left << std::setw(28) << count.file << std::right << std::setw(8) << count.passed << std::setw(8)
+    std::cout << std::left << std::setw(kFileColumn) << count.file << std::right << std::setw(8) << count.passed << std::setw(8)
               << count.failed << std::setw(8) << count.known << "\n";
     passed += count.passed;
     failed += count.failed;
     known += count.known;
   }
-  std::cout << std::left << std::setw(28) << "total" << std::right << std::setw(8) << passed << std::setw(8) << failed
+  std::cout << std::left << std::setw(kFileColumn) << "total" << std::right << std::setw(8) << passed << std::setw(8) << failed
             << std::setw(8) << known << "\n";
-  RecordProperty("passed", passed);
-  RecordProperty("failed", failed);
-  RecordProperty("known_failures", known);
+  testing::Test::RecordProperty("passed", passed);
+  testing::Test::RecordProperty("failed", failed);
+  testing::Test::RecordProperty("known_failures", known);
   for (const std::string& failure : unexpected_failures) ADD_FAILURE() << failure;
+}
+
+TEST(JsonSchemaSuite, Draft7RequiredTests) {
+  const fs::path tests = suite_dir() / "tests" / "draft7";
+  if (!fs::is_directory(tests)) {
+    GTEST_SKIP() << "JSON-Schema-Test-Suite not found at " << tests
+                 << " (install Debian's json-schema-test-suite or set HOTRELOAD_JSON_SCHEMA_SUITE)";
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(tests)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  run_suite_files(tests, files, "JSON-Schema-Test-Suite draft7 (required tests)");
+}
+
+// The optional format tests for the formats the validator asserts (src/schema/formats.cpp).
+TEST(JsonSchemaSuite, Draft7OptionalFormatTests) {
+  const fs::path tests = suite_dir() / "tests" / "draft7";
+  const fs::path formats = tests / "optional" / "format";
+  if (!fs::is_directory(formats)) {
+    GTEST_SKIP() << "JSON-Schema-Test-Suite optional format tests not found at " << formats
+                 << " (install Debian's json-schema-test-suite or set HOTRELOAD_JSON_SCHEMA_SUITE)";
+  }
+  std::vector<fs::path> files;
+  for (const char* name : {"date-time", "email", "hostname", "ipv4", "ipv6", "uri", "regex"}) {
+    fs::path file = formats / (std::string(name) + ".json");
+    if (fs::is_regular_file(file)) files.push_back(file);
+  }
+  ASSERT_FALSE(files.empty()) << "no format test files in " << formats;
+  run_suite_files(tests, files, "JSON-Schema-Test-Suite draft7 (optional/format, asserted formats)");
 }
 
 }  // namespace

@@ -33,5 +33,38 @@ TEST(Schema, HugeFloatMinimumCountsRefuseEverything) {
   EXPECT_EQ(errors[0].code, ErrorCode::validation);
 }
 
+// std::regex backtracked: nested quantifiers took exponential time in the length of the value
+// (33 characters took over 10 s). Patterns now run on RE2, in linear time.
+TEST(Schema, NestedQuantifierPatternAnswersWithoutBacktracking) {
+  const std::string value = "\"" + std::string(40, 'a') + "!\"";
+  Errors errors = validate_json(R"({"pattern": "^(a+)+$"})", value);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("does not match the pattern"), std::string::npos) << errors[0].message;
+  EXPECT_TRUE(validate_json(R"({"pattern": "^(a+)+$"})", "\"" + std::string(40, 'a') + "\"").empty());
+}
+
+TEST(Schema, NestedQuantifierPatternPropertiesAnswerWithoutBacktracking) {
+  const std::string key = std::string(40, 'f') + "x";
+  Errors errors = validate_json(R"({"patternProperties": {"^(f+)+$": {}}, "additionalProperties": false})",
+                                "{\"" + key + "\": 1}");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, key);
+}
+
+// The fuzzer's ".*+": std::regex accepted it (and backtracked); ECMA-262 has nothing to repeat.
+TEST(Schema, DoubleQuantifierIsAnInvalidPattern) {
+  Result<Document> schema_document = parse(R"({"patternProperties": {"f.*+o": {}}})", Format::json, "schema.json");
+  ASSERT_TRUE(schema_document);
+  Result<Schema, Errors> schema = Schema::compile(*schema_document);
+  ASSERT_FALSE(schema);
+  EXPECT_NE(schema.error()[0].message.find("is not a valid regular expression"), std::string::npos);
+}
+
+// A backreference is beyond RE2; such a pattern still works, on std::regex.
+TEST(Schema, BackreferencePatternStillValidates) {
+  EXPECT_TRUE(validate_json(R"({"pattern": "^(ab)\\1$"})", R"("abab")").empty());
+  EXPECT_EQ(validate_json(R"({"pattern": "^(ab)\\1$"})", R"("abac")").size(), 1u);
+}
+
 }  // namespace
 }  // namespace hotreload

@@ -54,7 +54,7 @@ TEST(Schema, MaximumReportsPosition) {
   EXPECT_EQ(errors[0].code, ErrorCode::validation);
   EXPECT_EQ(errors[0].path, "port");
   EXPECT_EQ(errors[0].location, (SourceLocation{"config.yaml", 2, 7}));
-  EXPECT_EQ(errors[0].to_string(), "config.yaml:2:7: port: 70000 is greater than the maximum 65535");
+  EXPECT_EQ(errors[0].to_string(), "config.yaml:2:7: port: 70000 is greater than the maximum 65535 (maximum at #/properties/port)");
   EXPECT_FALSE(schema.is_valid(config.root));
 }
 
@@ -62,49 +62,50 @@ TEST(Schema, NestedPathIsDotted) {
   Schema schema = compile_yaml("properties:\n  server:\n    properties:\n      port: {maximum: 65535}\n");
   Document config = instance_yaml("server:\n  host: a\n  port: 70000\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:3:9: server.port: 70000 is greater than the maximum 65535"});
+            std::vector<std::string>{"config.yaml:3:9: server.port: 70000 is greater than the maximum 65535 "
+                                     "(maximum at #/properties/server/properties/port)"});
 }
 
 TEST(Schema, TypeReportsExpectedAndActual) {
   Schema schema = compile_yaml(kServerSchema);
   Document config = instance_yaml("host: example.com\nport: ten\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:2:7: port: expected integer, got string \"ten\""});
+            std::vector<std::string>{"config.yaml:2:7: port: expected integer, got string \"ten\" (type at #/properties/port)"});
 }
 
 TEST(Schema, TypeListNamesEveryType) {
   Schema schema = compile_yaml("type: [string, 'null']\n");
   Document config = instance_yaml("a: 1\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:1:1: expected one of null, string, got object {\"a\":1}"});
+            std::vector<std::string>{"config.yaml:1:1: expected one of null, string, got object {\"a\":1} (type at #)"});
 }
 
 TEST(Schema, RequiredNamesTheMissingProperty) {
   Schema schema = compile_yaml(kServerSchema);
   Document config = instance_yaml("port: 80\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:1:1: missing required property \"host\""});
+            std::vector<std::string>{"config.yaml:1:1: missing required property \"host\" (required at #)"});
 }
 
 TEST(Schema, EnumListsAllowedValues) {
   Schema schema = compile_yaml(kServerSchema);
   Document config = instance_yaml("host: a\nport: 80\nmode: fast\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:3:7: mode: \"fast\" is not one of [\"debug\",\"release\"]"});
+            std::vector<std::string>{"config.yaml:3:7: mode: \"fast\" is not one of [\"debug\",\"release\"] (enum at #/properties/mode)"});
 }
 
 TEST(Schema, PatternQuotesThePattern) {
   Schema schema = compile_yaml(kServerSchema);
   Document config = instance_yaml("host: Example\nport: 80\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:1:7: host: \"Example\" does not match the pattern \"^[a-z.]+$\""});
+            std::vector<std::string>{"config.yaml:1:7: host: \"Example\" does not match the pattern \"^[a-z.]+$\" (pattern at #/properties/host)"});
 }
 
 TEST(Schema, AdditionalPropertyIsNamed) {
   Schema schema = compile_yaml(kServerSchema);
   Document config = instance_yaml("host: a\nport: 80\nextra: 1\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:3:8: extra: property \"extra\" is not allowed"});
+            std::vector<std::string>{"config.yaml:3:8: extra: property \"extra\" is not allowed (additionalProperties at #)"});
 }
 
 TEST(Schema, ReportsAllErrorsInDocumentOrder) {
@@ -112,11 +113,58 @@ TEST(Schema, ReportsAllErrorsInDocumentOrder) {
   Document config = instance_yaml("mode: fast\nextra: true\nport: 0\nhost: UPPER\n");
   EXPECT_EQ(messages(schema.validate(config)),
             (std::vector<std::string>{
-                "config.yaml:1:7: mode: \"fast\" is not one of [\"debug\",\"release\"]",
-                "config.yaml:2:8: extra: property \"extra\" is not allowed",
-                "config.yaml:3:7: port: 0 is less than the minimum 1",
-                "config.yaml:4:7: host: \"UPPER\" does not match the pattern \"^[a-z.]+$\"",
+                "config.yaml:1:7: mode: \"fast\" is not one of [\"debug\",\"release\"] (enum at #/properties/mode)",
+                "config.yaml:2:8: extra: property \"extra\" is not allowed (additionalProperties at #)",
+                "config.yaml:3:7: port: 0 is less than the minimum 1 (minimum at #/properties/port)",
+                "config.yaml:4:7: host: \"UPPER\" does not match the pattern \"^[a-z.]+$\" (pattern at #/properties/host)",
             }));
+}
+
+TEST(Schema, ErrorNamesKeywordAndSchemaLocation) {
+  Schema schema = compile_yaml("properties:\n  server:\n    properties:\n      port: {type: integer, maximum: 65535}\n");
+  Document config = instance_yaml("# the service\nname: api\n\n\n\n\nserver:\n  port:      70000\n");
+  Errors errors = schema.validate(config);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].to_string(),
+            "config.yaml:8:14: server.port: 70000 is greater than the maximum 65535 (maximum at #/properties/server/properties/port)");
+  EXPECT_EQ(errors[0].path, "server.port");
+}
+
+TEST(Schema, ThreeErrorsInDifferentPlacesComeInDocumentOrder) {
+  // The walk meets "limits" (an array under a $ref) and the root's own "required" in another order
+  // than the document has them.
+  Schema schema = compile_yaml(R"(
+definitions:
+  positive: {minimum: 1}
+required: [name]
+properties:
+  log_level: {enum: [debug, info]}
+  a/b~c: {type: string}
+  limits: {type: array, items: {$ref: '#/definitions/positive'}}
+)");
+  Document config = instance_yaml("log_level: loud\nlimits:\n  - 3\n  - -5\na/b~c: 1\n");
+  EXPECT_EQ(messages(schema.validate(config)),
+            (std::vector<std::string>{
+                "config.yaml:1:1: missing required property \"name\" (required at #)",
+                "config.yaml:1:12: log_level: \"loud\" is not one of [\"debug\",\"info\"] (enum at #/properties/log_level)",
+                "config.yaml:4:5: limits[1]: -5 is less than the minimum 1 (minimum at #/definitions/positive)",
+                "config.yaml:5:8: a/b~c: expected string, got integer 1 (type at #/properties/a~1b~0c)",
+            }));
+}
+
+TEST(Schema, RemoteSchemaLocationNamesItsFile) {
+  Result<Document> document = parse(R"({"properties": {"port": {"$ref": "http://example.com/port.json"}}})", Format::json, "schema.json");
+  ASSERT_TRUE(document);
+  SchemaOptions options{.resolve_remote = [](std::string_view uri) -> std::optional<Document> {
+    if (uri != "http://example.com/port.json") return std::nullopt;
+    Result<Document> remote = parse(R"({"maximum": 10})", Format::json, "port.json");
+    return remote ? std::optional<Document>(std::move(*remote)) : std::nullopt;
+  }};
+  Result<Schema, Errors> schema = Schema::compile(*document, options);
+  ASSERT_TRUE(schema) << to_string(schema.error());
+  Errors errors = schema->validate(instance_yaml("port: 11\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "11 is greater than the maximum 10 (maximum at port.json#)");
 }
 
 TEST(Schema, ParentErrorsComeBeforeChildErrors) {
@@ -124,8 +172,8 @@ TEST(Schema, ParentErrorsComeBeforeChildErrors) {
   Document config = instance_yaml("a: 1\n");
   EXPECT_EQ(messages(schema.validate(config)),
             (std::vector<std::string>{
-                "config.yaml:1:1: {\"a\":1} matches none of the schemas in \"anyOf\"",
-                "config.yaml:1:4: a: expected string, got integer 1",
+                "config.yaml:1:1: {\"a\":1} matches none of the schemas in \"anyOf\" (anyOf at #)",
+                "config.yaml:1:4: a: expected string, got integer 1 (type at #/properties/a)",
             }));
 }
 
@@ -177,7 +225,8 @@ TEST(Schema, RecursiveRefValidatesNestedValues) {
       "      v: {type: integer}\n$ref: '#/definitions/node'\n");
   Document config = instance_yaml("child:\n  child:\n    v: x\n");
   EXPECT_EQ(messages(schema.validate(config)),
-            std::vector<std::string>{"config.yaml:3:8: child.child.v: expected integer, got string \"x\""});
+            std::vector<std::string>{"config.yaml:3:8: child.child.v: expected integer, got string \"x\" "
+                                     "(type at #/definitions/node/properties/v)"});
 }
 
 TEST(Schema, LoadReportsMissingFile) {

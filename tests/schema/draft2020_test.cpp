@@ -1,0 +1,326 @@
+// Draft 2020-12: choosing the dialect, and each keyword it adds or changes, valid and invalid,
+// written from the specification (Debian's JSON-Schema-Test-Suite has no 2020-12 folder).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "hotreload/document.hpp"
+#include "hotreload/schema.hpp"
+
+namespace hotreload {
+namespace {
+
+constexpr const char* k2020 = R"("$schema": "https://json-schema.org/draft/2020-12/schema", )";
+
+Document json(std::string_view text, const char* name) {
+  Result<Document> document = parse(text, Format::json, name, ParseOptions{.require_object = false});
+  EXPECT_TRUE(document) << document.error().to_string();
+  return document ? std::move(*document) : Document{};
+}
+
+Result<Schema, Errors> compile(std::string_view text, const SchemaOptions& options = {}) {
+  return Schema::compile(json(text, "schema.json"), options);
+}
+
+// A 2020-12 schema: `body` is the object's members after "$schema".
+std::string schema2020(std::string_view body) { return "{" + std::string(k2020) + std::string(body) + "}"; }
+
+// The verdict, checked to be the same from validate() and is_valid().
+bool accepts(const Schema& schema, std::string_view instance) {
+  Document document = json(instance, "instance.json");
+  const bool valid = schema.is_valid(document.root);
+  Errors errors = schema.validate(document);
+  EXPECT_EQ(valid, errors.empty()) << instance << ": " << to_string(errors);
+  return valid;
+}
+
+Schema compiled(std::string_view text, const SchemaOptions& options = {}) {
+  Result<Schema, Errors> schema = compile(text, options);
+  EXPECT_TRUE(schema) << to_string(schema.error());
+  return std::move(schema).value();
+}
+
+TEST(SchemaDraft2020, DialectComesFromSchemaKeyword) {
+  const std::string body = R"("prefixItems": [{"type": "string"}])";
+  EXPECT_TRUE(accepts(compiled("{" + body + "}"), "[1]"));  // draft-07 by default: not a keyword
+  EXPECT_FALSE(accepts(compiled(schema2020(body)), "[1]"));
+  EXPECT_TRUE(accepts(compiled(R"({"$schema": "http://json-schema.org/draft-07/schema#", )" + body + "}"), "[1]"));
+}
+
+TEST(SchemaDraft2020, OptionsChooseTheDefaultDialect) {
+  SchemaOptions options{.default_dialect = SchemaDialect::draft2020_12};
+  Schema schema = compiled(R"({"prefixItems": [{"type": "string"}]})", options);
+  EXPECT_FALSE(accepts(schema, "[1]"));
+  EXPECT_TRUE(accepts(schema, R"(["a", 1])"));
+  // "$schema" still wins over the default.
+  EXPECT_TRUE(accepts(compiled(R"({"$schema": "http://json-schema.org/draft-07/schema", "prefixItems": [{"type": "string"}]})",
+                               options),
+                      "[1]"));
+}
+
+TEST(SchemaDraft2020, UnknownSchemaUriIsACompileErrorNamingIt) {
+  Result<Schema, Errors> schema = compile(R"({"$schema": "http://json-schema.org/draft-04/schema#"})");
+  ASSERT_FALSE(schema);
+  ASSERT_EQ(schema.error().size(), 1u);
+  EXPECT_EQ(schema.error()[0].location, (SourceLocation{"schema.json", 1, 13}));
+  EXPECT_NE(schema.error()[0].message.find("unknown \"$schema\" \"http://json-schema.org/draft-04/schema#\""), std::string::npos)
+      << schema.error()[0].message;
+  EXPECT_FALSE(compile(R"({"$schema": 7})"));
+}
+
+TEST(SchemaDraft2020, PrefixItemsThenItems) {
+  Schema schema = compiled(schema2020(R"("prefixItems": [{"type": "string"}, {"type": "integer"}], "items": {"type": "boolean"})"));
+  EXPECT_TRUE(accepts(schema, R"(["a", 1, true, false])"));
+  EXPECT_TRUE(accepts(schema, R"(["a"])"));
+  EXPECT_FALSE(accepts(schema, R"([1])"));
+  EXPECT_FALSE(accepts(schema, R"(["a", 1, "not a boolean"])"));
+  Schema closed = compiled(schema2020(R"("prefixItems": [{}], "items": false)"));
+  EXPECT_TRUE(accepts(closed, "[1]"));
+  EXPECT_FALSE(accepts(closed, "[1, 2]"));
+}
+
+TEST(SchemaDraft2020, ItemsAloneAppliesToEveryItem) {
+  Schema schema = compiled(schema2020(R"("items": {"type": "integer"})"));
+  EXPECT_TRUE(accepts(schema, "[1, 2]"));
+  EXPECT_FALSE(accepts(schema, R"([1, "x"])"));
+}
+
+TEST(SchemaDraft2020, ItemsAsAnArrayIsACompileError) {
+  Result<Schema, Errors> schema = compile(schema2020(R"("items": [{}])"));
+  ASSERT_FALSE(schema);
+  EXPECT_EQ(schema.error()[0].path, "items");
+  EXPECT_FALSE(compile(schema2020(R"("prefixItems": [])")));
+}
+
+TEST(SchemaDraft2020, ContainsWithMinAndMaxContains) {
+  Schema schema = compiled(schema2020(R"("contains": {"const": 1}, "minContains": 2, "maxContains": 3)"));
+  EXPECT_TRUE(accepts(schema, "[1, 1, 2]"));
+  EXPECT_TRUE(accepts(schema, "[1, 1, 1]"));
+  EXPECT_FALSE(accepts(schema, "[1, 2]"));
+  EXPECT_FALSE(accepts(schema, "[1, 1, 1, 1]"));
+  Schema optional = compiled(schema2020(R"("contains": {"const": 1}, "minContains": 0)"));
+  EXPECT_TRUE(accepts(optional, "[]"));
+  EXPECT_TRUE(accepts(optional, "[2]"));
+  Schema plain = compiled(schema2020(R"("contains": {"const": 1})"));
+  EXPECT_FALSE(accepts(plain, "[2]"));
+  // Without "contains", the two bounds mean nothing.
+  EXPECT_TRUE(accepts(compiled(schema2020(R"("minContains": 5)")), "[]"));
+}
+
+TEST(SchemaDraft2020, ContainsCountsAreInTheMessage) {
+  Schema schema = compiled(schema2020(R"("contains": {"const": 1}, "maxContains": 1)"));
+  Errors errors = schema.validate(json("[1, 1]", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("2 items match the \"contains\" schema, more than the maximum 1"), std::string::npos)
+      << errors[0].message;
+}
+
+TEST(SchemaDraft2020, DefsAndRef) {
+  Schema schema = compiled(schema2020(R"("$defs": {"port": {"type": "integer", "maximum": 65535}}, "properties": {"p": {"$ref": "#/$defs/port"}})"));
+  EXPECT_TRUE(accepts(schema, R"({"p": 80})"));
+  EXPECT_FALSE(accepts(schema, R"({"p": 70000})"));
+}
+
+TEST(SchemaDraft2020, AnchorNamesASubschema) {
+  Schema schema = compiled(schema2020(R"("$defs": {"p": {"$anchor": "positive", "exclusiveMinimum": 0}}, "items": {"$ref": "#positive"})"));
+  EXPECT_TRUE(accepts(schema, "[1, 2]"));
+  EXPECT_FALSE(accepts(schema, "[1, 0]"));
+  EXPECT_FALSE(compile(schema2020(R"("$ref": "#missing")")));
+}
+
+TEST(SchemaDraft2020, RefAppliesBesideItsSiblings) {
+  const std::string body = R"("$defs": {"s": {"type": "string"}}, "$ref": "#/$defs/s", "maxLength": 3)";
+  Schema schema = compiled(schema2020(body));
+  EXPECT_TRUE(accepts(schema, R"("abc")"));
+  EXPECT_FALSE(accepts(schema, R"("abcd")"));  // the sibling counts
+  EXPECT_FALSE(accepts(schema, "1"));          // and so does the $ref
+  // draft-07: the $ref replaces its siblings.
+  EXPECT_TRUE(accepts(compiled(R"({"definitions": {"s": {"type": "string"}}, "$ref": "#/definitions/s", "maxLength": 3})"),
+                      R"("abcd")"));
+}
+
+TEST(SchemaDraft2020, DependentRequired) {
+  Schema schema = compiled(schema2020(R"("dependentRequired": {"tls": ["cert", "key"]})"));
+  EXPECT_TRUE(accepts(schema, R"({"tls": true, "cert": "c", "key": "k"})"));
+  EXPECT_TRUE(accepts(schema, R"({"cert": "c"})"));
+  EXPECT_FALSE(accepts(schema, R"({"tls": true, "cert": "c"})"));
+  EXPECT_FALSE(compile(schema2020(R"("dependentRequired": {"tls": "cert"})")));
+}
+
+TEST(SchemaDraft2020, DependentSchemas) {
+  Schema schema = compiled(schema2020(R"("dependentSchemas": {"tls": {"required": ["cert"]}})"));
+  EXPECT_TRUE(accepts(schema, R"({"tls": true, "cert": "c"})"));
+  EXPECT_TRUE(accepts(schema, R"({})"));
+  EXPECT_FALSE(accepts(schema, R"({"tls": true})"));
+  // draft-07's "dependencies" is not a 2020-12 keyword.
+  EXPECT_TRUE(accepts(compiled(schema2020(R"("dependencies": {"tls": ["cert"]})")), R"({"tls": true})"));
+}
+
+TEST(SchemaDraft2020, DynamicRefIsACompileError) {
+  Result<Schema, Errors> schema = compile(schema2020(R"("$dynamicRef": "#meta")"));
+  ASSERT_FALSE(schema);
+  EXPECT_NE(schema.error()[0].message.find("\"$dynamicRef\" is not supported"), std::string::npos);
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesSeesPropertiesAndPatterns) {
+  Schema schema = compiled(schema2020(R"("properties": {"a": {}}, "patternProperties": {"^x-": {}}, "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"a": 1, "x-b": 2})"));
+  EXPECT_FALSE(accepts(schema, R"({"a": 1, "b": 2})"));
+  Errors errors = schema.validate(json(R"({"a": 1, "b": 2})", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "b");
+  EXPECT_NE(errors[0].message.find("property \"b\" is not allowed"), std::string::npos) << errors[0].message;
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesWithASchemaChecksTheRest) {
+  Schema schema = compiled(schema2020(R"("properties": {"a": {}}, "unevaluatedProperties": {"type": "string"})"));
+  EXPECT_TRUE(accepts(schema, R"({"a": 1, "b": "x"})"));
+  EXPECT_FALSE(accepts(schema, R"({"a": 1, "b": 2})"));
+}
+
+TEST(SchemaDraft2020, AdditionalPropertiesEvaluatesEverythingElse) {
+  Schema schema = compiled(schema2020(R"("additionalProperties": {"type": "integer"}, "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"a": 1, "b": 2})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesSeesThroughAllOf) {
+  Schema schema = compiled(schema2020(
+      R"("allOf": [{"properties": {"a": {}}}, {"allOf": [{"properties": {"b": {}}}]}], "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"a": 1, "b": 2})"));
+  EXPECT_FALSE(accepts(schema, R"({"a": 1, "c": 3})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesCountsOnlyMatchingAnyOfBranches) {
+  Schema schema = compiled(schema2020(
+      R"("anyOf": [{"properties": {"a": {"type": "string"}}}, {"properties": {"b": true}}], "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"a": "x", "b": 1})"));
+  // The first branch fails (a is no string), so its "a" counts as unevaluated.
+  EXPECT_FALSE(accepts(schema, R"({"a": 1, "b": 1})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesCountsOneOfBranchThatMatched) {
+  Schema schema = compiled(schema2020(
+      R"("oneOf": [{"properties": {"a": {}}, "required": ["a"]}, {"properties": {"b": {}}, "required": ["b"]}], "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"b": 1})"));
+  EXPECT_FALSE(accepts(schema, R"({"b": 1, "c": 1})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesFollowsIfThenElse) {
+  Schema schema = compiled(schema2020(R"(
+      "if": {"properties": {"kind": {"const": "tcp"}}, "required": ["kind"]},
+      "then": {"properties": {"port": {}}},
+      "else": {"properties": {"path": {}}},
+      "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"kind": "tcp", "port": 1})"));
+  EXPECT_FALSE(accepts(schema, R"({"kind": "tcp", "path": "/x"})"));
+  // "if" failed: its "kind" is not evaluated, and only "else" counts.
+  EXPECT_TRUE(accepts(schema, R"({"path": "/x"})"));
+  EXPECT_FALSE(accepts(schema, R"({"kind": "unix", "path": "/x"})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesFollowsRef) {
+  Schema schema = compiled(schema2020(R"("$defs": {"base": {"properties": {"a": {}}}}, "$ref": "#/$defs/base", "properties": {"b": {}}, "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"a": 1, "b": 2})"));
+  EXPECT_FALSE(accepts(schema, R"({"a": 1, "c": 2})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesFollowsDependentSchemas) {
+  Schema schema = compiled(schema2020(R"("dependentSchemas": {"tls": {"properties": {"cert": {}}}}, "properties": {"tls": {}}, "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"tls": true, "cert": "c"})"));
+  EXPECT_FALSE(accepts(schema, R"({"cert": "c"})"));
+}
+
+TEST(SchemaDraft2020, NestedUnevaluatedPropertiesEvaluatesForTheParent) {
+  // The inner unevaluatedProperties accepts everything its schema left, so the outer sees them as evaluated.
+  Schema schema = compiled(schema2020(R"("allOf": [{"properties": {"a": {}}, "unevaluatedProperties": true}], "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"a": 1, "z": 2})"));
+  // Inner false: the inner schema itself rejects the extra property.
+  Schema inner = compiled(schema2020(R"("properties": {"o": {"properties": {"a": {}}, "unevaluatedProperties": false}})"));
+  EXPECT_TRUE(accepts(inner, R"({"o": {"a": 1}, "z": 1})"));
+  EXPECT_FALSE(accepts(inner, R"({"o": {"a": 1, "z": 1}})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesCannotSeeIntoSiblingSubschemas) {
+  // The second allOf entry judges only by its own keywords: "foo" is evaluated by its sibling.
+  Schema schema = compiled(schema2020(R"("allOf": [{"properties": {"foo": true}}, {"unevaluatedProperties": false}])"));
+  EXPECT_FALSE(accepts(schema, R"({"foo": 1})"));
+  EXPECT_TRUE(accepts(schema, R"({})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedItemsSeesContainsInSeveralSubschemas) {
+  Schema schema = compiled(schema2020(
+      R"("allOf": [{"contains": {"multipleOf": 2}}, {"contains": {"multipleOf": 3}}], "unevaluatedItems": {"multipleOf": 5})"));
+  EXPECT_TRUE(accepts(schema, "[2, 3, 4, 5, 6]"));
+  EXPECT_FALSE(accepts(schema, "[2, 3, 4, 7, 8]"));
+}
+
+TEST(SchemaDraft2020, TrueSubschemaEvaluatesNothing) {
+  Schema schema = compiled(schema2020(R"("allOf": [true], "unevaluatedProperties": false)"));
+  EXPECT_FALSE(accepts(schema, R"({"a": 1})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedPropertiesIgnoresNot) {
+  Schema schema = compiled(schema2020(R"("not": {"not": {"properties": {"a": {}}}}, "unevaluatedProperties": false)"));
+  EXPECT_FALSE(accepts(schema, R"({"a": 1})"));
+  EXPECT_TRUE(accepts(schema, R"({})"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedItemsSeesPrefixItemsAndItems) {
+  Schema schema = compiled(schema2020(R"("prefixItems": [{}, {}], "unevaluatedItems": false)"));
+  EXPECT_TRUE(accepts(schema, "[1, 2]"));
+  EXPECT_FALSE(accepts(schema, "[1, 2, 3]"));
+  Errors errors = schema.validate(json("[1, 2, 3]", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "[2]");
+  EXPECT_TRUE(accepts(compiled(schema2020(R"("items": {}, "unevaluatedItems": false)")), "[1, 2, 3]"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedItemsWithASchemaChecksTheRest) {
+  Schema schema = compiled(schema2020(R"("prefixItems": [{"type": "string"}], "unevaluatedItems": {"type": "integer"})"));
+  EXPECT_TRUE(accepts(schema, R"(["a", 1, 2])"));
+  EXPECT_FALSE(accepts(schema, R"(["a", 1, "b"])"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedItemsSeesContains) {
+  Schema schema = compiled(schema2020(R"("contains": {"type": "string"}, "unevaluatedItems": {"type": "integer"})"));
+  EXPECT_TRUE(accepts(schema, R"(["a", 1, "b"])"));
+  EXPECT_FALSE(accepts(schema, R"(["a", true])"));
+}
+
+TEST(SchemaDraft2020, UnevaluatedItemsSeesThroughAllOfAnyOfIfAndRef) {
+  Schema all_of = compiled(schema2020(R"("allOf": [{"prefixItems": [{}, {}]}], "unevaluatedItems": false)"));
+  EXPECT_TRUE(accepts(all_of, "[1, 2]"));
+  EXPECT_FALSE(accepts(all_of, "[1, 2, 3]"));
+
+  Schema any_of = compiled(schema2020(
+      R"("anyOf": [{"prefixItems": [{"const": "long"}, {}, {}]}, {"prefixItems": [{}]}], "unevaluatedItems": false)"));
+  EXPECT_TRUE(accepts(any_of, R"(["long", 2, 3])"));
+  EXPECT_FALSE(accepts(any_of, R"(["short", 2, 3])"));
+
+  Schema conditional = compiled(schema2020(
+      R"("if": {"prefixItems": [{"const": "pair"}]}, "then": {"prefixItems": [{}, {}]}, "unevaluatedItems": false)"));
+  EXPECT_TRUE(accepts(conditional, R"(["pair", 2])"));
+  EXPECT_FALSE(accepts(conditional, R"(["pair", 2, 3])"));
+  EXPECT_FALSE(accepts(conditional, R"(["single"])"));
+
+  Schema ref = compiled(schema2020(R"("$defs": {"two": {"prefixItems": [{}, {}]}}, "$ref": "#/$defs/two", "unevaluatedItems": false)"));
+  EXPECT_TRUE(accepts(ref, "[1, 2]"));
+  EXPECT_FALSE(accepts(ref, "[1, 2, 3]"));
+}
+
+TEST(SchemaDraft2020, NestedUnevaluatedItems) {
+  Schema schema = compiled(schema2020(R"("items": {"prefixItems": [{}], "unevaluatedItems": false})"));
+  EXPECT_TRUE(accepts(schema, "[[1], [2]]"));
+  Errors errors = schema.validate(json("[[1], [2, 3]]", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "[1][1]");
+}
+
+TEST(SchemaDraft2020, RecursiveRefWithUnevaluatedPropertiesEnds) {
+  Schema schema = compiled(schema2020(R"("properties": {"child": {"$ref": "#"}, "v": {}}, "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"v": 1, "child": {"v": 2, "child": {}}})"));
+  EXPECT_FALSE(accepts(schema, R"({"child": {"child": {"x": 1}}})"));
+}
+
+}  // namespace
+}  // namespace hotreload
