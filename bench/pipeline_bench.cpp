@@ -28,6 +28,7 @@
 #include "hotreload/diff.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/snapshot.hpp"
+#include "scratch_dir.hpp"
 #include "service_config_fixture.hpp"
 
 namespace {
@@ -152,22 +153,7 @@ void BM_BindPart_ToNlohmannJson(benchmark::State& state) {
 
 // ---- total ----
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "hotreload-pipeline-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using bench_support::ScratchDir;
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -176,7 +162,7 @@ void write_file(const fs::path& path, const std::string& text) {
 
 void BM_TotalReload(benchmark::State& state) {
   const Editions& input = editions(static_cast<int>(state.range(0)));
-  ScratchDir dir;
+  ScratchDir dir("hotreload-pipeline-bench");
   const fs::path file = dir.path() / "config.json";
   write_file(file, input.old_text);
   hotreload::ReloadOptions options;
@@ -205,7 +191,7 @@ void BM_TotalReload(benchmark::State& state) {
 
 void BM_TotalBaseline_ReadAndParseNlohmannJson(benchmark::State& state) {
   const Editions& input = editions(static_cast<int>(state.range(0)));
-  ScratchDir dir;
+  ScratchDir dir("hotreload-pipeline-bench");
   const fs::path file = dir.path() / "config.json";
   write_file(file, input.old_text);
   for (auto _ : state) {

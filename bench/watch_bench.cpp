@@ -28,6 +28,8 @@
 #include <hotreload/watch.hpp>
 #include <hotreload/watch_reload.hpp>
 
+#include "scratch_dir.hpp"
+
 // Outside the anonymous namespace: there clang reports the to_json that NLOHMANN_DEFINE_TYPE_*
 // defines and nothing calls (-Wunused-function).
 namespace watch_bench {
@@ -43,22 +45,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using watch_bench::Config;
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "hotreload-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using bench_support::ScratchDir;
 
 // Writes a temp file and renames it over `file`, as editors do; returns the instant of rename().
 Clock::time_point replace(const fs::path& file, int version) {

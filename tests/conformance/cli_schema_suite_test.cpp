@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/json_schema_suite.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
@@ -27,10 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path suite_dir() {
-  if (const char* dir = std::getenv("HOTRELOAD_JSON_SCHEMA_SUITE")) return dir;
-  return "/usr/share/json-schema-test-suite";
-}
+using testing::json_schema_suite_dir;
 
 // Instances of every kind, numbers, strings, arrays, objects, combinators and remote $refs.
 constexpr const char* kRepresentative[] = {"boolean_schema.json", "maximum.json", "minLength.json", "items.json",
@@ -41,34 +39,24 @@ bool run_every_file() {
   return choice != nullptr && std::string(choice) == "all";
 }
 
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return nlohmann::json::parse(text.str());
-}
+nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(testing::read_suite_text(path)); }
 
 TEST(CliJsonSchemaSuite, Draft7CasesExitZeroWhenValidAndOneWhenInvalid) {
-  const fs::path tests = suite_dir() / "tests" / "draft7";
-  if (!fs::is_directory(tests)) {
-    GTEST_SKIP() << "JSON-Schema-Test-Suite not found at " << tests
-                 << " (install Debian's json-schema-test-suite or set HOTRELOAD_JSON_SCHEMA_SUITE)";
-  }
+  const fs::path tests = json_schema_suite_dir() / "tests" / "draft7";
+  if (!fs::is_directory(tests)) GTEST_SKIP() << testing::json_schema_suite_missing(tests);
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(tests)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-    const std::string name = entry.path().filename().string();
+  for (const fs::path& file : testing::json_schema_suite_files(tests)) {
+    const std::string name = file.filename().string();
     if (run_every_file() || std::find(std::begin(kRepresentative), std::end(kRepresentative), name) != std::end(kRepresentative)) {
-      files.push_back(entry.path());
+      files.push_back(file);
     }
   }
   if (!run_every_file()) {
     ASSERT_EQ(files.size(), std::size(kRepresentative)) << "a representative file is missing";
   }
-  std::sort(files.begin(), files.end());
 
   testing::TempDir dir;
-  const std::string remotes = "http://localhost:1234/=" + (suite_dir() / "remotes").string();
+  const std::string remotes = "http://localhost:1234/=" + (json_schema_suite_dir() / "remotes").string();
   int cases = 0;
   std::vector<std::string> failures;
   for (const fs::path& path : files) {

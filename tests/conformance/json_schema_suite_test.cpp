@@ -16,6 +16,7 @@
 
 #include "hotreload/document.hpp"
 #include "hotreload/schema.hpp"
+#include "support/json_schema_suite.hpp"
 
 namespace hotreload {
 namespace {
@@ -42,17 +43,8 @@ const KnownFailure* known_failure(const std::string& file, const std::string& gr
   return nullptr;
 }
 
-fs::path suite_dir() {
-  if (const char* dir = std::getenv("HOTRELOAD_JSON_SCHEMA_SUITE")) return dir;
-  return "/usr/share/json-schema-test-suite";
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::json_schema_suite_dir;
+using testing::json_schema_suite_missing;
 
 constexpr int kFileColumn = 34;  // fits "optional/format/date-time.json"
 
@@ -66,12 +58,12 @@ struct FileCount {
 // Runs every case of `files` (named in the table by their path below `base`), prints the table
 // under `title` and fails for each case that fails without being a known failure.
 void run_suite_files(const fs::path& base, const std::vector<fs::path>& files, const std::string& title) {
-  SchemaOptions options{.resolve_remote = map_remote_prefix("http://localhost:1234/", (suite_dir() / "remotes").string())};
+  SchemaOptions options{.resolve_remote = map_remote_prefix("http://localhost:1234/", (json_schema_suite_dir() / "remotes").string())};
   std::vector<FileCount> counts;
   std::vector<std::string> unexpected_failures;
   for (const fs::path& path : files) {
     const std::string file = path.lexically_relative(base).string();
-    Result<Document> suite = parse(read_text(path), Format::json, path.string(), ParseOptions{.require_object = false});
+    Result<Document> suite = parse(testing::read_suite_text(path), Format::json, path.string(), ParseOptions{.require_object = false});
     ASSERT_TRUE(suite.has_value()) << suite.error().to_string();
     FileCount count{file};
     for (const Value& group : suite->root.as_array()) {
@@ -116,34 +108,23 @@ void run_suite_files(const fs::path& base, const std::vector<fs::path>& files, c
   }
   std::cout << std::left << std::setw(kFileColumn) << "total" << std::right << std::setw(8) << passed << std::setw(8) << failed
             << std::setw(8) << known << "\n";
-  testing::Test::RecordProperty("passed", passed);
-  testing::Test::RecordProperty("failed", failed);
-  testing::Test::RecordProperty("known_failures", known);
+  ::testing::Test::RecordProperty("passed", passed);
+  ::testing::Test::RecordProperty("failed", failed);
+  ::testing::Test::RecordProperty("known_failures", known);
   for (const std::string& failure : unexpected_failures) ADD_FAILURE() << failure;
 }
 
 TEST(JsonSchemaSuite, Draft7RequiredTests) {
-  const fs::path tests = suite_dir() / "tests" / "draft7";
-  if (!fs::is_directory(tests)) {
-    GTEST_SKIP() << "JSON-Schema-Test-Suite not found at " << tests
-                 << " (install Debian's json-schema-test-suite or set HOTRELOAD_JSON_SCHEMA_SUITE)";
-  }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(tests)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  run_suite_files(tests, files, "JSON-Schema-Test-Suite draft7 (required tests)");
+  const fs::path tests = json_schema_suite_dir() / "tests" / "draft7";
+  if (!fs::is_directory(tests)) GTEST_SKIP() << json_schema_suite_missing(tests);
+  run_suite_files(tests, testing::json_schema_suite_files(tests), "JSON-Schema-Test-Suite draft7 (required tests)");
 }
 
 // The optional format tests for the formats the validator asserts (src/schema/formats.cpp).
 TEST(JsonSchemaSuite, Draft7OptionalFormatTests) {
-  const fs::path tests = suite_dir() / "tests" / "draft7";
+  const fs::path tests = json_schema_suite_dir() / "tests" / "draft7";
   const fs::path formats = tests / "optional" / "format";
-  if (!fs::is_directory(formats)) {
-    GTEST_SKIP() << "JSON-Schema-Test-Suite optional format tests not found at " << formats
-                 << " (install Debian's json-schema-test-suite or set HOTRELOAD_JSON_SCHEMA_SUITE)";
-  }
+  if (!fs::is_directory(formats)) GTEST_SKIP() << json_schema_suite_missing(formats);
   std::vector<fs::path> files;
   for (const char* name : {"date-time", "email", "hostname", "ipv4", "ipv6", "uri", "regex"}) {
     fs::path file = formats / (std::string(name) + ".json");
