@@ -317,23 +317,12 @@ int run_exec(const ExecArgs& args) {
     }
   });
 
-  // An etcd layer that cannot be read is reported and stays empty until its watch reads it.
-  for (const auto& etcd : layers->etcd) {
-    if (auto synced = etcd->sync(); !synced) report_errors({synced.error()});
-  }
-  // Declared after the reloader, so the sources stop (and call it no more) before it goes.
-  struct SourcesStopper {
-    std::vector<std::shared_ptr<EtcdSource>>& sources;
-    ~SourcesStopper() {
-      for (const auto& source : sources) source->stop();
-    }
-  } stop_sources{layers->etcd};
+  EtcdLayers etcd(*layers, [](const std::string&, const Error& error) { report("etcd: " + error.to_string()); });
 
   // As in `watch`: the watcher's baseline is read before the first load, and reloads are held
   // until that load is published, so no change made from here on is lost.
   std::optional<DeferGuard> hold(reloader.defer());
   WatchOptions watch;
-  watch.files = layers->files;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
   auto on_files = [&](const std::vector<FileChange>& changes) {
     bool reload = false;
@@ -362,16 +351,12 @@ int run_exec(const ExecArgs& args) {
     return unreadable ? kExitTrouble : kExitFinding;  // either way CMD was never started
   }
   hold.reset();
-  for (const auto& etcd : layers->etcd) {
-    etcd->start([&reloader] { (void)reloader.reload(Trigger::etcd); },
-                [](const Error& error) { report("etcd: " + error.to_string()); });
-  }
+  etcd.start([&reloader] { (void)reloader.reload(Trigger::etcd); });
 
   Supervisor supervisor(args, reload_signal, webhook, signals);
   int status = supervisor.run(signal_fd, inbox, reloader);
   watcher->reset();  // joins the watcher's thread before the reloader and inbox go away
-  for (const auto& etcd : layers->etcd) etcd->stop();
-  return status;
+  return status;  // etcd's sources stop before the reloader goes
 }
 
 CLI::Validator signal_validator() {

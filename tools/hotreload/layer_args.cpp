@@ -77,7 +77,6 @@ Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const s
         continue;
       }
       layers.specs.push_back({argument, is_optional, format, ""});
-      layers.files.push_back(argument);
       continue;
     }
     if (!options) {
@@ -102,6 +101,23 @@ Errors sync_etcd_layers(const CliLayers& layers) {
     if (auto synced = source->sync(); !synced) errors.push_back(std::move(synced).error());
   }
   return errors;
+}
+
+EtcdLayers::EtcdLayers(const CliLayers& layers, OnError on_error)
+    : sources_(layers.etcd), on_error_(std::move(on_error)) {
+  for (const auto& source : sources_) {
+    if (auto synced = source->sync(); !synced) on_error_(source->name(), synced.error());
+  }
+}
+
+EtcdLayers::~EtcdLayers() {
+  for (const auto& source : sources_) source->stop();
+}
+
+void EtcdLayers::start(const std::function<void()>& reload) {
+  for (const auto& source : sources_) {
+    source->start(reload, [on_error = on_error_, name = source->name()](const Error& error) { on_error(name, error); });
+  }
 }
 
 Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format, const EtcdArgs& etcd) {

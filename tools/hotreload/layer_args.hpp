@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,7 +37,6 @@ Result<EtcdOptions> etcd_options(const EtcdArgs& args, std::optional<Format> for
 struct CliLayers {
   std::vector<LayerSpec> specs;                     // in the order given
   std::vector<std::shared_ptr<EtcdSource>> etcd;    // the etcd layers among them
-  std::vector<std::string> files;                   // the plain file layers among them
 };
 
 // Files, directory layers ("conf.d/*.yaml": a glob in the last component) and etcd URLs in
@@ -49,6 +49,26 @@ Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const s
 // Reads every etcd layer once (for one-shot commands, and before a watch starts). Returns the
 // errors of the layers that could not be read; those layers stay empty.
 Errors sync_etcd_layers(const CliLayers& layers);
+
+// The etcd layers of a long-running command (watch, exec). Constructed before the first load, it
+// reads each layer once: one that cannot be read is reported and stays empty, so the other layers
+// serve until its watch reads it. start() after the first load begins each watch at the revision
+// its layer was read at + 1, so nothing written since is lost. Declare it after the reloader: the
+// destructor stops every source, so none calls the reloader once it is gone.
+class EtcdLayers {
+ public:
+  using OnError = std::function<void(const std::string& layer, const Error& error)>;
+  EtcdLayers(const CliLayers& layers, OnError on_error);
+  ~EtcdLayers();
+  EtcdLayers(const EtcdLayers&) = delete;
+  EtcdLayers& operator=(const EtcdLayers&) = delete;
+
+  void start(const std::function<void()>& reload);
+
+ private:
+  std::vector<std::shared_ptr<EtcdSource>> sources_;
+  OnError on_error_;
+};
 
 // One argument read on its own (diff's OLD and NEW): a file, or an etcd layer read once.
 Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format, const EtcdArgs& etcd);

@@ -169,24 +169,14 @@ int run_watch(const WatchArgs& args) {
   MetricsRegistry registry;
   ReloadMetrics metrics(reloader.events(), registry);
   Subscription auditing = audit ? audit->attach(reloader.events()) : Subscription{};
-  // Each etcd layer is read once before the first load; one that cannot be read is reported and
-  // stays empty, so the file layers serve until its watch thread reads it and reloads.
-  for (const auto& etcd : layers->etcd) {
-    if (auto synced = etcd->sync(); !synced) publish_etcd_error(reloader.events(), etcd->name(), synced.error());
-  }
-  // Declared after the reloader, so the sources stop (and call it no more) before it goes.
-  struct SourcesStopper {
-    std::vector<std::shared_ptr<EtcdSource>>& sources;
-    ~SourcesStopper() {
-      for (const auto& source : sources) source->stop();
-    }
-  } stop_sources{layers->etcd};
+  EtcdLayers etcd(*layers, [&reloader](const std::string& layer, const Error& error) {
+    publish_etcd_error(reloader.events(), layer, error);
+  });
 
   // The watcher reads its baseline before the first load, and reloads are held until that load
   // is published: a change made at any moment from here on is applied, none is lost in between.
   std::optional<DeferGuard> hold(reloader.defer());
   WatchOptions watch;
-  watch.files = layers->files;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
   if (args.poll_ms > 0) watch.poll_interval = std::chrono::milliseconds(args.poll_ms);
   // With only etcd layers there is nothing to watch here.
@@ -201,11 +191,7 @@ int run_watch(const WatchArgs& args) {
     return kExitFinding;
   }
   hold.reset();  // runs one reload now if a change arrived during the first load
-  // Each watch starts from the revision its layer was read at + 1: nothing written since is lost.
-  for (const auto& etcd : layers->etcd) {
-    etcd->start([&reloader] { (void)reloader.reload(Trigger::etcd); },
-                [&reloader, name = etcd->name()](const Error& error) { publish_etcd_error(reloader.events(), name, error); });
-  }
+  etcd.start([&reloader] { (void)reloader.reload(Trigger::etcd); });
 
   std::optional<AdminServer> admin;
   if (admin_settings) {
