@@ -81,6 +81,33 @@ std::string describe(httplib::Error error) {
   }
 }
 
+// A POST of a JSON body that records the reply's status in `status` and hands its bytes to
+// `receive`. Read through a receiver so that the body of an error reply survives: the gateway
+// ends those with an HTTP trailer (Grpc-Trailer-Content-Type) that cpp-httplib 0.11 reports as a
+// read error.
+httplib::Request json_post(const std::string& path, const std::string& body, const std::string& token, int& status,
+                           httplib::ContentReceiverWithProgress receive) {
+  httplib::Request request;
+  request.method = "POST";
+  request.path = path;
+  request.headers = headers_for(token);
+  request.headers.emplace("Content-Type", "application/json");
+  request.body = body;
+  request.response_handler = [&status](const httplib::Response& response) {
+    status = response.status;
+    return true;
+  };
+  request.content_receiver = std::move(receive);
+  return request;
+}
+
+// Sends `request`; false with `error` set when it could not be sent or its reply not read.
+bool send_request(httplib::Client& client, httplib::Request& request, httplib::Error& error) {
+  httplib::Response response;
+  SigpipeGuard no_sigpipe;
+  return client.send(request, response, error);
+}
+
 }  // namespace
 
 Connection::Connection(EtcdLocation location, EtcdOptions options)
@@ -119,30 +146,14 @@ Result<std::string> Connection::post(const std::string& path, const std::string&
   if (!enter(*client, active)) return unexpected(failure("interrupted"));
   int status = 0;
   std::string reply;
-  httplib::Request request;
-  request.method = "POST";
-  request.path = path;
-  request.headers = headers_for(token);
-  request.headers.emplace("Content-Type", "application/json");
-  request.body = body;
-  request.response_handler = [&](const httplib::Response& response) {
-    status = response.status;
-    return true;
-  };
-  // Read through a receiver so that the body of an error reply survives: the gateway ends those
-  // with an HTTP trailer (Grpc-Trailer-Content-Type) that cpp-httplib 0.11 reports as a read error.
-  request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
-    if (reply.size() + length > options_.parse.limits.max_file_bytes + 4096) return false;
-    reply.append(data, length);
-    return true;
-  };
-  httplib::Response response;
+  httplib::Request request =
+      json_post(path, body, token, status, [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+        if (reply.size() + length > options_.parse.limits.max_file_bytes + 4096) return false;
+        reply.append(data, length);
+        return true;
+      });
   httplib::Error error = httplib::Error::Success;
-  bool sent = false;
-  {
-    SigpipeGuard no_sigpipe;
-    sent = client->send(request, response, error);
-  }
+  const bool sent = send_request(*client, request, error);
   if (leave(active)) return unexpected(failure("interrupted"));
   if (status != 0 && status != 200) {
     return unexpected(failure("HTTP " + std::to_string(status) + ": " + gateway_error_text(reply)));
@@ -160,17 +171,7 @@ Result<void> Connection::stream(const std::string& path, const std::string& body
   std::string pending;      // a line not yet complete
   std::string error_body;   // the reply of a non-200 status
   bool stopped_by_caller = false;
-  httplib::Request request;
-  request.method = "POST";
-  request.path = path;
-  request.headers = headers_for(token);
-  request.headers.emplace("Content-Type", "application/json");
-  request.body = body;
-  request.response_handler = [&](const httplib::Response& response) {
-    status = response.status;
-    return true;
-  };
-  request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+  auto receive = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
     if (status != 200) {
       if (error_body.size() < 4096) error_body.append(data, length);
       return true;
@@ -188,13 +189,9 @@ Result<void> Connection::stream(const std::string& path, const std::string& body
     pending.erase(0, start);
     return true;
   };
-  httplib::Response response;
+  httplib::Request request = json_post(path, body, token, status, receive);
   httplib::Error error = httplib::Error::Success;
-  bool sent = false;
-  {
-    SigpipeGuard no_sigpipe;
-    sent = client->send(request, response, error);
-  }
+  const bool sent = send_request(*client, request, error);
   const bool interrupted = leave(active);
   if (stopped_by_caller) return {};
   if (interrupted) return unexpected(failure("interrupted"));
