@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace hotreload::schema_detail {
 namespace {
@@ -54,6 +56,28 @@ std::optional<std::uint32_t> unicode_escape(std::string_view source, std::size_t
   }
   i += 4;
   return value;
+}
+
+// The number of capturing groups: each '(' that is not escaped, not inside a class, and not a
+// non-capturing or lookaround group ("(?:", "(?=", "(?!", "(?<=", "(?<!"); "(?<name>" counts.
+std::size_t capturing_groups(std::string_view source) {
+  std::size_t groups = 0;
+  bool in_class = false;
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    const char c = source[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+    } else if (c == '(') {
+      const bool plain = i + 1 >= source.size() || source[i + 1] != '?';
+      const bool named = source.substr(i, 3) == "(?<" && source.substr(i, 4) != "(?<=" && source.substr(i, 4) != "(?<!";
+      if (plain || named) ++groups;
+    }
+  }
+  return groups;
 }
 
 // Rewrites an ECMA-262 pattern in RE2's syntax where the two differ in meaning, and refuses
@@ -152,9 +176,20 @@ Translation translate(std::string_view source) {
               out.error = "an octal escape";
               return out;
             }
-            out.needs_backtracking = true;  // a backreference
+            // A backreference: its number must name a group (as with ECMA-262's u flag). An
+            // unchecked one reaches std::regex, whose parser overflows on a long number.
+            std::size_t end = i;
+            while (end < source.size() && source[end] >= '0' && source[end] <= '9') ++end;
+            const std::string_view number = source.substr(i, end - i);
+            if (number.size() > 5 || std::stoul(std::string(number)) > capturing_groups(source)) {
+              out.error = "the backreference \\" + std::string(number.substr(0, 12)) +
+                          (number.size() > 12 ? "..." : "") + " names a group the pattern does not have";
+              return out;
+            }
+            out.needs_backtracking = true;
             re += '\\';
-            re += e;
+            re += number;
+            i = end - 1;
           } else if (is_ascii_alnum(e)) {
             out.error = std::string("the unknown escape \\") + e;
             return out;

@@ -66,5 +66,21 @@ TEST(Schema, BackreferencePatternStillValidates) {
   EXPECT_EQ(validate_json(R"({"pattern": "^(ab)\\1$"})", R"("abac")").size(), 1u);
 }
 
+// A backreference number no group has went on to std::regex, whose parser overflowed a long on
+// "\\8888...8" (UBSan stopped here). Such a number is now an invalid pattern, as with ECMA-262's
+// u flag; a backreference to a group that exists still works.
+TEST(Schema, BackreferenceToAGroupThatDoesNotExistIsAnInvalidPattern) {
+  for (const std::string& pattern :
+       {std::string("^(a)\\\\2$"), "___\\\\" + std::string(80, '8') + "x*$", std::string("(?:a)\\\\1")}) {
+    Result<Document> schema_document = parse(R"({"pattern": ")" + pattern + R"("})", Format::json, "schema.json");
+    ASSERT_TRUE(schema_document) << pattern;
+    Result<Schema, Errors> schema = Schema::compile(*schema_document);
+    ASSERT_FALSE(schema) << pattern;
+    EXPECT_NE(schema.error()[0].message.find("names a group the pattern does not have"), std::string::npos)
+        << schema.error()[0].message;
+  }
+  EXPECT_TRUE(validate_json(R"({"pattern": "^(a)(b)\\2$"})", R"("abb")").empty());
+}
+
 }  // namespace
 }  // namespace hotreload
