@@ -58,6 +58,28 @@ std::optional<std::uint32_t> unicode_escape(std::string_view source, std::size_t
   return value;
 }
 
+constexpr std::size_t kMaxRepeat = 1000;  // RE2's limit on {n,m}
+
+// True when a quantifier {n}, {n,} or {n,m} starts at `i` and one of its numbers exceeds
+// kMaxRepeat. A '{' that starts no quantifier is a literal brace (ECMA-262 Annex B).
+bool repeat_count_too_large(std::string_view source, std::size_t i) {
+  bool too_large = false;
+  std::size_t k = i + 1;
+  for (int number = 0; number < 2; ++number) {
+    const std::size_t start = k;
+    while (k < source.size() && source[k] >= '0' && source[k] <= '9') ++k;
+    const std::string_view digits = source.substr(start, k - start);
+    if (digits.empty() && number == 0) return false;
+    if (!digits.empty() && (digits.size() > 4 || std::stoul(std::string(digits)) > kMaxRepeat)) too_large = true;
+    if (number == 0 && k < source.size() && source[k] == ',') {
+      ++k;
+      continue;
+    }
+    break;
+  }
+  return too_large && k < source.size() && source[k] == '}';
+}
+
 // The number of capturing groups: each '(' that is not escaped, not inside a class, and not a
 // non-capturing or lookaround group ("(?:", "(?=", "(?!", "(?<=", "(?<!"); "(?<name>" counts.
 std::size_t capturing_groups(std::string_view source) {
@@ -220,6 +242,10 @@ Translation translate(std::string_view source) {
         re += '[';
         if (i + 1 < source.size() && source[i + 1] == '^') re += source[++i];
       }
+    } else if (c == '{' && repeat_count_too_large(source, i)) {
+      // RE2 refuses them too; std::regex (the fallback) would overflow reading a long one.
+      out.error = "a repeat count above " + std::to_string(kMaxRepeat);
+      return out;
     } else if (c == '.') {
       re += kEcmaDot;
     } else if (c == '(' && (source.substr(i, 3) == "(?=" || source.substr(i, 3) == "(?!" ||

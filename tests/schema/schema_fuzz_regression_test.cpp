@@ -82,5 +82,22 @@ TEST(Schema, BackreferenceToAGroupThatDoesNotExistIsAnInvalidPattern) {
   EXPECT_TRUE(validate_json(R"({"pattern": "^(a)(b)\\2$"})", R"("abb")").empty());
 }
 
+// The same overflow through a repeat count: "(?=a)x{3333...}" went to std::regex (lookahead).
+// Counts above RE2's 1000 are refused on both paths; a brace that starts no quantifier is a
+// literal, as before.
+TEST(Schema, RepeatCountAboveTheLimitIsAnInvalidPattern) {
+  for (const std::string& pattern : {"(?=a)x{" + std::string(40, '3') + "}", std::string("a{2,1001}"),
+                                     std::string("(?!b)a{5,99999}")}) {
+    Result<Document> schema_document = parse(R"({"pattern": ")" + pattern + R"("})", Format::json, "schema.json");
+    ASSERT_TRUE(schema_document) << pattern;
+    Result<Schema, Errors> schema = Schema::compile(*schema_document);
+    ASSERT_FALSE(schema) << pattern;
+    EXPECT_NE(schema.error()[0].message.find("a repeat count above 1000"), std::string::npos)
+        << schema.error()[0].message;
+  }
+  EXPECT_TRUE(validate_json(R"({"pattern": "^a{2,1000}$"})", R"("aaa")").empty());
+  EXPECT_TRUE(validate_json(R"({"pattern": "^x{99999$"})", R"("x{99999")").empty());
+}
+
 }  // namespace
 }  // namespace hotreload
