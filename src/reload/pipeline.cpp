@@ -372,8 +372,13 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     backoff.record_success();
   };
   // The schema judges the document before binding does: its errors point at the values.
-  auto schema_errors = [&](const Document& document) {
-    return options.schema ? options.schema->schema.validate(document) : Errors{};
+  auto check_and_bind = [&](const Document& document) -> decltype(hooks.bind(document)) {
+    if (options.schema) {
+      if (Errors violations = options.schema->schema.validate(document); !violations.empty()) {
+        return unexpected(std::move(violations));
+      }
+    }
+    return hooks.bind(document);
   };
 
   try {
@@ -383,8 +388,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
     tried = candidate;
     versions = source_versions(*candidate);
 
-    if (Errors violations = schema_errors(*candidate); !violations.empty()) return fail(std::move(violations));
-    auto bound = hooks.bind(*candidate);
+    auto bound = check_and_bind(*candidate);
     if (!bound) return fail(std::move(bound).error());
 
     Errors invalid = hooks.validate(live_config.get(), bound->get());
@@ -405,8 +409,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
       if (!outside.empty()) {
         revert_changes(candidate->root, outside, previous_document->root);
         // The mix of live and new values must satisfy the schema as a whole too.
-        if (Errors violations = schema_errors(*candidate); !violations.empty()) return fail(std::move(violations));
-        bound = hooks.bind(*candidate);
+        bound = check_and_bind(*candidate);
         if (!bound) return fail(std::move(bound).error());
         changes = diff(old_root, candidate->root);
       }
@@ -420,8 +423,7 @@ ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std
         }
         // Keep the restart-only fields at their live values and publish the rest.
         revert_changes(candidate->root, restart, previous_document->root);
-        if (Errors violations = schema_errors(*candidate); !violations.empty()) return fail(std::move(violations));
-        bound = hooks.bind(*candidate);
+        bound = check_and_bind(*candidate);
         if (!bound) return fail(std::move(bound).error());
         for (const Change& change : restart) outcome.pending_restart.push_back(change.path);
         changes = diff(old_root, candidate->root);
