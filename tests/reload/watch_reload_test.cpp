@@ -126,6 +126,32 @@ TEST_F(WatchReloadTest, ADirectoryLayerFollowsFilesAddedEditedAndRemoved) {
   EXPECT_EQ(reloader.read()->limit, 10);
 }
 
+// A broken file dropped into conf.d fails the reload with its position; the old config stays
+// live until the file is fixed.
+TEST_F(WatchReloadTest, ABrokenFileInADirectoryLayerKeepsTheOldConfig) {
+  dir_.write("conf.d/10-base.yaml", "limit: 10\n");
+  ReloadOptions opts = options();
+  opts.layers.files.push_back({.path = dir_.file("conf.d"), .directory_glob = "*.yaml"});
+  Reloader<Config> reloader(opts);
+  ASSERT_TRUE(reloader.start());
+  auto queue = reloader.events().open_queue();
+  auto watcher = watch_layer_files(reloader, {.debounce = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+
+  const std::string broken = dir_.file("conf.d/20-broken.yaml");
+  std::filesystem::rename(dir_.write("20-broken.yaml.tmp", "limit: [20\n"), broken);
+  auto failed = await(*queue, event_type::failed);
+  ASSERT_TRUE(failed);
+  ASSERT_FALSE(failed->errors.empty());
+  EXPECT_EQ(failed->errors[0].location.file, broken);
+  EXPECT_EQ(failed->errors[0].code, ErrorCode::parse);
+  EXPECT_EQ(reloader.read()->limit, 10);
+
+  std::filesystem::rename(dir_.write("20-broken.yaml.tmp", "limit: 20\n"), broken);
+  ASSERT_TRUE(await(*queue, event_type::completed));
+  EXPECT_EQ(reloader.read()->limit, 20);
+}
+
 TEST_F(WatchReloadTest, AMissingDirectoryLayerCannotBeWatched) {
   ReloadOptions opts = options();
   opts.layers.files.push_back({.path = dir_.file("conf.d"), .optional = true, .directory_glob = "*.yaml"});
