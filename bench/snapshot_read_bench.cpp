@@ -1,5 +1,5 @@
 // The cost of one read of a published value while a writer publishes every millisecond:
-// hotreload::Snapshot::read() beside a raw atomic pointer load (the floor),
+// hotreload::Snapshot::peek() and read() beside a raw atomic pointer load (the floor),
 // std::atomic<std::shared_ptr> and a std::shared_mutex-guarded std::shared_ptr copy.
 // Reproduce and compare: see docs/PERFORMANCE.md, "Snapshot reads".
 #include <benchmark/benchmark.h>
@@ -32,13 +32,21 @@ std::shared_ptr<const Config> make_config(std::uint64_t generation) {
 // Each source is shared by the reader threads and its writer; each read returns a field of the
 // current value, read while the reader still holds it.
 
-struct HotreloadSnapshot {
+struct HotreloadReadHandle {
   hotreload::Snapshot<Config> snapshot{make_config(0)};
   void publish(std::uint64_t generation) { snapshot.publish(make_config(generation)); }
   std::uint64_t read() const {
     const auto config = snapshot.read();
     return config->limit;
   }
+};
+
+// The same Snapshot read through peek(): no handle, no pin; the reference is valid until this
+// thread's next read of the Snapshot.
+struct HotreloadPeek {
+  hotreload::Snapshot<Config> snapshot{make_config(0)};
+  void publish(std::uint64_t generation) { snapshot.publish(make_config(generation)); }
+  std::uint64_t read() const { return snapshot.peek().limit; }
 };
 
 // The floor: what a read costs with no lifetime management at all. The writer cycles through
@@ -137,7 +145,8 @@ void BM_Read(benchmark::State& state) {
       ->Threads(1)                                                                   \
       ->Threads(2)
 
-HOTRELOAD_READ_BENCHMARK(HotreloadSnapshot);
+HOTRELOAD_READ_BENCHMARK(HotreloadReadHandle);
+HOTRELOAD_READ_BENCHMARK(HotreloadPeek);
 HOTRELOAD_READ_BENCHMARK(RawAtomicPointer);
 HOTRELOAD_READ_BENCHMARK(AtomicSharedPtr);
 HOTRELOAD_READ_BENCHMARK(SharedMutexSharedPtr);

@@ -17,7 +17,9 @@ import statistics
 import sys
 from pathlib import Path
 
-SNAPSHOT = {"hotreload": "HotreloadSnapshot", "raw_atomic": "RawAtomicPointer",
+# "hotreload" is the cheapest read, Snapshot::peek(); read(), which returns a pinning handle, is
+# reported beside it in the summary (the JSON's shape is fixed by the issue).
+SNAPSHOT = {"hotreload": "HotreloadPeek", "raw_atomic": "RawAtomicPointer",
             "atomic_shared_ptr": "AtomicSharedPtr", "shared_mutex": "SharedMutexSharedPtr"}
 PIPELINE = {"parse": "BM_Parse", "validate": "BM_Validate", "diff": "BM_Diff",
             "publish": "BM_Publish", "total": "BM_TotalReload"}
@@ -94,6 +96,9 @@ def assemble(results):
                  for key, source in SNAPSHOT.items()}
         out["read_ns"][f"threads_{threads}"] = group
         rows.append((f"read_ns.threads_{threads}.hotreload", group["hotreload"], "ns",
+                     "raw atomic load", group["raw_atomic"]))
+        handle = results.cpu_ns("snapshot_read_bench", f"BM_Read<HotreloadReadHandle>/threads:{threads}")
+        rows.append((f"read_ns.threads_{threads}.hotreload (read(), a handle)", handle, "ns",
                      "raw atomic load", group["raw_atomic"]))
         rows.append((f"read_ns.threads_{threads}.atomic_shared_ptr", group["atomic_shared_ptr"], "ns",
                      "hotreload read", group["hotreload"]))

@@ -298,6 +298,9 @@ class Reloader {
 
   // The cheap read: no lock, no shared reference count. Keep the handle on this thread.
   ReadHandle<T> read() const { return live().read(); }
+  // The cheapest read, for hot loops: valid only until this thread next calls read() or peek()
+  // on this Reloader (see Snapshot::peek()).
+  const T& peek() const { return live().peek(); }
   // An owning handle that may outlive this scope or move to another thread.
   std::shared_ptr<const T> load() const { return live().load(); }
   // How many configs have been published (1 after start()).

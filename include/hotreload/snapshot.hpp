@@ -1,30 +1,33 @@
 // Snapshot<T>: publishes immutable values to many readers. read() is the cheap path: no lock, no
-// shared reference count, no write to memory another thread reads; it costs one acquire load of a
-// stamp plus a thread-local lookup. load() returns an owning std::shared_ptr for values that must
+// shared reference count, no write to memory another thread reads; it costs one acquire load of
+// the current pointer, a compare with this thread's cached one, and two thread-local counters for
+// the handle's pin. peek() drops the pin, and with it the handle: the cheapest read, for hot loops,
+// under a stricter lifetime rule. load() returns an owning std::shared_ptr for values that must
 // outlive the calling scope or travel to another thread.
 //
 //   hotreload::Snapshot<Config> config{std::make_shared<const Config>(initial)};
 //   config.publish(std::make_shared<const Config>(next));      // writer, any thread
 //   auto cfg = config.read();                                   // reader: cfg->port, (*cfg).name
+//   const Config& now = config.peek();                          // valid until this thread reads
+//                                                               // `config` again
 //
-// Thread safety: publish(), load(), read() and version() may be called concurrently from any
-// threads. Construction and destruction must not race with other calls on the same Snapshot.
+// Thread safety: publish(), load(), read(), peek() and version() may be called concurrently from
+// any threads. Construction and destruction must not race with other calls on the same Snapshot.
 // A ReadHandle belongs to the thread that created it (see ReadHandle below).
 //
-// Memory ordering: publish() replaces the pointer and stores a new stamp (a process-wide unique
-// number naming this Snapshot's current value) under a writer mutex, the stamp with
-// memory_order_release. read() loads the stamp with memory_order_acquire; when this thread's cache
-// holds that stamp it returns the cached object, otherwise it takes the pointer and the stamp
-// together under the mutex (the slow path, once per publish per reading thread). A cached stamp
-// therefore always names exactly the cached object, the values one thread reads never go back to
-// an older publish, and everything sequenced before a publish() happens before any read() that
-// returns its value.
+// Memory ordering: publish() replaces the owning pointer under a writer mutex and then stores the
+// raw pointer with memory_order_release. read() and peek() load the raw pointer with
+// memory_order_acquire and compare it with the object this thread's cache holds. The cache owns
+// that object, so while it does no other object can have the same address: equal pointers mean the
+// current value is the cached one, and it is used without the mutex. Otherwise the slow path copies
+// the owning pointer under the mutex into the cache (once per publish per reading thread). The
+// values one thread reads therefore never go back to an older publish, and everything sequenced
+// before a publish() happens before any read() or peek() that returns its value.
 //
 // Why a mutex and not std::atomic<std::shared_ptr> on the slow path: libstdc++ 12 implements the
 // latter with a lock bit in the pointer word (it is not lock-free either), and ThreadSanitizer
 // reports a data race inside it for a plain load()/store() pair, because its load() releases that
-// lock with a relaxed store. A mutex is as fast for a once-per-publish path, clean under TSan, and
-// lets the slow path take the pointer and its stamp as one pair.
+// lock with a relaxed store. A mutex is as fast for a once-per-publish path and clean under TSan.
 //
 // Lifetime: each thread keeps the last value it read from each Snapshot until it reads that
 // Snapshot again after a publish, or exits. Such values (and, after a Snapshot is destroyed, its
@@ -50,51 +53,57 @@ class Snapshot;
 
 namespace detail {
 
-// Keeps a Snapshot's reader-visible stamp off the cache line the writer's mutex lives on.
+// Keeps a Snapshot's reader-visible pointer off the cache line the writer's mutex lives on.
 // std::hardware_destructive_interference_size is deliberately not used: g++ 12 warns
 // (-Winterference-size) that its value depends on -mtune, which would make this class's layout
 // differ between translation units, and clang 14 with libstdc++ 12 does not define it. 64 bytes is
 // the cache line of x86-64 and of the common AArch64 cores.
 inline constexpr std::size_t kCacheLineSize = 64;
 
-// An object a thread replaced in its slot while ReadHandles still pointed at it.
-struct RetiredSnapshot {
-  const void* object = nullptr;
-  std::shared_ptr<const void> owner;
-  std::uint32_t pins = 0;
-};
-
-// One thread's cache for one Snapshot index. Invariant: an object appears at most once among
-// `object` and `retired`, and its pin count is the number of this thread's live ReadHandles
-// pointing at it. The current object's pins are kept as two counters, acquired - released, so
-// read() and the handle's destructor update different words: with one counter, back-to-back reads
-// form a single chain of store-to-load forwarding through it (measured ~15% slower here).
+// What the read paths touch of one thread's cache for one Snapshot index: the object the thread
+// holds (its owner lives in snapshot.cpp) and how many of the thread's ReadHandles pin it. The
+// pins are kept as two counters, acquired - released, so read() and the handle's destructor update
+// different words: with one counter, back-to-back reads form a single chain of store-to-load
+// forwarding through it (measured ~15% slower here). An object the slot replaced while handles
+// still pinned it is "retired" and tracked in snapshot.cpp.
 struct SnapshotSlot {
-  std::uint64_t stamp = 0;  // the Snapshot stamp `object` was published with; 0 when empty
-  const void* object = nullptr;
+  const void* object = nullptr;  // null when empty
   std::uint32_t acquired = 0;
   std::uint32_t released = 0;
-  std::shared_ptr<const void> owner;  // keeps `object` alive
-  std::vector<RetiredSnapshot> retired;
 };
 
-// The calling thread's slots, indexed by Snapshot index. Trivially destructible and constant-
-// initialised so that reading it is a plain thread-pointer-relative load with no initialisation
-// guard; the storage is owned by a thread_local in snapshot.cpp that frees it at thread exit.
+// The calling thread's slots. The first kInlineSnapshotSlots live in the thread-local block itself,
+// so the fast path finds one with a thread-pointer-relative address and no bounds check on a
+// table; more Snapshots than that (rare: a program has a few) use a heap array. Trivially
+// destructible and constant-initialised, so reading it needs no initialisation guard; the owners
+// of the cached objects are in a thread_local in snapshot.cpp, which empties this at thread exit.
+inline constexpr std::uint32_t kInlineSnapshotSlots = 16;
 struct SnapshotSlotTable {
-  SnapshotSlot* slots = nullptr;
-  std::uint32_t size = 0;
-  bool destroyed = false;  // the thread is exiting and its slots are gone
+  SnapshotSlot inline_slots[kInlineSnapshotSlots + 1];  // the last one always empty
+  SnapshotSlot* overflow = nullptr;  // slots kInlineSnapshotSlots and up
+  std::uint32_t overflow_size = 0;
 };
 inline constinit thread_local SnapshotSlotTable tls_snapshot_slots{};
+
+// The calling thread's slot for `index`, or nullptr when it has none yet.
+inline SnapshotSlot* find_snapshot_slot(std::uint32_t index) noexcept {
+  SnapshotSlotTable& table = tls_snapshot_slots;
+  if (index < kInlineSnapshotSlots) return &table.inline_slots[index];
+  index -= kInlineSnapshotSlots;
+  return index < table.overflow_size ? &table.overflow[index] : nullptr;
+}
+
+// The inline slot the fast paths compare with: the Snapshot's own for indexes below
+// kInlineSnapshotSlots, otherwise the last one, which stays empty, so that such Snapshots take
+// the slow path without the fast path paying for a bounds check.
+inline std::uint32_t fast_snapshot_slot(std::uint32_t index) noexcept {
+  return index < kInlineSnapshotSlots ? index : kInlineSnapshotSlots;
+}
 
 // A small index, recycled after the Snapshot is destroyed: it selects the slot in every thread.
 std::uint32_t acquire_snapshot_index();
 // Frees the index and drops the calling thread's cached value for it, unless a handle pins it.
 void release_snapshot_index(std::uint32_t index) noexcept;
-// A process-wide unique, increasing, non-zero stamp. A recycled index's stale slots never match
-// the new Snapshot's stamps, so no per-slot owner check is needed.
-std::uint64_t next_snapshot_stamp() noexcept;
 
 // How a ReadHandle releases its object: (index << 1) when it pins slot `index`, or the address of
 // a heap-allocated std::shared_ptr<const void> plus one when it owns the object itself (the
@@ -105,10 +114,12 @@ struct PinnedSnapshot {
   SnapshotPin pin;
 };
 
-// The slow path of read(): caches (stamp, owner) in the calling thread's slot and pins it.
-PinnedSnapshot pin_snapshot(std::uint32_t index, std::uint64_t stamp,
-                            std::shared_ptr<const void> owner);
-void unpin_retired_snapshot(SnapshotSlot& slot, const void* object) noexcept;
+// The slow path of read(): caches `owner` in the calling thread's slot and pins it.
+PinnedSnapshot pin_snapshot(std::uint32_t index, std::shared_ptr<const void> owner);
+// The slow path of peek(): caches `owner` in the calling thread's slot without a pin. Returns
+// false when the thread is exiting and has no cache left.
+bool cache_snapshot(std::uint32_t index, std::shared_ptr<const void> owner);
+void unpin_retired_snapshot(std::uint32_t index, const void* object) noexcept;
 void drop_owned_snapshot(SnapshotPin pin) noexcept;
 
 inline void unpin_snapshot(const void* object, SnapshotPin pin) noexcept {
@@ -117,13 +128,11 @@ inline void unpin_snapshot(const void* object, SnapshotPin pin) noexcept {
     return;
   }
   const std::uint32_t index = static_cast<std::uint32_t>(pin >> 1);
-  const SnapshotSlotTable& table = tls_snapshot_slots;
-  if (index >= table.size) [[unlikely]] return;  // the thread exits and has freed its slots
-  SnapshotSlot& slot = table.slots[index];
-  if (slot.object == object) [[likely]] {
-    ++slot.released;
+  SnapshotSlot* slot = find_snapshot_slot(index);
+  if (slot != nullptr && slot->object == object) [[likely]] {
+    ++slot->released;
   } else {
-    unpin_retired_snapshot(slot, object);
+    unpin_retired_snapshot(index, object);
   }
 }
 
@@ -179,11 +188,11 @@ class Snapshot {
   using element_type = T;
 
   // Throws std::invalid_argument if `initial` is null.
-  explicit Snapshot(std::shared_ptr<const T> initial)
-      : current_(std::move(initial)) {
+  explicit Snapshot(std::shared_ptr<const T> initial) : current_(std::move(initial)) {
     if (!current_) throw std::invalid_argument("hotreload::Snapshot: the initial value is null");
-    stamp_.store(detail::next_snapshot_stamp(), std::memory_order_relaxed);
+    current_object_.store(current_.get(), std::memory_order_relaxed);
     index_ = detail::acquire_snapshot_index();
+    fast_slot_ = detail::fast_snapshot_slot(index_);
   }
 
   // Values held through ReadHandles, load() or other threads' caches stay alive; other threads
@@ -193,9 +202,9 @@ class Snapshot {
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
-  // Replaces the value; read() returns it from now on. Thread-safe; concurrent publishers are
-  // serialised. The previous value is released outside the lock, unless a reader still holds it.
-  // Throws std::invalid_argument if `next` is null.
+  // Replaces the value; read() and peek() return it from now on. Thread-safe; concurrent
+  // publishers are serialised. The previous value is released outside the lock, unless a reader
+  // still holds it. Throws std::invalid_argument if `next` is null.
   void publish(std::shared_ptr<const T> next) {
     if (!next) throw std::invalid_argument("hotreload::Snapshot: publish() of a null value");
     std::shared_ptr<const T> previous;
@@ -203,7 +212,7 @@ class Snapshot {
       std::lock_guard lock(mu_);
       previous = std::exchange(current_, std::move(next));
       version_.store(version_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-      stamp_.store(detail::next_snapshot_stamp(), std::memory_order_release);
+      current_object_.store(current_.get(), std::memory_order_release);
     }
   }
 
@@ -219,17 +228,27 @@ class Snapshot {
   // otherwise it takes the writer mutex once to refresh the thread's cache. Throws only
   // std::bad_alloc, when the thread's cache grows.
   ReadHandle<T> read() const {
-    const std::uint64_t stamp = stamp_.load(std::memory_order_acquire);
-    const detail::SnapshotSlotTable& table = detail::tls_snapshot_slots;
-    detail::PinnedSnapshot pinned;
-    if (index_ < table.size && table.slots[index_].stamp == stamp) [[likely]] {
-      detail::SnapshotSlot& slot = table.slots[index_];
+    const T* current = current_object_.load(std::memory_order_acquire);
+    detail::SnapshotSlot& slot = detail::tls_snapshot_slots.inline_slots[fast_slot_];
+    if (slot.object == current) [[likely]] {
       ++slot.acquired;
-      pinned = {slot.object, detail::SnapshotPin{index_} << 1};
-    } else {
-      pinned = read_slow();
+      return ReadHandle<T>(current, detail::SnapshotPin{index_} << 1);
     }
-    return ReadHandle<T>(static_cast<const T*>(pinned.object), pinned.pin);
+    return read_slow(current);
+  }
+
+  // The cheapest read, for hot loops: a reference to the current value, valid only until this
+  // thread next calls read() or peek() on this Snapshot, or destroys it (the same rule as folly's
+  // TLObserver::getSnapshotRef()). Nothing is pinned: the reference points into this thread's
+  // cache, which those calls may refresh. Read once per unit of work and pass the reference down;
+  // where code called from there may read the same Snapshot, or the value must live longer, use
+  // read() or load(). Thread-safe in the same way as read(), and throws only std::bad_alloc.
+  const T& peek() const {
+    const T* current = current_object_.load(std::memory_order_acquire);
+    if (detail::tls_snapshot_slots.inline_slots[fast_slot_].object == current) [[likely]] {
+      return *current;
+    }
+    return peek_slow(current);
   }
 
   // The number of values published so far, counting the initial one: 1 after construction.
@@ -237,24 +256,48 @@ class Snapshot {
   std::uint64_t version() const noexcept { return version_.load(std::memory_order_relaxed); }
 
  private:
-  detail::PinnedSnapshot read_slow() const {
-    std::shared_ptr<const T> current;
-    std::uint64_t stamp = 0;
-    {
-      std::lock_guard lock(mu_);
-      current = current_;
-      stamp = stamp_.load(std::memory_order_relaxed);
-    }
-    return detail::pin_snapshot(index_, stamp, std::move(current));
+  // For Snapshots past the inline slots: their slot may hold `current` all the same.
+  detail::SnapshotSlot* overflow_slot_holding(const T* current) const noexcept {
+    detail::SnapshotSlot* slot = detail::find_snapshot_slot(index_);
+    return slot != nullptr && slot->object == current ? slot : nullptr;
   }
 
-  // The line readers load. stamp_ and version_ are written only by publish().
-  alignas(detail::kCacheLineSize) std::atomic<std::uint64_t> stamp_{0};
-  std::uint32_t index_ = 0;  // written only by the constructor
+  ReadHandle<T> read_slow(const T* current) const {
+    if (detail::SnapshotSlot* slot = overflow_slot_holding(current)) {
+      ++slot->acquired;
+      return ReadHandle<T>(current, detail::SnapshotPin{index_} << 1);
+    }
+    const detail::PinnedSnapshot pinned = detail::pin_snapshot(index_, load());
+    return ReadHandle<T>(static_cast<const T*>(pinned.object), pinned.pin);
+  }
+
+  const T& peek_slow(const T* current) const {
+    if (overflow_slot_holding(current) != nullptr) return *current;
+    std::shared_ptr<const T> latest = load();
+    const T& value = *latest;
+    if (!detail::cache_snapshot(index_, latest)) {
+      // The thread is exiting and its cache is gone (peek() from a thread_local's destructor):
+      // nothing of the thread's can own the value, so the Snapshot keeps it until it is destroyed.
+      std::lock_guard lock(mu_);
+      if (exit_values_.empty() || exit_values_.back() != latest) {
+        exit_values_.push_back(std::move(latest));
+      }
+    }
+    return value;
+  }
+
+  // The line readers load. current_object_ and version_ are written only by publish().
+  // current_object_ is current_.get(): a reader whose cache holds that same object (its slot owns
+  // it, so no other object can have taken its address) uses it without the mutex.
+  alignas(detail::kCacheLineSize) std::atomic<const T*> current_object_{nullptr};
+  std::uint32_t index_ = 0;      // written only by the constructor
+  std::uint32_t fast_slot_ = 0;  // detail::fast_snapshot_slot(index_)
   std::atomic<std::uint64_t> version_{1};
   // The writer's line, touched by readers only on the slow path.
   alignas(detail::kCacheLineSize) mutable std::mutex mu_;
   std::shared_ptr<const T> current_;  // guarded by mu_; never null
+  // Values peek() returned to threads that were exiting; guarded by mu_.
+  mutable std::vector<std::shared_ptr<const T>> exit_values_;
 };
 
 }  // namespace hotreload

@@ -1,5 +1,5 @@
-// The non-template half of Snapshot<T>: index and stamp allocation, each thread's slot table, and
-// read()'s slow path.
+// The non-template half of Snapshot<T>: index allocation, what each thread's slots own, and the
+// slow paths of read() and peek().
 #include "hotreload/snapshot.hpp"
 
 #include <algorithm>
@@ -26,84 +26,116 @@ IndexRegistry& registry() {
   return *instance;
 }
 
-constinit std::atomic<std::uint64_t> stamps{1};
+// An object a thread's slot replaced while ReadHandles still pointed at it.
+struct RetiredSnapshot {
+  const void* object = nullptr;
+  std::shared_ptr<const void> owner;
+  std::uint32_t pins = 0;
+};
 
-// Owns the calling thread's slots; tls_snapshot_slots is the fast path's view of them.
+// The part of one thread's slot that the read paths never touch. Invariant, with the slot: an
+// object appears at most once among the slot's object and `retired`, `owner` holds the slot's
+// object, and a pin count is the number of this thread's live ReadHandles pointing at the object.
+struct SlotOwners {
+  std::shared_ptr<const void> owner;  // keeps the slot's object alive
+  std::vector<RetiredSnapshot> retired;
+};
+
+// Set when the calling thread's cache is gone for good (it is exiting). Trivially destructible,
+// so it can still be read by thread_local destructors that run after ThreadSlots's.
+constinit thread_local bool tls_cache_gone = false;
+
+// Owns what the calling thread's slots hold; tls_snapshot_slots is the fast path's view of them.
 struct ThreadSlots {
-  std::vector<SnapshotSlot> slots;
+  std::vector<SlotOwners> owners;         // by Snapshot index
+  std::vector<SnapshotSlot> overflow;     // the slots from kInlineSnapshotSlots on
 
   ~ThreadSlots() {
-    tls_snapshot_slots = SnapshotSlotTable{nullptr, 0, true};
-    // The cached objects are destroyed after the table is marked gone: their destructors may call
-    // read(), which then gives out owning handles instead of touching the slots.
-    std::vector<SnapshotSlot> doomed = std::move(slots);
+    tls_cache_gone = true;
+    tls_snapshot_slots = SnapshotSlotTable{};
+    // The cached objects are destroyed after the slots are emptied and marked gone: their
+    // destructors may call read() or peek(), which then take the paths for exiting threads.
+    std::vector<SlotOwners> doomed = std::move(owners);
   }
 };
 thread_local ThreadSlots thread_slots;
 
 // Up to two shared_ptrs a slot refresh stopped holding. They are released only after the caller
-// is done with the slot table: the objects' destructors may call read(), which may grow (move) it.
+// is done with the slot: the objects' destructors may call read(), which may grow (move) the
+// overflow slots.
 using Drops = std::array<std::shared_ptr<const void>, 2>;
 
-// The calling thread's slot `index`, growing the table if needed; nullptr while the thread exits.
-SnapshotSlot* thread_slot(std::uint32_t index) {
-  if (tls_snapshot_slots.destroyed) return nullptr;
-  std::vector<SnapshotSlot>& slots = thread_slots.slots;
-  if (index >= slots.size()) {
+struct SlotRef {
+  SnapshotSlot* slot = nullptr;  // null while the thread exits
+  SlotOwners* owners = nullptr;
+};
+
+// The calling thread's slot `index`, growing the tables if needed.
+SlotRef thread_slot(std::uint32_t index) {
+  if (tls_cache_gone) return {};
+  ThreadSlots& mine = thread_slots;
+  const auto grown = [](std::size_t needed, std::size_t size) {
+    return std::max<std::size_t>({needed, size * 2, 8});
+  };
+  if (index >= mine.owners.size()) mine.owners.resize(grown(std::size_t{index} + 1, mine.owners.size()));
+  SnapshotSlotTable& table = tls_snapshot_slots;
+  if (index < kInlineSnapshotSlots) return {&table.inline_slots[index], &mine.owners[index]};
+  const std::size_t position = index - kInlineSnapshotSlots;
+  if (position >= mine.overflow.size()) {
     // Moving the slots is safe while ReadHandles exist: handles hold an index, not an address.
-    slots.resize(std::max<std::size_t>({std::size_t{index} + 1, slots.size() * 2, 8}));
-    tls_snapshot_slots =
-        SnapshotSlotTable{slots.data(), static_cast<std::uint32_t>(slots.size()), false};
+    mine.overflow.resize(grown(position + 1, mine.overflow.size()));
+    table.overflow = mine.overflow.data();
+    table.overflow_size = static_cast<std::uint32_t>(mine.overflow.size());
   }
-  return &slots[index];
+  return {&mine.overflow[position], &mine.owners[index]};
 }
 
-// Points `slot` at `owner`, keeping objects that live handles still pin.
-Drops refresh(SnapshotSlot& slot, std::uint64_t stamp, std::shared_ptr<const void> owner) {
+// Points the slot at `owner`, keeping objects that live handles still pin.
+Drops refresh(SlotRef ref, std::shared_ptr<const void> owner) {
+  SnapshotSlot& slot = *ref.slot;
+  SlotOwners& owners = *ref.owners;
+  std::vector<RetiredSnapshot>& retired = owners.retired;
   Drops drops;
   const void* object = owner.get();
   if (slot.object == object) {
-    // The same object again (republished, or shared with the index's previous Snapshot): its
-    // pins carry over.
-    drops[0] = std::exchange(slot.owner, std::move(owner));
-    slot.stamp = stamp;
+    // The same object again (shared with the index's previous Snapshot): its pins carry over.
+    drops[0] = std::exchange(owners.owner, std::move(owner));
     return drops;
   }
   const std::uint32_t pins = slot.acquired - slot.released;
   // An index, not an iterator: the reserve() below would invalidate an iterator.
   const std::size_t revived = static_cast<std::size_t>(
-      std::find_if(slot.retired.begin(), slot.retired.end(),
+      std::find_if(retired.begin(), retired.end(),
                    [&](const RetiredSnapshot& r) { return r.object == object; }) -
-      slot.retired.begin());
-  const bool is_revived = revived < slot.retired.size();
-  if (pins > 0 && !is_revived && slot.retired.size() == slot.retired.capacity()) {
-    slot.retired.reserve(std::max<std::size_t>(4, slot.retired.size() * 2));  // may throw
+      retired.begin());
+  const bool is_revived = revived < retired.size();
+  if (pins > 0 && !is_revived && retired.size() == retired.capacity()) {
+    retired.reserve(std::max<std::size_t>(4, retired.size() * 2));  // may throw
   }
   // Nothing below throws, so a failed refresh leaves the slot as it was.
-  RetiredSnapshot outgoing{slot.object, std::move(slot.owner), pins};
+  RetiredSnapshot outgoing{slot.object, std::move(owners.owner), pins};
   slot.acquired = 0;
   slot.released = 0;
   if (is_revived) {
     // Handles from an earlier refresh still pin the new object: it leaves the retired list with
     // its pins, and the outgoing object takes its entry or is dropped.
-    RetiredSnapshot& entry = slot.retired[revived];
+    RetiredSnapshot& entry = retired[revived];
     slot.acquired = entry.pins;
     drops[0] = std::move(entry.owner);
     if (outgoing.pins > 0) {
       entry = std::move(outgoing);
     } else {
       drops[1] = std::move(outgoing.owner);
-      entry = std::move(slot.retired.back());
-      slot.retired.pop_back();
+      entry = std::move(retired.back());
+      retired.pop_back();
     }
   } else if (outgoing.pins > 0) {
-    slot.retired.push_back(std::move(outgoing));
+    retired.push_back(std::move(outgoing));
   } else {
     drops[0] = std::move(outgoing.owner);
   }
-  slot.stamp = stamp;
   slot.object = object;
-  slot.owner = std::move(owner);
+  owners.owner = std::move(owner);
   return drops;
 }
 
@@ -128,50 +160,52 @@ std::uint32_t acquire_snapshot_index() {
 
 void release_snapshot_index(std::uint32_t index) noexcept {
   // This thread's cached value for the index can never be read again (a later owner of the index
-  // has other stamps), so drop it now; other threads drop theirs when they reuse the index or exit.
+  // caches its own objects), so drop it now; other threads drop theirs when they reuse the index
+  // or exit.
   std::shared_ptr<const void> dropped;
-  const SnapshotSlotTable& table = tls_snapshot_slots;
-  if (index < table.size) {
-    SnapshotSlot& slot = table.slots[index];
-    if (slot.acquired == slot.released) {
-      dropped = std::move(slot.owner);
-      slot.stamp = 0;
-      slot.object = nullptr;
-    }
+  SnapshotSlot* slot = find_snapshot_slot(index);
+  // An empty slot may belong to a thread that never built its tables: do not build them here.
+  if (slot != nullptr && slot->object != nullptr && slot->acquired == slot->released) {
+    dropped = std::move(thread_slots.owners[index].owner);
+    slot->object = nullptr;
   }
   IndexRegistry& r = registry();
   std::lock_guard lock(r.mu);
   r.free.push_back(index);  // cannot throw: acquire_snapshot_index() reserved room
 }
 
-std::uint64_t next_snapshot_stamp() noexcept {
-  return stamps.fetch_add(1, std::memory_order_relaxed);
-}
-
-PinnedSnapshot pin_snapshot(std::uint32_t index, std::uint64_t stamp,
-                            std::shared_ptr<const void> owner) {
+PinnedSnapshot pin_snapshot(std::uint32_t index, std::shared_ptr<const void> owner) {
   const void* object = owner.get();
-  SnapshotSlot* slot = thread_slot(index);
-  if (slot == nullptr) {
+  const SlotRef ref = thread_slot(index);
+  if (ref.slot == nullptr) {
     // The thread is exiting (read() from a thread_local's destructor): own the object directly.
     auto* held = new std::shared_ptr<const void>(std::move(owner));
     return {object, reinterpret_cast<SnapshotPin>(held) | 1};
   }
   // Declared before the pin is taken so that it is destroyed after the slot is no longer used.
-  const Drops drops = refresh(*slot, stamp, std::move(owner));
-  ++slot->acquired;
+  const Drops drops = refresh(ref, std::move(owner));
+  ++ref.slot->acquired;
   return {object, SnapshotPin{index} << 1};
 }
 
-void unpin_retired_snapshot(SnapshotSlot& slot, const void* object) noexcept {
-  const auto found = std::find_if(slot.retired.begin(), slot.retired.end(),
+bool cache_snapshot(std::uint32_t index, std::shared_ptr<const void> owner) {
+  const SlotRef ref = thread_slot(index);
+  if (ref.slot == nullptr) return false;
+  const Drops drops = refresh(ref, std::move(owner));
+  return true;
+}
+
+void unpin_retired_snapshot(std::uint32_t index, const void* object) noexcept {
+  if (tls_cache_gone) return;  // the thread exits and has dropped everything it cached
+  std::vector<RetiredSnapshot>& retired = thread_slots.owners[index].retired;
+  const auto found = std::find_if(retired.begin(), retired.end(),
                                   [&](const RetiredSnapshot& r) { return r.object == object; });
-  assert(found != slot.retired.end() && found->pins > 0);
-  if (found == slot.retired.end() || --found->pins > 0) return;
+  assert(found != retired.end() && found->pins > 0);
+  if (found == retired.end() || --found->pins > 0) return;
   const std::shared_ptr<const void> dropped = std::move(found->owner);
-  *found = std::move(slot.retired.back());
-  slot.retired.pop_back();
-  // `dropped` goes last: its destructor may call read() and move the slot table.
+  *found = std::move(retired.back());
+  retired.pop_back();
+  // `dropped` goes last: its destructor may call read() and move the slots.
 }
 
 void drop_owned_snapshot(SnapshotPin pin) noexcept {

@@ -66,6 +66,41 @@ TEST(SnapshotConcurrency, ReadersSeeConsistentValuesThatNeverGoBack) {
   EXPECT_EQ(snapshot.version(), kPublishes + 1);
 }
 
+// peek() and read() share each thread's cache: mixing them on one thread must keep every
+// handle's value and every peeked reference (until that thread's next read) intact.
+TEST(SnapshotConcurrency, PeekingReadersSeeConsistentValuesThatNeverGoBack) {
+  Snapshot<Value> snapshot{make(0)};
+  std::latch start{kReaders + 1};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&] {
+      start.arrive_and_wait();
+      std::uint64_t last = 0;
+      std::uint64_t reads = 0;
+      std::optional<ReadHandle<Value>> held;
+      std::uint64_t held_sequence = 0;
+      while (last < kPublishes) {
+        // Publishes keep coming while the reference is used: it must stay whole.
+        const Value& value = snapshot.peek();
+        if (!value.consistent() || value.sequence < last) failures.fetch_add(1);
+        last = value.sequence;
+        if (++reads % 64 == 0) {
+          held.emplace(snapshot.read());
+          held_sequence = (*held)->sequence;
+        }
+        if (held && ((*held)->sequence != held_sequence || !(*held)->consistent())) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  start.arrive_and_wait();
+  for (std::uint64_t s = 1; s <= kPublishes; ++s) snapshot.publish(make(s));
+  for (auto& reader : readers) reader.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 TEST(SnapshotConcurrency, LoadedValuesAreConsistentAndMayCrossThreads) {
   Snapshot<Value> snapshot{make(0)};
   std::latch start{3};
@@ -183,6 +218,39 @@ TEST(SnapshotConcurrency, ReadInAThreadLocalDestructorAfterTheCacheIsGone) {
   });
   thread.join();
   EXPECT_EQ(seen.load(), 42u);
+}
+
+// As above, through peek(): no thread-owned cache is left to hold the value, so the Snapshot
+// keeps it; LeakSanitizer checks that it is freed with the Snapshot.
+struct PeeksAtThreadExit {
+  const Snapshot<Value>* snapshot = nullptr;
+  std::atomic<std::uint64_t>* seen = nullptr;
+  ~PeeksAtThreadExit() {
+    if (snapshot == nullptr) return;
+    const Value& first = snapshot->peek();
+    const Value& again = snapshot->peek();  // the same value: kept only once
+    seen->store(first.consistent() && &first == &again ? first.sequence : UINT64_MAX);
+  }
+};
+
+TEST(SnapshotConcurrency, PeekInAThreadLocalDestructorAfterTheCacheIsGone) {
+  std::shared_ptr<const Value> value = make(7);
+  const std::weak_ptr<const Value> alive = value;
+  std::atomic<std::uint64_t> seen{0};
+  {
+    Snapshot<Value> snapshot{std::move(value)};
+    std::thread thread([&] {
+      thread_local PeeksAtThreadExit at_exit;
+      at_exit.snapshot = &snapshot;
+      at_exit.seen = &seen;
+      EXPECT_EQ(snapshot.peek().sequence, 7u);
+    });
+    thread.join();
+    EXPECT_EQ(seen.load(), 7u);
+    snapshot.publish(make(8));
+    EXPECT_FALSE(alive.expired()) << "kept for the exiting thread's reference";
+  }
+  EXPECT_TRUE(alive.expired());
 }
 
 }  // namespace

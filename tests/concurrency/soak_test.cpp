@@ -111,13 +111,17 @@ TEST(Soak, TenThousandChangesNeverShowReadersATornOrInvalidSnapshot) {
       std::int64_t last = 0;
       std::uint64_t local_reads = 0;
       while (!done.load(std::memory_order_acquire)) {
-        // Half the readers use the cheap thread-local read, half the owning shared_ptr.
+        // Each of the three reads: the thread-local handle, peek() and the owning shared_ptr.
         std::int64_t serial = 0;
         bool ok = false;
-        if (r % 2 == 0) {
+        if (r % 3 == 0) {
           auto ledger = reloader.read();
           ok = consistent(*ledger);
           serial = ledger->serial;
+        } else if (r % 3 == 1) {
+          const Ledger& ledger = reloader.peek();
+          ok = consistent(ledger);
+          serial = ledger.serial;
         } else {
           std::shared_ptr<const Ledger> ledger = reloader.load();
           ok = consistent(*ledger);

@@ -58,6 +58,7 @@ TEST_F(ReloaderTest, StartFailsLoudlyOnAMissingFile) {
   ASSERT_FALSE(started.has_value());
   EXPECT_EQ(to_string(started.error()), dir_.file("absent.yaml") + ": cannot read: No such file or directory\n");
   EXPECT_THROW((void)reloader.read(), std::logic_error);
+  EXPECT_THROW((void)reloader.peek(), std::logic_error);
   EXPECT_EQ(reloader.reload().errors.at(0).code, ErrorCode::usage);
 }
 
@@ -74,6 +75,7 @@ TEST_F(ReloaderTest, ReloadAppliesChangesAndReportsThem) {
   EXPECT_EQ(to_line(outcome.changes[1]), "max_conns: 10 -> 20");
   EXPECT_EQ(outcome.generation, 2u);
   EXPECT_EQ(reloader.read()->log_level, "debug");
+  EXPECT_EQ(reloader.peek().max_conns, 20);
 
   auto started = queue->try_recv();
   ASSERT_TRUE(started.has_value());

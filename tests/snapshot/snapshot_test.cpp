@@ -225,6 +225,89 @@ TEST(Snapshot, NullValuesAreRejectedAndTheOldValueStaysLive) {
   EXPECT_EQ(snapshot.read()->port, 1);
 }
 
+TEST(Snapshot, PeekReturnsTheCurrentValue) {
+  Snapshot<Config> snapshot{make(1, "one")};
+  EXPECT_EQ(snapshot.peek().name, "one");
+  EXPECT_EQ(&snapshot.peek(), snapshot.read().get());  // the same cached object
+  snapshot.publish(make(2, "two"));
+  EXPECT_EQ(snapshot.peek().port, 2);
+  EXPECT_EQ(&snapshot.peek(), snapshot.load().get());
+}
+
+TEST(Snapshot, APeekedValueLivesUntilThisThreadReadsAgain) {
+  std::shared_ptr<const Config> first = make(1, "first");
+  const std::weak_ptr<const Config> first_alive = first;
+  Snapshot<Config> snapshot{std::move(first)};
+  const Config& peeked = snapshot.peek();
+  snapshot.publish(make(2));
+  // Publishing does not touch this thread's cache: the reference is still good.
+  EXPECT_FALSE(first_alive.expired());
+  EXPECT_EQ(peeked.name, "first");
+  // The next read here refreshes the cache and, with no handle pinning it, lets the value go.
+  EXPECT_EQ(snapshot.peek().port, 2);
+  EXPECT_TRUE(first_alive.expired());
+}
+
+TEST(Snapshot, PeekDoesNotReleaseAValueAHandlePins) {
+  std::shared_ptr<const Config> first = make(1, "first");
+  const std::weak_ptr<const Config> first_alive = first;
+  Snapshot<Config> snapshot{std::move(first)};
+  const auto held = snapshot.read();
+  snapshot.publish(make(2, "second"));
+  EXPECT_EQ(snapshot.peek().name, "second");
+  EXPECT_EQ(held->name, "first");
+  EXPECT_FALSE(first_alive.expired());
+  // A handle taken after the peek pins the peeked value.
+  const auto second = snapshot.read();
+  snapshot.publish(make(3));
+  EXPECT_EQ(snapshot.peek().port, 3);
+  EXPECT_EQ(second->name, "second");
+}
+
+TEST(Snapshot, PeekWorksPastTheInlineSlots) {
+  // More Snapshots than a thread has inline slots for: the later ones use the overflow slots.
+  constexpr int kCount = 100;
+  std::vector<std::unique_ptr<Snapshot<Config>>> snapshots;
+  for (int i = 0; i < kCount; ++i) {
+    snapshots.push_back(std::make_unique<Snapshot<Config>>(make(i)));
+    EXPECT_EQ(snapshots.back()->peek().port, i);
+  }
+  for (int round = 1; round <= 3; ++round) {
+    for (int i = 0; i < kCount; ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      EXPECT_EQ(snapshots[index]->peek().port, i + (round - 1) * 1000) << "snapshot " << i;
+      const Config* before = &snapshots[index]->peek();
+      EXPECT_EQ(&snapshots[index]->peek(), before) << "cached, snapshot " << i;
+      snapshots[index]->publish(make(i + round * 1000));
+    }
+  }
+}
+
+TEST(Snapshot, ARecycledIndexNeverPeeksTheOldSnapshotsValue) {
+  for (int round = 0; round < 50; ++round) {
+    auto first = std::make_unique<Snapshot<Config>>(make(round, "first"));
+    EXPECT_EQ(first->peek().name, "first");
+    first.reset();
+    Snapshot<std::string> second{std::make_shared<const std::string>("second")};
+    EXPECT_EQ(second.peek(), "second");
+  }
+}
+
+TEST(Snapshot, SnapshotsSharingAValueEachReadIt) {
+  // Two Snapshots may publish the same object; an index recycled from one to the other may find
+  // it already cached, and that is still the right value.
+  const std::shared_ptr<const Config> shared = make(7, "shared");
+  auto first = std::make_unique<Snapshot<Config>>(shared);
+  const auto held = first->read();
+  first.reset();
+  Snapshot<Config> second{shared};
+  EXPECT_EQ(second.peek().name, "shared");
+  EXPECT_EQ(second.read()->name, "shared");
+  second.publish(make(8, "own"));
+  EXPECT_EQ(second.peek().name, "own");
+  EXPECT_EQ(held->name, "shared");
+}
+
 // A value whose destructor runs arbitrary code, as user types may.
 struct Reentrant {
   Reentrant(int v, std::function<void()> f) : value(v), on_destroy(std::move(f)) {}
