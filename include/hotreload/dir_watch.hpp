@@ -16,12 +16,17 @@
 namespace hotreload {
 
 struct DirWatchOptions {
-  std::string directory{};                                    // must exist when start() is called
+  std::string directory{};                                    // must exist when start() is called,
+                                                              // unless allow_missing
   std::string pattern{"*"};                                   // fnmatch(3) against each file's name;
                                                               // a leading '.' must match explicitly
   bool recursive = false;                                     // also files in subdirectories (not via symlinks)
   std::chrono::milliseconds debounce{100};                    // quiet period after the last event; 0 allowed
   std::optional<std::chrono::milliseconds> poll_interval{};   // set: rescan at this interval instead of inotify
+  // The directory may be missing at start or disappear later: its parent is watched too, so that
+  // when it (re)appears its files are reported added (and removed when it goes). The parent must
+  // exist for inotify to see this; a missing parent means polling.
+  bool allow_missing = false;
 };
 
 struct DirChange {
@@ -50,7 +55,7 @@ class DirWatcher {
   // Reads the matching files once as the baseline (no callback for them; escaping symlinks present at
   // start are reported in the first callback), then watches. Falls back to polling, with a line on
   // stderr, when inotify cannot be used. Fails with ErrorCode::usage for a directory that does not
-  // exist or a negative duration.
+  // exist (without allow_missing) or is not a directory, or a negative duration.
   static Result<std::unique_ptr<DirWatcher>, Error> start(DirWatchOptions options, DirChangeCallback on_change);
 
   DirWatcher(const DirWatcher&) = delete;

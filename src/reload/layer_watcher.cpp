@@ -18,8 +18,6 @@ Result<std::unique_ptr<LayerWatcher>, Error> LayerWatcher::start(const LayerOpti
   std::unique_ptr<LayerWatcher> watcher(new LayerWatcher());
   for (const LayerSpec& spec : layers.files) {
     if (spec.source || spec.directory_glob.empty()) continue;
-    std::error_code ignored;
-    if (spec.optional && !std::filesystem::exists(spec.path, ignored)) continue;
     // Report layer paths ("conf.d/a.yaml"), not paths relative to the directory ("a.yaml").
     DirChangeCallback on_directory = [directory = spec.path, on_directories = callbacks.on_directories](
                                          const std::vector<DirChange>& changes) {
@@ -32,7 +30,11 @@ Result<std::unique_ptr<LayerWatcher>, Error> LayerWatcher::start(const LayerOpti
                                       .pattern = spec.directory_glob,
                                       .recursive = spec.recursive,
                                       .debounce = options.debounce,
-                                      .poll_interval = options.poll_interval},
+                                      .poll_interval = options.poll_interval,
+                                      // An optional layer may appear later, any layer may be
+                                      // deleted and recreated by a deploy: the loader copes with
+                                      // both, so the watcher must see both.
+                                      .allow_missing = true},
                                      std::move(on_directory));
     if (!started) return unexpected(std::move(started).error());
     watcher->directories_.push_back(std::move(*started));

@@ -32,6 +32,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kFallbackPollInterval{1000};
 constexpr unsigned kDirectoryEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
                                       IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+// On the parent of a directory that may be missing: entries appearing and going are enough.
+constexpr unsigned kParentEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR;
 
 Error usage(std::string message) { return Error{ErrorCode::usage, std::move(message), {}, {}}; }
 
@@ -56,20 +58,30 @@ const char* to_string(DirChange::Kind kind) {
 }
 
 struct DirWatcher::Loop {
-  Loop(DirWatchOptions options_in, DirChangeCallback on_change_in, std::string root_in, int wake_fd_in)
+  Loop(DirWatchOptions options_in, DirChangeCallback on_change_in, std::string root_in, std::string parent_in,
+       int wake_fd_in)
       : options(std::move(options_in)), on_change(std::move(on_change_in)), root(std::move(root_in)),
-        wake_fd(wake_fd_in) {}
+        parent(std::move(parent_in)), wake_fd(wake_fd_in) {}
   ~Loop() {
     if (inotify_fd >= 0) ::close(inotify_fd);
     ::close(wake_fd);
   }
 
   Scan scan_tree() const {
-    detail::DirectoryListing listing = detail::list_directory(root, options.pattern, options.recursive);
+    // A directory that may come and go may also come back as a symlink somewhere else: resolve it
+    // on every scan, as the loader does on every load.
+    std::string current_root = root;
+    if (options.allow_missing) {
+      std::error_code error;
+      fs::path resolved = fs::canonical(options.directory, error);
+      if (!error) current_root = resolved.string();
+    }
+    detail::DirectoryListing listing = detail::list_directory(current_root, options.pattern, options.recursive);
     Scan scan{{}, std::move(listing.refused), std::move(listing.directories)};
     for (const std::string& relative : listing.files) {
-      if (auto hash = watch::hash_file(root + "/" + relative)) scan.files[relative] = *hash;
+      if (auto hash = watch::hash_file(current_root + "/" + relative)) scan.files[relative] = *hash;
     }
+    if (options.allow_missing) scan.directories.insert(parent);
     return scan;
   }
 
@@ -79,8 +91,15 @@ struct DirWatcher::Loop {
     if (inotify_fd < 0) return false;
     bool added = false;
     for (const auto& directory : scan.directories) {
-      int wd = ::inotify_add_watch(inotify_fd, directory.c_str(), kDirectoryEvents);
+      const bool is_parent = options.allow_missing && directory == parent;
+      int wd = ::inotify_add_watch(inotify_fd, directory.c_str(), is_parent ? kParentEvents : kDirectoryEvents);
       if (wd < 0) {
+        if (is_parent && (errno == ENOENT || errno == ENOTDIR)) {
+          std::cerr << "hotreload: dir watcher: " << directory << " does not exist, so " << options.directory
+                    << " cannot be watched for; polling every " << kFallbackPollInterval.count() << " ms\n";
+          use_polling(kFallbackPollInterval);
+          return false;
+        }
         if (errno == ENOENT || errno == ENOTDIR) continue;  // gone since the walk: its parent's event says so
         std::cerr << "hotreload: dir watcher: inotify_add_watch(" << directory << ") failed: " << std::strerror(errno)
                   << "; falling back to polling every " << kFallbackPollInterval.count() << " ms\n";
@@ -195,7 +214,8 @@ struct DirWatcher::Loop {
 
   const DirWatchOptions options;
   const DirChangeCallback on_change;
-  const std::string root;  // canonical
+  const std::string root;    // canonical; with allow_missing, as given (absolute) until it exists
+  const std::string parent;  // with allow_missing: the directory containing `options.directory`
 
   // Used only by the watcher's thread once started.
   int inotify_fd = -1;
@@ -222,14 +242,26 @@ Result<std::unique_ptr<DirWatcher>, Error> DirWatcher::start(DirWatchOptions opt
   if (!on_change) return unexpected(usage("dir watch: no change callback"));
   std::error_code error;
   fs::path root = fs::canonical(options.directory, error);
-  if (error || !fs::is_directory(root)) {
+  std::string parent;
+  if (options.allow_missing) {
+    // Where the directory appears: the parent of the path as given (not of its symlink target).
+    fs::path given = fs::absolute(options.directory, error).lexically_normal();
+    if (!given.has_filename()) given = given.parent_path();  // "conf.d/" names "conf.d"
+    parent = given.parent_path().string();
+    if (!fs::exists(given, error)) {
+      root = given;
+    } else if (!fs::is_directory(root)) {
+      return unexpected(usage("dir watch: not a directory: " + options.directory));
+    }
+  } else if (error || !fs::is_directory(root)) {
     return unexpected(usage("dir watch: not a directory: " + options.directory));
   }
   int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0) {
     return unexpected(Error{ErrorCode::io, std::string("dir watch: eventfd failed: ") + std::strerror(errno), {}, {}});
   }
-  auto loop = std::make_unique<Loop>(std::move(options), std::move(on_change), root.string(), wake_fd);
+  auto loop = std::make_unique<Loop>(std::move(options), std::move(on_change), root.string(), std::move(parent),
+                                     wake_fd);
   if (loop->options.poll_interval) {
     loop->use_polling(*loop->options.poll_interval);
   } else if ((loop->inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {

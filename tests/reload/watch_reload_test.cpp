@@ -152,16 +152,34 @@ TEST_F(WatchReloadTest, ABrokenFileInADirectoryLayerKeepsTheOldConfig) {
   EXPECT_EQ(reloader.read()->limit, 20);
 }
 
-TEST_F(WatchReloadTest, AMissingDirectoryLayerCannotBeWatched) {
+// An optional conf.d that does not exist yet when watching starts is loaded when it appears, and
+// unloaded when it goes.
+TEST_F(WatchReloadTest, AnOptionalDirectoryLayerThatAppearsLaterIsLoaded) {
+  const std::string directory = dir_.file("conf.d");
   ReloadOptions opts = options();
-  opts.layers.files.push_back({.path = dir_.file("conf.d"), .optional = true, .directory_glob = "*.yaml"});
+  opts.layers.files.push_back({.path = directory, .optional = true, .directory_glob = "*.yaml"});
   Reloader<Config> reloader(opts);
   ASSERT_TRUE(reloader.start());
-  // Optional and absent: the files are watched, the directory is not.
-  EXPECT_TRUE(watch_layer_files(reloader));
-  auto required = LayerWatcher::start({.files = {{.path = dir_.file("conf.d"), .directory_glob = "*.yaml"}}}, {}, {});
-  ASSERT_FALSE(required);
-  EXPECT_EQ(required.error().code, ErrorCode::usage);
+  EXPECT_EQ(reloader.read()->limit, 1);
+  auto queue = reloader.events().open_queue();
+  auto watcher = watch_layer_files(reloader, {.debounce = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+
+  dir_.write("staging/10-base.yaml", "limit: 10\n");
+  std::filesystem::rename(dir_.file("staging"), directory);
+  auto added = await(*queue, event_type::file_changed);
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->files, std::vector<std::string>{directory + "/10-base.yaml"});
+  EXPECT_EQ(added->reason, "added");
+  ASSERT_TRUE(await(*queue, event_type::completed));
+  EXPECT_EQ(reloader.read()->limit, 10);
+
+  std::filesystem::remove_all(directory);
+  auto removed = await(*queue, event_type::file_changed);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->reason, "removed");
+  ASSERT_TRUE(await(*queue, event_type::completed));
+  EXPECT_EQ(reloader.read()->limit, 1);
 }
 
 }  // namespace hotreload::watch_reload_test

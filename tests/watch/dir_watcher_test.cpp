@@ -153,6 +153,32 @@ TEST_P(DirWatchContract, EscapingSymlinkPresentAtStartIsRefused) {
   EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("evil.yaml refused"));
 }
 
+// A directory that is missing at start, appears (made in place, or prepared elsewhere and renamed
+// in, as deploy tools do), goes and comes back: watched for from its parent throughout.
+TEST_P(DirWatchContract, AMissingDirectoryIsWatchedForWhenAllowed) {
+  const std::string directory = conf.file("conf.d");
+  auto watcher = DirWatcher::start({.directory = directory, .pattern = "*.yaml", .debounce = 200ms,
+                                    .poll_interval = GetParam().poll_interval, .allow_missing = true},
+                                   log.callback());
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+  EXPECT_STREQ((*watcher)->backend_name(), GetParam().name);
+
+  conf.write("staging/10-base.yaml", "a: 1\n");
+  fs::rename(conf.file("staging"), directory);
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("10-base.yaml added"));
+  conf.write("conf.d/20-extra.yaml", "b: 1\n");  // the directory itself is watched now
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("20-extra.yaml added"));
+
+  fs::remove_all(directory);
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("10-base.yaml removed", "20-extra.yaml removed"));
+
+  fs::create_directory(directory);
+  conf.write("conf.d/30-again.yaml", "c: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("30-again.yaml added"));
+  replace_file(conf.file("conf.d/30-again.yaml"), "c: 2\n");  // the new directory is watched too
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("30-again.yaml modified"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DirWatchContract,
                          ::testing::Values(BackendParam{"inotify", std::nullopt}, BackendParam{"poll", 10ms}),
                          [](const auto& backend) { return std::string(backend.param.name); });
@@ -162,6 +188,24 @@ TEST(DirWatch, StartRejectsAMissingDirectory) {
   ASSERT_FALSE(watcher);
   EXPECT_EQ(watcher.error().code, ErrorCode::usage);
   EXPECT_THAT(watcher.error().message, ::testing::HasSubstr("not a directory"));
+}
+
+TEST(DirWatch, AllowingAMissingDirectoryStillRejectsAFile) {
+  hotreload::testing::TempDir dir;
+  const std::string file = dir.write("conf.d", "not a directory\n");
+  auto watcher = DirWatcher::start({.directory = file, .allow_missing = true}, [](const std::vector<DirChange>&) {});
+  ASSERT_FALSE(watcher);
+  EXPECT_EQ(watcher.error().code, ErrorCode::usage);
+  EXPECT_THAT(watcher.error().message, ::testing::HasSubstr("not a directory: " + file));
+}
+
+// inotify cannot watch for a directory whose parent does not exist either: polling can.
+TEST(DirWatch, AMissingParentFallsBackToPolling) {
+  hotreload::testing::TempDir dir;
+  auto watcher = DirWatcher::start({.directory = dir.file("deploy/conf.d"), .pattern = "*.yaml", .allow_missing = true},
+                                   [](const std::vector<DirChange>&) {});
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+  EXPECT_STREQ((*watcher)->backend_name(), "poll");
 }
 
 }  // namespace
