@@ -90,21 +90,22 @@ bool Validator::check_assertions(const Node& node, const Value& instance) {
     if (fail("const", shown(instance) + " is not the constant " + shown(*node.const_value))) return false;
   }
   if (instance.is_number()) {
-    const std::string text = shown(instance);
+    // Rendered only for a message: most numbers pass, and rendering costs more than the checks.
+    const auto text = [&] { return shown(instance); };
     if (node.multiple_of && !is_multiple_of(instance, *node.multiple_of)) {
-      if (fail("multipleOf", text + " is not a multiple of " + shown(*node.multiple_of))) return false;
+      if (fail("multipleOf", text() + " is not a multiple of " + shown(*node.multiple_of))) return false;
     }
     if (node.maximum && compare_numbers(instance, *node.maximum) > 0) {
-      if (fail("maximum", text + " is greater than the maximum " + shown(*node.maximum))) return false;
+      if (fail("maximum", text() + " is greater than the maximum " + shown(*node.maximum))) return false;
     }
     if (node.exclusive_maximum && compare_numbers(instance, *node.exclusive_maximum) >= 0) {
-      if (fail("exclusiveMaximum", text + " is not less than the exclusive maximum " + shown(*node.exclusive_maximum))) return false;
+      if (fail("exclusiveMaximum", text() + " is not less than the exclusive maximum " + shown(*node.exclusive_maximum))) return false;
     }
     if (node.minimum && compare_numbers(instance, *node.minimum) < 0) {
-      if (fail("minimum", text + " is less than the minimum " + shown(*node.minimum))) return false;
+      if (fail("minimum", text() + " is less than the minimum " + shown(*node.minimum))) return false;
     }
     if (node.exclusive_minimum && compare_numbers(instance, *node.exclusive_minimum) <= 0) {
-      if (fail("exclusiveMinimum", text + " is not greater than the exclusive minimum " + shown(*node.exclusive_minimum))) return false;
+      if (fail("exclusiveMinimum", text() + " is not greater than the exclusive minimum " + shown(*node.exclusive_minimum))) return false;
     }
   }
   if (instance.is_string()) {
