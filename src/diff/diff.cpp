@@ -40,6 +40,17 @@ class Differ {
   // Walks the new map in its order. A cursor over the old map emits each removed key once the
   // walk passes the position it had there, so removals appear where they were.
   void compare_objects(const Object& old_map, const Object& new_map) {
+    // The common case, an edit that kept every key in place, needs no index at all.
+    if (std::equal(old_map.begin(), old_map.end(), new_map.begin(), new_map.end(),
+                   [](const auto& a, const auto& b) { return a.first == b.first; })) {
+      auto old_entry = old_map.begin();
+      for (const auto& [key, new_value] : new_map) {
+        path_.emplace_back(key);
+        compare((old_entry++)->second, new_value);
+        path_.pop_back();
+      }
+      return;
+    }
     // Hashed positions keep a reordered 100,000-key map linear rather than quadratic.
     std::unordered_map<std::string_view, std::size_t> old_position;
     std::size_t index = 0;
