@@ -27,7 +27,8 @@ Json to_json_as(const Value& value) {
     }
     case Value::Kind::object: {
       Json out = Json::object();
-      for (const auto& [key, item] : value.as_object()) out[key] = to_json_as<Json>(item);
+      // emplace: operator[] would insert a null and then assign over it (twice the work).
+      for (const auto& [key, item] : value.as_object()) out.emplace(key, to_json_as<Json>(item));
       return out;
     }
   }
