@@ -40,6 +40,10 @@ TEST(CliValidate, AGlobArgumentIsADirectoryOfLayersInLexicalOrder) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "{\n  \"a\": 2,\n  \"b\": 2\n}\n");
 
+  // The summary counts the files read, not the arguments.
+  auto counted = run_command({cli_path(), "validate", dir.file("conf.d") + "/*.yaml"});
+  EXPECT_EQ(counted.out, "valid: 2 files, 2 values\n");
+
   dir.write("conf.d/30-bad.yaml", "a: [\n");
   auto bad = run_command({cli_path(), "validate", dir.file("conf.d") + "/*.yaml"});
   EXPECT_EQ(bad.exit_code, 1);
@@ -82,6 +86,7 @@ TEST(CliValidate, OptionalFileMayBeMissing) {
   auto result = run_command({cli_path(), "validate", "--optional", dir.file("config.local.yaml"), base,
                              dir.file("config.local.yaml")});
   EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "valid: 1 file, 1 value\n");
 }
 
 TEST(CliValidate, EnvPrefixOverlaysVariables) {

@@ -7,6 +7,7 @@
 // number, a string, an array or null): a single file is validated as it is, and with several
 // files a layer that is not a map replaces everything before it, as arrays and scalars replace in
 // any merge. The schema's x-secret fields are redacted from the error messages.
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
@@ -29,6 +30,14 @@ struct ValidateArgs {
   bool quiet = false;
   EtcdArgs etcd;
 };
+
+// The files the load actually read: a directory layer counts each of its files, a missing optional
+// file none; environment variables and etcd keys (sources that are not local files) are not counted.
+std::size_t files_read(const Document& document) {
+  return static_cast<std::size_t>(std::count_if(document.sources.begin(), document.sources.end(), [](const Source& source) {
+    return source.format.has_value() && source.name.find("://") == std::string::npos;
+  }));
+}
 
 int run_validate(const ValidateArgs& args) {
   LayerOptions options;
@@ -81,8 +90,10 @@ int run_validate(const ValidateArgs& args) {
     }
   }
   if (!args.print_config && !args.print_sources && !args.quiet) {
-    std::cout << "valid: " << args.files.size() << (args.files.size() == 1 ? " file, " : " files, ")
-              << loaded->root.node_count() - 1 << " values\n";
+    const std::size_t files = files_read(*loaded);
+    const std::size_t values = loaded->root.node_count() - 1;
+    std::cout << "valid: " << files << (files == 1 ? " file, " : " files, ") << values
+              << (values == 1 ? " value\n" : " values\n");
   }
   return kExitOk;
 }
