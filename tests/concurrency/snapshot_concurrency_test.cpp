@@ -32,8 +32,12 @@ std::shared_ptr<const Value> make(std::uint64_t sequence) {
 constexpr std::uint64_t kPublishes = 2000;
 constexpr int kReaders = 3;
 
-TEST(SnapshotConcurrency, ReadersSeeConsistentValuesThatNeverGoBack) {
-  Snapshot<Value> snapshot{make(0)};
+// kReaders threads read `snapshot` through read() or peek() while this thread publishes
+// kPublishes values. Every value read must be whole and never older than the one before, and a
+// handle each reader takes now and then and holds across later reads must keep its value. With
+// peek(), a reference is used while publishes keep coming (it must stay whole), and peek() and
+// read() share the thread's cache. Returns the number of failed checks.
+int race_readers_with_publishes(Snapshot<Value>& snapshot, bool peek) {
   std::latch start{kReaders + 1};
   std::atomic<int> failures{0};
   std::vector<std::thread> readers;
@@ -42,13 +46,18 @@ TEST(SnapshotConcurrency, ReadersSeeConsistentValuesThatNeverGoBack) {
       start.arrive_and_wait();
       std::uint64_t last = 0;
       std::uint64_t reads = 0;
-      // A handle held across later reads must keep its value unchanged.
       std::optional<ReadHandle<Value>> held;
       std::uint64_t held_sequence = 0;
+      const auto check = [&](const Value& value) {
+        if (!value.consistent() || value.sequence < last) failures.fetch_add(1);
+        last = value.sequence;
+      };
       while (last < kPublishes) {
-        const auto value = snapshot.read();
-        if (!value->consistent() || value->sequence < last) failures.fetch_add(1);
-        last = value->sequence;
+        if (peek) {
+          check(snapshot.peek());
+        } else {
+          check(*snapshot.read());
+        }
         if (++reads % 64 == 0) {
           held.emplace(snapshot.read());
           held_sequence = (*held)->sequence;
@@ -62,43 +71,18 @@ TEST(SnapshotConcurrency, ReadersSeeConsistentValuesThatNeverGoBack) {
   start.arrive_and_wait();
   for (std::uint64_t s = 1; s <= kPublishes; ++s) snapshot.publish(make(s));
   for (auto& reader : readers) reader.join();
-  EXPECT_EQ(failures.load(), 0);
+  return failures.load();
+}
+
+TEST(SnapshotConcurrency, ReadersSeeConsistentValuesThatNeverGoBack) {
+  Snapshot<Value> snapshot{make(0)};
+  EXPECT_EQ(race_readers_with_publishes(snapshot, /*peek=*/false), 0);
   EXPECT_EQ(snapshot.version(), kPublishes + 1);
 }
 
-// peek() and read() share each thread's cache: mixing them on one thread must keep every
-// handle's value and every peeked reference (until that thread's next read) intact.
 TEST(SnapshotConcurrency, PeekingReadersSeeConsistentValuesThatNeverGoBack) {
   Snapshot<Value> snapshot{make(0)};
-  std::latch start{kReaders + 1};
-  std::atomic<int> failures{0};
-  std::vector<std::thread> readers;
-  for (int r = 0; r < kReaders; ++r) {
-    readers.emplace_back([&] {
-      start.arrive_and_wait();
-      std::uint64_t last = 0;
-      std::uint64_t reads = 0;
-      std::optional<ReadHandle<Value>> held;
-      std::uint64_t held_sequence = 0;
-      while (last < kPublishes) {
-        // Publishes keep coming while the reference is used: it must stay whole.
-        const Value& value = snapshot.peek();
-        if (!value.consistent() || value.sequence < last) failures.fetch_add(1);
-        last = value.sequence;
-        if (++reads % 64 == 0) {
-          held.emplace(snapshot.read());
-          held_sequence = (*held)->sequence;
-        }
-        if (held && ((*held)->sequence != held_sequence || !(*held)->consistent())) {
-          failures.fetch_add(1);
-        }
-      }
-    });
-  }
-  start.arrive_and_wait();
-  for (std::uint64_t s = 1; s <= kPublishes; ++s) snapshot.publish(make(s));
-  for (auto& reader : readers) reader.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(race_readers_with_publishes(snapshot, /*peek=*/true), 0);
 }
 
 TEST(SnapshotConcurrency, LoadedValuesAreConsistentAndMayCrossThreads) {
