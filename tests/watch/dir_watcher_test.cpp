@@ -179,6 +179,28 @@ TEST_P(DirWatchContract, AMissingDirectoryIsWatchedForWhenAllowed) {
   EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("30-again.yaml modified"));
 }
 
+// conf.d as a symlink swapped to another directory (ln -sfn, atomic by rename): the watcher
+// resolves the link again and reports the difference between the two directories.
+TEST_P(DirWatchContract, ASymlinkedDirectorySwappedElsewhereIsFollowed) {
+  conf.write("v1/a.yaml", "a: 1\n");
+  conf.write("v1/b.yaml", "b: 1\n");
+  conf.write("v2/a.yaml", "a: 2\n");
+  conf.write("v2/b.yaml", "b: 1\n");
+  conf.write("v2/c.yaml", "c: 1\n");
+  const std::string link = conf.file("conf.d");
+  fs::create_directory_symlink(conf.file("v1"), link);
+  auto watcher = DirWatcher::start({.directory = link, .pattern = "*.yaml", .debounce = 200ms,
+                                    .poll_interval = GetParam().poll_interval, .allow_missing = true},
+                                   log.callback());
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+
+  fs::create_directory_symlink(conf.file("v2"), conf.file("conf.d.next"));
+  fs::rename(conf.file("conf.d.next"), link);
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("a.yaml modified", "c.yaml added"));
+  replace_file(conf.file("v2/c.yaml"), "c: 2\n");  // the new target is watched
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("c.yaml modified"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DirWatchContract,
                          ::testing::Values(BackendParam{"inotify", std::nullopt}, BackendParam{"poll", 10ms}),
                          [](const auto& backend) { return std::string(backend.param.name); });
