@@ -18,6 +18,7 @@
 #include "support/child_process.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch_support.hpp"
 
 namespace hotreload {
 namespace {
@@ -27,11 +28,6 @@ using testing::ChildProcess;
 using testing::cli_path;
 
 constexpr auto kBound = 20s;  // a failure bound for awaited output, never a pace
-
-void replace_file(const testing::TempDir& dir, const std::string& name, const std::string& content) {
-  std::string temp = dir.write(name + ".tmp", content);
-  std::filesystem::rename(temp, dir.file(name));
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -100,9 +96,9 @@ struct Exec {
 TEST(ExecCommand, ValidChangeSendsSighupToTheCommand) {
   Exec t;
   auto& exec = t.start({}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 80\n");
   EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
-  replace_file(t.dir, "config.yaml", "a: 3\nserver:\n  port: 80\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 3\nserver:\n  port: 80\n");
   EXPECT_TRUE(eventually([&] { return t.hups() == 2; })) << slurp(t.err);
   exec.send_signal(SIGTERM);
   EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);  // the script has no TERM trap: SIGTERM killed it
@@ -112,27 +108,27 @@ TEST(ExecCommand, OtherSignalByNameOrNumber) {
   Exec t;
   std::string usr1 = "trap 'echo got-usr1 >> " + t.out + "' USR1; echo ready >> " + t.out + "; " + kIdle;
   auto& exec = t.start({"--signal", "usr1"}, usr1);
-  replace_file(t.dir, "config.yaml", "a: 2\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\n");
   EXPECT_TRUE(eventually([&] { return slurp(t.out).find("got-usr1") != std::string::npos; })) << slurp(t.err);
   exec.send_signal(SIGTERM);
   EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);
 
   Exec numbered;
   numbered.start({"--signal", std::to_string(SIGHUP)}, script(numbered.out));
-  replace_file(numbered.dir, "config.yaml", "a: 2\n");
+  testing::replace_file(numbered.dir.file("config.yaml"), "a: 2\n");
   EXPECT_TRUE(eventually([&] { return numbered.hups() == 1; })) << slurp(numbered.err);
 }
 
 TEST(ExecCommand, InvalidChangeIsReportedAndTheCommandLeftAlone) {
   Exec t;
   t.start({}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: [1\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: [1\n");
   EXPECT_TRUE(eventually([&] { return slurp(t.err).find("refused") != std::string::npos; }));
   EXPECT_TRUE(eventually([&] { return slurp(t.err).find("hotreload exec: " + t.config + ":") != std::string::npos; }))
       << slurp(t.err);
   // The next valid change is signalled once: had the invalid one been signalled, it would have
   // been before this one.
-  replace_file(t.dir, "config.yaml", "a: 3\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 3\n");
   EXPECT_TRUE(eventually([&] { return count(slurp(t.err), "sent SIGHUP") == 1; })) << slurp(t.err);
   EXPECT_TRUE(eventually([&] { return t.hups() == 1; }));
   EXPECT_EQ(t.hups(), 1u);
@@ -142,10 +138,10 @@ TEST(ExecCommand, SchemaViolationIsReportedWithItsPosition) {
   Exec t;
   std::string schema = t.dir.write("schema.json", R"({"properties": {"a": {"type": "integer", "minimum": 0}}})");
   t.start({"--schema", schema}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: -5\nserver:\n  port: 80\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: -5\nserver:\n  port: 80\n");
   EXPECT_TRUE(eventually([&] { return slurp(t.err).find(t.config + ":1:4: a: ") != std::string::npos; }))
       << slurp(t.err);
-  replace_file(t.dir, "config.yaml", "a: 5\nserver:\n  port: 80\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 5\nserver:\n  port: 80\n");
   EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
   EXPECT_EQ(count(slurp(t.err), "sent SIGHUP"), 1u);
 }
@@ -159,9 +155,9 @@ TEST(ExecCommand, SchemaRestartFieldRestartsTheCommand) {
   Exec t;
   std::string schema = t.dir.write("schema.json", kFieldSchema);
   t.start({"--restart", "--schema", schema}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");  // dynamic: signalled, not restarted
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 80\n");  // dynamic: signalled, not restarted
   EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
-  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 81\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 81\n");
   EXPECT_TRUE(eventually([&] { return count(slurp(t.out), "ready") == 2; })) << slurp(t.err);
   EXPECT_EQ(t.hups(), 1u);
 }
@@ -170,9 +166,9 @@ TEST(ExecCommand, SchemaRestartFieldWithoutRestartIsRefusedAndSecretsRedacted) {
   Exec t;
   std::string schema = t.dir.write("schema.json", kFieldSchema);
   t.start({"--schema", schema}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: 1\nserver:\n  port: 81\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 1\nserver:\n  port: 81\n");
   EXPECT_TRUE(eventually([&] { return slurp(t.err).find("needs a restart") != std::string::npos; })) << slurp(t.err);
-  replace_file(t.dir, "config.yaml", "a: 1\nserver:\n  port: 80\ntoken: short-1\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 1\nserver:\n  port: 80\ntoken: short-1\n");
   EXPECT_TRUE(eventually([&] { return slurp(t.err).find(t.config + ":4:8: token: ") != std::string::npos; }))
       << slurp(t.err);
   EXPECT_EQ(slurp(t.err).find("short-1"), std::string::npos) << slurp(t.err);
@@ -183,9 +179,9 @@ TEST(ExecCommand, SchemaRestartFieldWithoutRestartIsRefusedAndSecretsRedacted) {
 TEST(ExecCommand, RestartFieldWithoutRestartIsRefused) {
   Exec t;
   t.start({"--restart-field", "server.port"}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: 1\nserver:\n  port: 81\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 1\nserver:\n  port: 81\n");
   EXPECT_TRUE(eventually([&] { return slurp(t.err).find("needs a restart") != std::string::npos; }));
-  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 80\n");
   EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
   EXPECT_EQ(count(slurp(t.out), "ready"), 1u);
 }
@@ -193,9 +189,9 @@ TEST(ExecCommand, RestartFieldWithoutRestartIsRefused) {
 TEST(ExecCommand, RestartOnlyChangeRestartsTheCommand) {
   Exec t;
   auto& exec = t.start({"--restart", "--restart-field", "server.port"}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\n");  // dynamic: signalled
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 80\n");  // dynamic: signalled
   EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
-  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 81\n");  // restart-only
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 81\n");  // restart-only
   EXPECT_TRUE(eventually([&] { return count(slurp(t.out), "ready") == 2; })) << slurp(t.err);
   std::istringstream lines(slurp(t.out));
   std::vector<std::string> pids;
@@ -213,7 +209,7 @@ TEST(ExecCommand, RestartOnlyChangeRestartsTheCommand) {
 TEST(ExecCommand, RestartWithoutFieldsRestartsOnEveryChange) {
   Exec t;
   t.start({"--restart"}, script(t.out));
-  replace_file(t.dir, "config.yaml", "a: 2\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\n");
   EXPECT_TRUE(eventually([&] { return count(slurp(t.out), "ready") == 2; })) << slurp(t.err);
   EXPECT_EQ(t.hups(), 0u);
 }
@@ -294,7 +290,7 @@ TEST(ExecCommand, WebhookReceivesTheChangeListInsteadOfASignal) {
   // No HUP trap: a SIGHUP would kill the script and end exec.
   std::string plain = "echo ready >> " + t.out + "; " + kIdle;
   auto& exec = t.start({"--webhook", server.url(), "--secret", "password"}, plain);
-  replace_file(t.dir, "config.yaml", "a: 2\nserver:\n  port: 80\npassword: hunter2\n");
+  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 80\npassword: hunter2\n");
   auto body = server.next_body();
   ASSERT_TRUE(body.has_value()) << slurp(t.err);
   auto event = nlohmann::json::parse(*body);

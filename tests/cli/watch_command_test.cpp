@@ -11,6 +11,7 @@
 #include "support/child_process.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch_support.hpp"
 
 namespace hotreload {
 namespace {
@@ -20,12 +21,6 @@ using testing::ChildProcess;
 using testing::cli_path;
 
 constexpr auto kBound = 20s;  // a failure bound for awaited output, never a pace
-
-// Replaces a file the way editors and `sed -i` do: write a temp file, rename it over.
-void replace_file(const testing::TempDir& dir, const std::string& name, const std::string& content) {
-  std::string temp = dir.write(name + ".tmp", content);
-  std::filesystem::rename(temp, dir.file(name));
-}
 
 // The next printed event of `type`, skipping others (file.changed precedes reload.*).
 nlohmann::json next_event(ChildProcess& child, const std::string& type) {
@@ -70,7 +65,7 @@ TEST(CliWatch, ChangedFileReloadsWithTheChangeList) {
   auto file = dir.write("config.yaml", "a: 1\nb: x\n");
   ChildProcess watch({cli_path(), "watch", "--debounce", "0", file});
   ASSERT_EQ(next_event(watch, "reload.completed").at("data").at("trigger"), "initial");
-  replace_file(dir, "config.yaml", "a: 2\nb: x\n");
+  testing::replace_file(dir.file("config.yaml"), "a: 2\nb: x\n");
   auto completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("trigger"), "file");
   EXPECT_EQ(completed.at("data").at("changes"),
@@ -84,11 +79,11 @@ TEST(CliWatch, InvalidChangeIsReportedWithItsPositionAndTheNextValidOneApplies) 
   auto file = dir.write("config.yaml", "a: 1\n");
   ChildProcess watch({cli_path(), "watch", "--debounce", "0", file});
   next_event(watch, "reload.completed");
-  replace_file(dir, "config.yaml", "a: [1\n");
+  testing::replace_file(dir.file("config.yaml"), "a: [1\n");
   auto failed = next_event(watch, "reload.failed");
   std::string error = failed.at("data").at("error");
   EXPECT_EQ(error.rfind(file + ":", 0), 0u) << error;
-  replace_file(dir, "config.yaml", "a: 3\n");
+  testing::replace_file(dir.file("config.yaml"), "a: 3\n");
   auto completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 3);
   watch.send_signal(SIGTERM);
@@ -101,7 +96,7 @@ TEST(CliWatch, AGlobArgumentLoadsAndWatchesADirectoryOfLayers) {
   dir.write("conf.d/10-base.yaml", "a: 1\n");
   ChildProcess watch({cli_path(), "watch", "--debounce", "0", dir.file("conf.d") + "/*.yaml"});
   ASSERT_EQ(next_event(watch, "reload.completed").at("data").at("changeCount"), 1);
-  replace_file(dir, "conf.d/20-more.yaml", "a: 2\n");
+  testing::replace_file(dir.file("conf.d/20-more.yaml"), "a: 2\n");
   auto changed = next_event(watch, "file.changed");
   EXPECT_EQ(changed.at("data").at("reason"), "added");
   auto completed = next_event(watch, "reload.completed");
@@ -119,7 +114,7 @@ TEST(CliWatch, AMissingFileIsReportedAndItsReturnReloads) {
   std::filesystem::remove(file);
   auto missing = next_event(watch, "file.missing");
   EXPECT_NE(missing.dump().find("file is missing; the last good config stays live"), std::string::npos) << missing;
-  replace_file(dir, "config.yaml", "a: 2\n");
+  testing::replace_file(dir.file("config.yaml"), "a: 2\n");
   auto completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 2);
   watch.send_signal(SIGTERM);
@@ -151,7 +146,7 @@ TEST(CliWatch, AnUnreadableFileIsAnErrorEventAndTheOldConfigStays) {
   EXPECT_NE(denied.dump().find("Permission denied"), std::string::npos) << denied;
   std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
                                          std::filesystem::perms::group_read | std::filesystem::perms::others_read);
-  replace_file(dir, "config.yaml", "a: 2\n");
+  testing::replace_file(dir.file("config.yaml"), "a: 2\n");
   auto completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 2);
   watch.send_signal(SIGTERM);
@@ -164,7 +159,7 @@ TEST(CliWatch, SighupForcesAReload) {
   // Poll once an hour: only the signal can notice the change within this test.
   ChildProcess watch({cli_path(), "watch", "--poll", "3600000", file});
   next_event(watch, "reload.completed");
-  replace_file(dir, "config.yaml", "a: 2\n");
+  testing::replace_file(dir.file("config.yaml"), "a: 2\n");
   watch.send_signal(SIGHUP);
   auto completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("trigger"), "signal");
@@ -184,18 +179,18 @@ TEST(CliWatch, SchemaJudgesEveryReloadAndDeclaresRestartAndSecretFields) {
   auto initial = next_event(watch, "reload.completed");
   EXPECT_EQ(initial.at("data").at("config").at("password"), "<redacted>");
 
-  replace_file(dir, "config.yaml", "port: 80\npassword: hunter2\nworkers: 0\n");
+  testing::replace_file(dir.file("config.yaml"), "port: 80\npassword: hunter2\nworkers: 0\n");
   std::string invalid = next_event(watch, "reload.failed").at("data").at("error");
   EXPECT_EQ(invalid.rfind(file + ":3:10: workers: ", 0), 0u) << invalid;
 
-  replace_file(dir, "config.yaml", "port: 80\npassword: swordfish\nworkers: 3\n");
+  testing::replace_file(dir.file("config.yaml"), "port: 80\npassword: swordfish\nworkers: 3\n");
   auto completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("changes"),
             nlohmann::json::parse(R"([{"path": "password", "op": "modified", "old": "<redacted>", "new": "<redacted>"},
                                       {"path": "workers", "op": "modified", "old": 2, "new": 3}])"));
   EXPECT_EQ(completed.dump().find("swordfish"), std::string::npos);
 
-  replace_file(dir, "config.yaml", "port: 81\npassword: swordfish\nworkers: 3\n");
+  testing::replace_file(dir.file("config.yaml"), "port: 81\npassword: swordfish\nworkers: 3\n");
   std::string restart = next_event(watch, "reload.failed").at("data").at("error");
   EXPECT_EQ(restart, file + ":1:7: port: changed from 80 to 81, but this field needs a restart");
   watch.send_signal(SIGTERM);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "hotreload/reloader.hpp"
+#include "support/reload_support.hpp"
 #include "support/temp_dir.hpp"
 
 namespace hotreload::module_test {
@@ -74,11 +75,6 @@ class ModuleTest : public ::testing::Test {
     opts.module_timeout = std::chrono::milliseconds(0);  // tests that need a timeout set one
     return opts;
   }
-  static std::vector<std::string> types(EventQueue& queue) {
-    std::vector<std::string> out;
-    while (auto event = queue.try_recv()) out.push_back(event->type);
-    return out;
-  }
 
   testing::TempDir dir_;
   std::string path_ = dir_.write("config.yaml", config_text(10, 60));
@@ -142,7 +138,7 @@ TEST_F(ModuleTest, AllPrepareThenAllCommitInRegistrationOrder) {
   dir_.write("config.yaml", config_text(10, 90));
   ASSERT_EQ(reloader.reload().status, ReloadStatus::applied);
   EXPECT_EQ(log_.take(), (std::vector<std::string>{"a.prepare", "b.prepare", "a.commit", "b.commit"}));
-  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.started", "reload.validated", "reload.module.started",
+  EXPECT_EQ(testing::event_types(*queue), (std::vector<std::string>{"reload.started", "reload.validated", "reload.module.started",
                                                      "reload.module.started", "reload.module.completed",
                                                      "reload.module.completed", "reload.completed"}));
 }

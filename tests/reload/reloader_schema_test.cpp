@@ -6,17 +6,12 @@
 
 #include "hotreload/reloader.hpp"
 #include "hotreload/schema_rules.hpp"
+#include "support/reload_support.hpp"
 #include "support/temp_dir.hpp"
 
 namespace hotreload::reloader_schema_test {
 
-struct Config {
-  std::string log_level;
-  int port = 0;
-  int max_conns = 0;
-  std::string password;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Config, log_level, port, max_conns, password)
+using Config = testing::ServiceConfig;
 
 constexpr std::string_view kSchema =
     "type: object\n"
@@ -27,9 +22,9 @@ constexpr std::string_view kSchema =
     "  max_conns: {type: integer, minimum: 1}\n"
     "  password: {type: string, minLength: 8, x-secret: true}\n";
 
+// The schema wants passwords of 8 characters or more.
 std::string config_text(std::string_view log_level, int port, int max_conns, std::string_view password = "hunter2-long") {
-  return "log_level: " + std::string(log_level) + "\nport: " + std::to_string(port) +
-         "\nmax_conns: " + std::to_string(max_conns) + "\npassword: " + std::string(password) + "\n";
+  return testing::config_text(log_level, port, max_conns, password);
 }
 
 class ReloaderSchemaTest : public ::testing::Test {
@@ -42,15 +37,6 @@ class ReloaderSchemaTest : public ::testing::Test {
     EXPECT_TRUE(schema) << to_string(schema.error());
     if (schema) opts.schema = std::move(*schema);
     return opts;
-  }
-
-  // The events of one kind, drained from the queue.
-  static std::vector<Event> events_of(EventQueue& queue, std::string_view type) {
-    std::vector<Event> out;
-    while (auto event = queue.try_recv()) {
-      if (event->type == type) out.push_back(std::move(*event));
-    }
-    return out;
   }
 
   testing::TempDir dir_;
@@ -70,7 +56,7 @@ TEST_F(ReloaderSchemaTest, AnInvalidValueFailsTheReloadAtItsPositionAndKeepsTheO
   EXPECT_EQ(outcome.errors[0].to_string().rfind(path_ + ":1:12: log_level: ", 0), 0u) << to_string(outcome.errors);
   EXPECT_EQ(outcome.errors[1].to_string().rfind(path_ + ":3:12: max_conns: ", 0), 0u) << to_string(outcome.errors);
   EXPECT_EQ(outcome.errors[1].code, ErrorCode::validation);
-  auto failed = events_of(*queue, event_type::failed);
+  auto failed = testing::events_of(*queue, event_type::failed);
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].errors, outcome.errors);
   EXPECT_EQ(reloader.read()->log_level, "info");
@@ -136,7 +122,7 @@ TEST_F(ReloaderSchemaTest, AnXSecretFieldIsRedactedInChangesEventsAndErrors) {
   ASSERT_EQ(outcome.changes.size(), 1u);
   EXPECT_TRUE(outcome.changes[0].secret);
   EXPECT_EQ(to_line(outcome.changes[0]), "password: <redacted> -> <redacted>");
-  auto completed = events_of(*queue, event_type::completed);
+  auto completed = testing::events_of(*queue, event_type::completed);
   ASSERT_EQ(completed.size(), 1u);
   ASSERT_EQ(completed[0].changes.size(), 1u);
   EXPECT_EQ(to_json_text(*completed[0].changes[0].new_value), "\"<redacted>\"");

@@ -2,22 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/reload_support.hpp"
 #include "support/temp_dir.hpp"
 
 namespace hotreload::reloader_test {
 
-struct Config {
-  std::string log_level;
-  int port = 0;
-  int max_conns = 0;
-  std::string password;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Config, log_level, port, max_conns, password)
-
-std::string config_text(std::string_view log_level, int port, int max_conns, std::string_view password = "hunter2") {
-  return "log_level: " + std::string(log_level) + "\nport: " + std::to_string(port) +
-         "\nmax_conns: " + std::to_string(max_conns) + "\npassword: " + std::string(password) + "\n";
-}
+using Config = testing::ServiceConfig;
+using testing::config_text;
 
 class ReloaderTest : public ::testing::Test {
  protected:
@@ -27,13 +18,6 @@ class ReloaderTest : public ::testing::Test {
     opts.layers.environment = Environment{};
     opts.fields.restart("port").secret("password");
     return opts;
-  }
-
-  // Drains the queue and returns the event types in order.
-  static std::vector<std::string> types(EventQueue& queue) {
-    std::vector<std::string> out;
-    while (auto event = queue.try_recv()) out.push_back(event->type);
-    return out;
   }
 
   testing::TempDir dir_;
@@ -47,7 +31,7 @@ TEST_F(ReloaderTest, StartLoadsAndPublishesTheFirstSnapshot) {
   EXPECT_EQ(reloader.read()->log_level, "info");
   EXPECT_EQ(reloader.load()->max_conns, 10);
   EXPECT_EQ(reloader.generation(), 1u);
-  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.started", "reload.validated", "reload.completed"}));
+  EXPECT_EQ(testing::event_types(*queue), (std::vector<std::string>{"reload.started", "reload.validated", "reload.completed"}));
 }
 
 TEST_F(ReloaderTest, StartFailsLoudlyOnAMissingFile) {
@@ -81,7 +65,7 @@ TEST_F(ReloaderTest, ReloadAppliesChangesAndReportsThem) {
   ASSERT_TRUE(started.has_value());
   EXPECT_EQ(started->trigger, Trigger::file);
   EXPECT_EQ(started->reload_id, outcome.reload_id);
-  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.validated", "reload.completed"}));
+  EXPECT_EQ(testing::event_types(*queue), (std::vector<std::string>{"reload.validated", "reload.completed"}));
 }
 
 TEST_F(ReloaderTest, ReloadWithoutChangesPublishesNothing) {
@@ -96,7 +80,7 @@ TEST_F(ReloaderTest, ReloadWithoutChangesPublishesNothing) {
   EXPECT_TRUE(outcome.changes.empty());
   EXPECT_EQ(reloader.generation(), 1u);
   EXPECT_EQ(reloader.load(), before);
-  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.started", "reload.validated"}));
+  EXPECT_EQ(testing::event_types(*queue), (std::vector<std::string>{"reload.started", "reload.validated"}));
 }
 
 TEST_F(ReloaderTest, ParseErrorKeepsTheOldConfigAndSaysWhere) {
@@ -112,7 +96,7 @@ TEST_F(ReloaderTest, ParseErrorKeepsTheOldConfigAndSaysWhere) {
   EXPECT_GT(outcome.errors[0].location.line, 0u);
   EXPECT_EQ(reloader.read()->log_level, "info");
   EXPECT_EQ(reloader.generation(), 1u);
-  EXPECT_EQ(types(*queue), (std::vector<std::string>{"reload.started", "reload.failed"}));
+  EXPECT_EQ(testing::event_types(*queue), (std::vector<std::string>{"reload.started", "reload.failed"}));
 }
 
 TEST_F(ReloaderTest, TypeErrorKeepsTheOldConfig) {
