@@ -32,6 +32,7 @@ void Compiler::compile(const Document& document, CompiledSchema& out, Errors& er
   main_document_ = &document;
   registry_.add_document(document, "");
   compile_schema(*registry_.find(&document.root));
+  if (out.dynamic_scope) compile_dynamic_anchors();
   // A chain of $refs that leads back to itself would never reach a keyword that looks at the data.
   for (NodeId start = 0; start < out.nodes.size(); ++start) {
     std::unordered_set<NodeId> seen{start};
@@ -60,6 +61,7 @@ NodeId Compiler::compile_schema(const Located& at) {
   Node node;
   node.location = location_of(at);
   node.dialect = at.dialect;
+  node.resource = resource_of(at);
   if (at.value->is_bool()) {
     node.always = at.value->as_bool();
   } else if (!at.value->is_object()) {
@@ -103,18 +105,56 @@ NodeId Compiler::compile_child(const Located& parent, const Value& child, PathSe
   return compile_schema(at);
 }
 
-std::optional<NodeId> Compiler::compile_ref(const Located& at, const Value& ref) {
+std::size_t Compiler::resource_of(const Located& at) {
+  auto [it, added] = resource_ids_.emplace(at.base, resource_uris_.size());
+  if (added) {
+    resource_uris_.push_back(at.base);
+    out_->resources.emplace_back();
+  }
+  return it->second;
+}
+
+// The schema `ref` (the value of $ref or $dynamicRef) names, or nullopt after reporting why not.
+std::optional<Located> Compiler::resolve_ref(const Located& at, const Value& ref, const char* keyword) {
+  const std::string quoted_keyword = "\"" + std::string(keyword) + "\"";
   if (!ref.is_string()) {
-    fail(at, ref, {"$ref"}, "\"$ref\" must be a string, got " + described(ref));
+    fail(at, ref, {std::string(keyword)}, quoted_keyword + " must be a string, got " + described(ref));
     return std::nullopt;
   }
-  std::string uri = resolve_uri(at.base, ref.as_string());
-  std::optional<Located> target = registry_.resolve(uri);
-  if (!target) {
-    fail(at, ref, {"$ref"}, "\"$ref\" " + to_json_text(ref) + " does not resolve to a schema");
-    return std::nullopt;
-  }
+  std::optional<Located> target = registry_.resolve(resolve_uri(at.base, ref.as_string()));
+  if (!target) fail(at, ref, {std::string(keyword)}, quoted_keyword + " " + to_json_text(ref) + " does not resolve to a schema");
+  return target;
+}
+
+std::optional<NodeId> Compiler::compile_ref(const Located& at, const Value& ref) {
+  std::optional<Located> target = resolve_ref(at, ref, "$ref");
+  if (!target) return std::nullopt;
   return compile_schema(*target);
+}
+
+void Compiler::compile_dynamic_ref(const Located& at, const Value& ref, Node& node) {
+  std::optional<Located> target = resolve_ref(at, ref, "$dynamicRef");
+  if (!target) return;
+  node.dynamic_ref = Node::DynamicRef{compile_schema(*target), {}};
+  // Dynamic only when the fragment is a plain name that the target itself declares with
+  // $dynamicAnchor (2020-12 Core 8.2.3.2); a JSON pointer or a plain $anchor makes it a $ref.
+  const std::string fragment = split_fragment(resolve_uri(at.base, ref.as_string())).second;
+  const Value* anchor = target->value->is_object() ? target->value->as_object().find("$dynamicAnchor") : nullptr;
+  if (!fragment.empty() && fragment[0] != '/' && anchor != nullptr && anchor->is_string() && anchor->as_string() == fragment) {
+    node.dynamic_ref->anchor = fragment;
+    out_->dynamic_scope = true;
+  }
+}
+
+// A dynamic $dynamicRef may land on the $dynamicAnchor of any resource evaluation passes through,
+// so those of every resource reached are compiled, and of the resources they reach in turn.
+void Compiler::compile_dynamic_anchors() {
+  for (std::size_t resource = 0; resource < resource_uris_.size(); ++resource) {
+    for (const auto& [name, located] : registry_.dynamic_anchors(resource_uris_[resource])) {
+      const NodeId anchor = compile_schema(located);
+      out_->resources[resource].dynamic_anchors.emplace(name, anchor);
+    }
+  }
 }
 
 void Compiler::compile_keywords(const Located& at, Node& node) {
@@ -137,9 +177,8 @@ void Compiler::compile_keywords(const Located& at, Node& node) {
     }
     node.ref_applicator = compile_ref(at, *ref);
   }
-  if (const Value* dynamic = object.find("$dynamicRef"); dynamic != nullptr && !draft7) {
-    fail(at, *dynamic, {"$dynamicRef"}, "\"$dynamicRef\" is not supported");
-  }
+  // Not a draft-07 keyword: ignored there like any unknown one.
+  if (const Value* dynamic = object.find("$dynamicRef"); dynamic != nullptr && !draft7) compile_dynamic_ref(at, *dynamic, node);
   compile_assertions(at, object, node);
   compile_array_keywords(at, object, node);
   compile_object_keywords(at, object, node);

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "hotreload/error.hpp"
 #include "hotreload/schema.hpp"
@@ -27,7 +28,11 @@ class Compiler {
   void compile_array_keywords(const Located& at, const Object& object, Node& node);
   void compile_object_keywords(const Located& at, const Object& object, Node& node);
   void compile_applicators(const Located& at, const Object& object, Node& node);
+  std::optional<Located> resolve_ref(const Located& at, const Value& ref, const char* keyword);
   std::optional<NodeId> compile_ref(const Located& at, const Value& ref);
+  void compile_dynamic_ref(const Located& at, const Value& ref, Node& node);
+  void compile_dynamic_anchors();
+  std::size_t resource_of(const Located& at);
 
   std::optional<std::size_t> count(const Located& at, const Object& object, const char* keyword);
   std::optional<Value> number(const Located& at, const Object& object, const char* keyword, bool positive = false);
@@ -43,6 +48,8 @@ class Compiler {
   CompiledSchema* out_ = nullptr;
   Errors* errors_ = nullptr;
   std::unordered_map<const Value*, NodeId> compiled_;  // each schema value becomes one node
+  std::unordered_map<std::string, std::size_t> resource_ids_;  // resource URI -> CompiledSchema::resources index
+  std::vector<std::string> resource_uris_;                     // the reverse
 };
 
 }  // namespace hotreload::schema_detail

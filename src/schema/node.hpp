@@ -41,6 +41,17 @@ struct Node {
   std::optional<NodeId> ref{};
   // 2020-12: a $ref applies beside its siblings, like one more allOf entry.
   std::optional<NodeId> ref_applicator{};
+  // 2020-12 $dynamicRef, beside its siblings too. `anchor` is empty when it acts as a $ref to
+  // `target`; otherwise the target declares "$dynamicAnchor": anchor, and the validator applies the
+  // outermost resource in the dynamic scope that declares the same name instead.
+  struct DynamicRef {
+    NodeId target;
+    std::string anchor{};
+  };
+  std::optional<DynamicRef> dynamic_ref{};
+  // The schema resource (document root or subschema with "$id") this schema belongs to: an index
+  // into CompiledSchema::resources.
+  std::size_t resource = 0;
 
   std::uint8_t types = 0;  // 0: no "type" keyword
   std::optional<std::vector<Value>> enum_values{};
@@ -80,8 +91,15 @@ struct Node {
   std::optional<NodeId> unevaluated_properties{}, unevaluated_items{};
 };
 
+struct Resource {
+  std::unordered_map<std::string, NodeId> dynamic_anchors{};  // "$dynamicAnchor" name -> its schema
+};
+
 struct CompiledSchema {
   std::vector<Node> nodes;  // nodes[0] is the root
+  std::vector<Resource> resources{};
+  // Some $dynamicRef depends on the dynamic scope; without one the validator does not track it.
+  bool dynamic_scope = false;
 };
 
 }  // namespace hotreload::schema_detail

@@ -75,12 +75,15 @@ void Registry::index(const Value& schema, std::string base, Path& path, const Do
       }
     }
     if (!draft7) {
-      // A $dynamicAnchor is also a plain anchor for $ref; $dynamicRef itself is not supported.
+      // A $dynamicAnchor is also a plain anchor, for $ref and for $dynamicRef's static resolution.
       for (const char* keyword : {"$anchor", "$dynamicAnchor"}) {
         const Value* anchor = object.find(keyword);
         if (anchor != nullptr && anchor->is_string()) {
           anchors_.emplace(base + "#" + anchor->as_string(), Located{&schema, base, path, &document, dialect});
         }
+      }
+      if (const Value* dynamic = object.find("$dynamicAnchor"); dynamic != nullptr && dynamic->is_string()) {
+        dynamic_anchors_[base].emplace_back(dynamic->as_string(), Located{&schema, base, path, &document, dialect});
       }
     }
   }
@@ -132,6 +135,11 @@ void Registry::index(const Value& schema, std::string base, Path& path, const Do
     for (const auto& [key, child] : dependencies->as_object()) index_child(child, base, path, document, dialect, key);
     path.pop_back();
   }
+}
+
+std::vector<std::pair<std::string, Located>> Registry::dynamic_anchors(const std::string& resource_uri) const {
+  auto it = dynamic_anchors_.find(resource_uri);
+  return it == dynamic_anchors_.end() ? std::vector<std::pair<std::string, Located>>{} : it->second;
 }
 
 std::optional<Located> Registry::resolve(const std::string& uri) {

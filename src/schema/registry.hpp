@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "hotreload/document.hpp"
@@ -37,6 +38,8 @@ class Registry {
   const Located* find(const Value* value) const;
   // The schema an absolute URI names, loading a remote document through the resolver if needed.
   std::optional<Located> resolve(const std::string& uri);
+  // The "$dynamicAnchor"s of the schema resource whose URI (a Located's base) is `resource_uri`.
+  std::vector<std::pair<std::string, Located>> dynamic_anchors(const std::string& resource_uri) const;
 
  private:
   void index(const Value& schema, std::string base, Path& path, const Document& document, SchemaDialect dialect);
@@ -46,6 +49,7 @@ class Registry {
   SchemaOptions options_;
   std::unordered_map<std::string, Located> resources_;  // absolute URI without fragment -> root
   std::unordered_map<std::string, Located> anchors_;    // "uri#name" from $id: "#name" or $anchor
+  std::unordered_map<std::string, std::vector<std::pair<std::string, Located>>> dynamic_anchors_;  // by resource URI
   std::unordered_map<const Value*, Located> located_;
   std::vector<std::unique_ptr<Document>> remotes_;      // documents fetched for $refs
 };

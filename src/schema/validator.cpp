@@ -5,8 +5,8 @@
 namespace hotreload::schema_detail {
 namespace {
 
-// Deeper than this, a schema that recurses through $ref without consuming the instance
-// ({"allOf": [{"$ref": "#"}]}) is cut off instead of overflowing the stack.
+// Deeper than this, a schema that recurses through $ref or $dynamicRef without consuming the
+// instance ({"allOf": [{"$ref": "#"}]}) is cut off instead of overflowing the stack.
 constexpr std::size_t kMaxDepth = 256;
 
 std::string type_list(std::uint8_t types) {
@@ -36,7 +36,34 @@ bool Validator::report(const Node& node, const char* keyword, const Value& insta
 bool Validator::matches(NodeId id, const Value& instance) const {
   Validator quiet(schema_, nullptr, nullptr);
   quiet.depth_ = depth_;
+  quiet.scope_ = scope_;
   return quiet.check(id, instance);
+}
+
+bool Validator::check_reference(NodeId target, const char* keyword, const Value& instance) {
+  const char* outer = reference_;
+  reference_ = keyword;
+  const bool ok = check(target, instance);
+  reference_ = outer;
+  return ok;
+}
+
+NodeId Validator::dynamic_target(const Node::DynamicRef& ref) const {
+  if (ref.anchor.empty()) return ref.target;
+  for (std::size_t resource : scope_) {
+    const auto& anchors = schema_.resources[resource].dynamic_anchors;
+    if (auto it = anchors.find(ref.anchor); it != anchors.end()) return it->second;
+  }
+  // No resource entered so far declares the name; the target, which does, is the next one in scope.
+  return ref.target;
+}
+
+bool Validator::enter_resource(const Node& node) {
+  // Staying inside the innermost resource adds nothing; entering another one, even one already
+  // in the scope, does.
+  if (!schema_.dynamic_scope || (!scope_.empty() && scope_.back() == node.resource)) return false;
+  scope_.push_back(node.resource);
+  return true;
 }
 
 bool Validator::check_at(NodeId id, const Value& instance, const PathSegment& segment) {
@@ -50,11 +77,12 @@ bool Validator::check_at(NodeId id, const Value& instance, const PathSegment& se
 bool Validator::check(NodeId id, const Value& instance) {
   const Node& node = schema_.nodes[id];
   if (node.always) return *node.always || report(node, "false schema", instance, "no value is allowed here");
-  if (depth_ >= kMaxDepth) return report(node, "$ref", instance, "the schema recurses too deeply for this value");
+  if (depth_ >= kMaxDepth) return report(node, reference_, instance, "the schema recurses too deeply for this value");
   ++depth_;
+  const bool entered = enter_resource(node);
   bool ok = true;
   if (node.ref) {
-    ok = check(*node.ref, instance);
+    ok = check_reference(*node.ref, "$ref", instance);
   } else {
     ok = check_assertions(node, instance);
     if ((ok || reporting()) && instance.is_array()) ok = check_array(node, instance.as_array(), instance) && ok;
@@ -68,6 +96,7 @@ bool Validator::check(NodeId id, const Value& instance) {
       ok = check_unevaluated_items(node, instance.as_array(), instance) && ok;
     }
   }
+  leave_resource(entered);
   --depth_;
   return ok;
 }

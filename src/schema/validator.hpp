@@ -39,9 +39,18 @@ class Validator {
   bool check_unevaluated_properties(const Node& node, const Object& object, const Value& instance);
   bool check_unevaluated_items(const Node& node, const Array& items, const Value& instance);
   // Adds what schema `id` evaluated of `instance`, given that it accepts the instance.
-  void collect(NodeId id, const Value& instance, Evaluated& evaluated, std::size_t depth) const;
+  void collect(NodeId id, const Value& instance, Evaluated& evaluated, std::size_t depth);
   // The same for a node's keywords other than its own unevaluated*.
-  void collect_adjacent(const Node& node, const Value& instance, Evaluated& evaluated, std::size_t depth) const;
+  void collect_adjacent(const Node& node, const Value& instance, Evaluated& evaluated, std::size_t depth);
+  // Follows $ref or $dynamicRef (`keyword`) to `target`.
+  bool check_reference(NodeId target, const char* keyword, const Value& instance);
+  // Where a $dynamicRef leads from the current dynamic scope.
+  NodeId dynamic_target(const Node::DynamicRef& ref) const;
+  // Pushes the resource of `node` on the dynamic scope when evaluation enters it there; true if it did.
+  bool enter_resource(const Node& node);
+  void leave_resource(bool entered) {
+    if (entered) scope_.pop_back();
+  }
   // The verdict of a subschema without reporting (anyOf branches, not, if, contains).
   bool matches(NodeId id, const Value& instance) const;
   bool check_at(NodeId id, const Value& instance, const PathSegment& segment);
@@ -54,6 +63,11 @@ class Validator {
   Errors* errors_;
   Path path_{};
   std::size_t depth_ = 0;
+  // The reference keyword last followed on the way here, named when recursion is cut off.
+  const char* reference_ = "$ref";
+  // The dynamic scope: the resources evaluation has entered, outermost first. Tracked only for a
+  // schema with a dynamic $dynamicRef.
+  std::vector<std::size_t> scope_{};
 };
 
 }  // namespace hotreload::schema_detail

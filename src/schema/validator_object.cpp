@@ -66,7 +66,11 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
 bool Validator::check_applicators(const Node& node, const Value& instance) {
   bool ok = true;
   if (node.ref_applicator) {
-    ok = check(*node.ref_applicator, instance);
+    ok = check_reference(*node.ref_applicator, "$ref", instance);
+    if (!ok && !reporting()) return false;
+  }
+  if (node.dynamic_ref) {
+    ok = check_reference(dynamic_target(*node.dynamic_ref), "$dynamicRef", instance) && ok;
     if (!ok && !reporting()) return false;
   }
   for (NodeId schema : node.all_of) {

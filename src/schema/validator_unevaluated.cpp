@@ -51,17 +51,23 @@ bool Validator::check_unevaluated_items(const Node& node, const Array& items, co
   return ok;
 }
 
-void Validator::collect(NodeId id, const Value& instance, Evaluated& evaluated, std::size_t depth) const {
+void Validator::collect(NodeId id, const Value& instance, Evaluated& evaluated, std::size_t depth) {
   const Node& node = schema_.nodes[id];
   if (node.always || depth >= kMaxCollectDepth) return;
-  if (node.ref) return collect(*node.ref, instance, evaluated, depth + 1);
-  collect_adjacent(node, instance, evaluated, depth + 1);
-  // The subschema accepted the instance, so its own unevaluated* accepted whatever was left.
-  if (node.unevaluated_properties && instance.is_object()) evaluated.all_properties = true;
-  if (node.unevaluated_items && instance.is_array()) evaluated.all_items = true;
+  // The same walk as check(), so a $dynamicRef on the way resolves against the same scope.
+  const bool entered = enter_resource(node);
+  if (node.ref) {
+    collect(*node.ref, instance, evaluated, depth + 1);
+  } else {
+    collect_adjacent(node, instance, evaluated, depth + 1);
+    // The subschema accepted the instance, so its own unevaluated* accepted whatever was left.
+    if (node.unevaluated_properties && instance.is_object()) evaluated.all_properties = true;
+    if (node.unevaluated_items && instance.is_array()) evaluated.all_items = true;
+  }
+  leave_resource(entered);
 }
 
-void Validator::collect_adjacent(const Node& node, const Value& instance, Evaluated& evaluated, std::size_t depth) const {
+void Validator::collect_adjacent(const Node& node, const Value& instance, Evaluated& evaluated, std::size_t depth) {
   if (instance.is_object() && !evaluated.all_properties) {
     if (node.additional_properties) {
       evaluated.all_properties = true;  // it applies to every property the other two did not
@@ -87,6 +93,7 @@ void Validator::collect_adjacent(const Node& node, const Value& instance, Evalua
     }
   }
   if (node.ref_applicator) collect(*node.ref_applicator, instance, evaluated, depth);
+  if (node.dynamic_ref) collect(dynamic_target(*node.dynamic_ref), instance, evaluated, depth);
   for (NodeId schema : node.all_of) collect(schema, instance, evaluated, depth);
   for (NodeId schema : node.any_of) {
     if (matches(schema, instance)) collect(schema, instance, evaluated, depth);

@@ -156,10 +156,156 @@ TEST(SchemaDraft2020, DependentSchemas) {
   EXPECT_TRUE(accepts(compiled(schema2020(R"("dependencies": {"tls": ["cert"]})")), R"({"tls": true})"));
 }
 
-TEST(SchemaDraft2020, DynamicRefIsACompileError) {
-  Result<Schema, Errors> schema = compile(schema2020(R"("$dynamicRef": "#meta")"));
-  ASSERT_FALSE(schema);
-  EXPECT_NE(schema.error()[0].message.find("\"$dynamicRef\" is not supported"), std::string::npos);
+// A generic tree whose children are "$dynamicRef": "#node", and an extension that declares its own
+// "node" and closes the objects: the children are checked by the extension, not by the tree.
+constexpr const char* kTree = R"({"$id": "tree", "$dynamicAnchor": "node", "type": "object",
+    "properties": {"data": true, "children": {"type": "array", "items": {"$dynamicRef": "#node"}}}})";
+
+TEST(SchemaDraft2020, DynamicRefLetsAnExtensionOverrideATree) {
+  Schema strict = compiled(schema2020(R"("$id": "http://example.com/strict-tree", "$dynamicAnchor": "node",
+      "$ref": "tree", "unevaluatedProperties": false, "$defs": {"tree": )" + std::string(kTree) + "}"));
+  EXPECT_TRUE(accepts(strict, R"({"data": 1, "children": [{"data": 2, "children": []}]})"));
+  EXPECT_FALSE(accepts(strict, R"({"daat": 1})"));
+  // Only the extension forbids the typo, and only through the $dynamicRef does it reach the child.
+  EXPECT_FALSE(accepts(strict, R"({"children": [{"daat": 2}]})"));
+  EXPECT_FALSE(accepts(strict, R"({"children": [{"children": [{"daat": 3}]}]})"));
+  Errors errors = strict.validate(json(R"({"children": [{"daat": 2}]})", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "children[0].daat");
+  EXPECT_EQ(errors[0].message, "property \"daat\" is not allowed (unevaluatedProperties at #)");
+
+  // The tree alone, its own outermost "node", accepts the typo.
+  Schema tree = compiled(schema2020(R"("$id": "http://example.com/generic", "$ref": "tree", "$defs": {"tree": )" +
+                                    std::string(kTree) + "}"));
+  EXPECT_TRUE(accepts(tree, R"({"children": [{"daat": 2}]})"));
+  EXPECT_FALSE(accepts(tree, R"({"children": [5]})"));
+}
+
+// The outer resource declares a dynamic "node" that only objects pass; `inner` is what the
+// $dynamicRef in the inner resource names.
+std::string outer_node_and_inner(std::string_view inner) {
+  return schema2020(R"("$id": "http://example.com/root", "$dynamicAnchor": "node", "type": "object",
+      "properties": {"x": {"$ref": "inner"}}, "$defs": {"inner": )" + std::string(inner) + "}");
+}
+
+TEST(SchemaDraft2020, DynamicRefToAMatchingDynamicAnchorLooksAtTheDynamicScope) {
+  Schema schema = compiled(outer_node_and_inner(
+      R"({"$id": "inner", "$dynamicRef": "#node", "$defs": {"n": {"$dynamicAnchor": "node", "type": "integer"}}})"));
+  EXPECT_FALSE(accepts(schema, R"({"x": 5})"));  // the root's "node" applies: 5 is no object
+  EXPECT_TRUE(accepts(schema, R"({"x": {"x": {}}})"));
+}
+
+TEST(SchemaDraft2020, DynamicRefToATargetWithoutDynamicAnchorIsARef) {
+  Schema schema = compiled(outer_node_and_inner(
+      R"({"$id": "inner", "$dynamicRef": "#node", "$defs": {"n": {"$anchor": "node", "type": "integer"}}})"));
+  EXPECT_TRUE(accepts(schema, R"({"x": 5})"));
+  EXPECT_FALSE(accepts(schema, R"({"x": {}})"));
+  // A $dynamicAnchor of another name does not make it dynamic either.
+  Schema other = compiled(outer_node_and_inner(
+      R"({"$id": "inner", "$dynamicRef": "#node", "$defs": {"n": {"$anchor": "node", "$dynamicAnchor": "leaf", "type": "integer"}}})"));
+  EXPECT_TRUE(accepts(other, R"({"x": 5})"));
+}
+
+TEST(SchemaDraft2020, DynamicRefToAJsonPointerIsARef) {
+  Schema schema = compiled(outer_node_and_inner(
+      R"({"$id": "inner", "$dynamicRef": "#/$defs/n", "$defs": {"n": {"$dynamicAnchor": "node", "type": "integer"}}})"));
+  EXPECT_TRUE(accepts(schema, R"({"x": 5})"));
+  EXPECT_FALSE(accepts(schema, R"({"x": {}})"));
+}
+
+TEST(SchemaDraft2020, DynamicRefTakesTheOutermostDynamicAnchor) {
+  const std::string c = R"({"$id": "c", "properties": {"v": {"$dynamicRef": "#node"}},
+      "$defs": {"node": {"$dynamicAnchor": "node", "type": "boolean"}}})";
+  const std::string b = R"({"$id": "b", "$ref": "c", "$defs": {"node": {"$dynamicAnchor": "node", "type": "integer"}, "c": )" + c + "}}";
+  Schema from_a = compiled(schema2020(R"("$id": "http://example.com/a", "$ref": "b",
+      "$defs": {"node": {"$dynamicAnchor": "node", "type": "string"}, "b": )" + b + "}"));
+  EXPECT_TRUE(accepts(from_a, R"({"v": "s"})"));
+  EXPECT_FALSE(accepts(from_a, R"({"v": 1})"));
+  EXPECT_FALSE(accepts(from_a, R"({"v": true})"));
+  Errors errors = from_a.validate(json(R"({"v": 1})", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "expected string, got integer 1 (type at #/$defs/node)");
+
+  // Without "a", "b" is the outermost resource that declares "node".
+  Schema from_b = compiled(schema2020(R"("$id": "http://example.com/a", "$ref": "b", "$defs": {"b": )" + b + "}"));
+  EXPECT_TRUE(accepts(from_b, R"({"v": 1})"));
+  EXPECT_FALSE(accepts(from_b, R"({"v": "s"})"));
+
+  // A resource is in the dynamic scope once evaluation is anywhere inside it, not only at its root.
+  Schema through_pointers = compiled(schema2020(R"("$id": "http://example.com/m", "$ref": "p#/$defs/go", "$defs": {
+      "p": {"$id": "p", "$defs": {"go": {"$ref": "q#/$defs/check"}, "node": {"$dynamicAnchor": "node", "multipleOf": 2}}},
+      "q": {"$id": "q", "$defs": {"check": {"$dynamicRef": "#node"}, "node": {"$dynamicAnchor": "node", "multipleOf": 3}}}})"));
+  EXPECT_TRUE(accepts(through_pointers, "4"));
+  EXPECT_FALSE(accepts(through_pointers, "3"));
+}
+
+TEST(SchemaDraft2020, DynamicRefIntoARemoteDocument) {
+  const std::string tree = "{" + std::string(k2020) + std::string(kTree).substr(1);
+  SchemaOptions options{.resolve_remote = [&tree](std::string_view uri) -> std::optional<Document> {
+    if (uri != "http://example.com/tree") return std::nullopt;
+    return json(tree, "tree.json");
+  }};
+  Schema strict = compiled(schema2020(R"("$id": "http://example.com/strict-tree", "$dynamicAnchor": "node",
+      "$ref": "tree", "unevaluatedProperties": false)"), options);
+  EXPECT_TRUE(accepts(strict, R"({"children": [{"data": 2}]})"));
+  EXPECT_FALSE(accepts(strict, R"({"children": [{"daat": 2}]})"));
+  Errors errors = strict.validate(json(R"({"children": [5]})", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  // The remote tree checks the child (the strict tree has no "type" of its own).
+  EXPECT_EQ(errors[0].message, "expected object, got integer 5 (type at tree.json#)");
+}
+
+TEST(SchemaDraft2020, DynamicRefBesideItsSiblingsCountsForUnevaluatedProperties) {
+  Schema schema = compiled(schema2020(R"("$defs": {"a": {"properties": {"a": {"type": "integer"}}}},
+      "$dynamicRef": "#/$defs/a", "properties": {"b": {}}, "unevaluatedProperties": false)"));
+  EXPECT_TRUE(accepts(schema, R"({"a": 1, "b": 2})"));
+  EXPECT_FALSE(accepts(schema, R"({"a": "x"})"));  // the $dynamicRef applies
+  EXPECT_FALSE(accepts(schema, R"({"c": 1})"));
+  Schema items = compiled(schema2020(R"("$defs": {"two": {"$dynamicAnchor": "two", "prefixItems": [{}, {}]}},
+      "$dynamicRef": "#two", "unevaluatedItems": false)"));
+  EXPECT_TRUE(accepts(items, "[1, 2]"));
+  EXPECT_FALSE(accepts(items, "[1, 2, 3]"));
+}
+
+TEST(SchemaDraft2020, SelfRecursiveDynamicRefIsCutOff) {
+  Schema loop = compiled(schema2020(R"("$dynamicAnchor": "n", "$dynamicRef": "#n")"));
+  EXPECT_FALSE(accepts(loop, "1"));
+  Errors errors = loop.validate(json("1", "config.json"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "the schema recurses too deeply for this value ($dynamicRef at #)");
+
+  // Finite, but deeper than the limit: an error, not a stack overflow.
+  Schema nested = compiled(schema2020(R"("$dynamicAnchor": "n", "properties": {"c": {"$dynamicRef": "#n"}})"));
+  std::string deep;
+  for (int i = 0; i < 1000; ++i) deep += R"({"c": )";
+  deep += "{}" + std::string(1000, '}');
+  Result<Document> document = parse(deep, Format::json, "deep.json", ParseOptions{.limits = {.max_depth = 2000}});
+  ASSERT_TRUE(document) << document.error().to_string();
+  EXPECT_FALSE(nested.is_valid(document->root));
+  errors = nested.validate(*document);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("recurses too deeply for this value ($dynamicRef at "), std::string::npos) << errors[0].message;
+  EXPECT_TRUE(accepts(nested, R"({"c": {"c": {}}})"));
+}
+
+TEST(SchemaDraft2020, DynamicRefCompileErrorsNameIt) {
+  Result<Schema, Errors> missing = compile(schema2020(R"("$dynamicRef": "#missing")"));
+  ASSERT_FALSE(missing);
+  ASSERT_EQ(missing.error().size(), 1u);
+  EXPECT_EQ(missing.error()[0].path, "$dynamicRef");
+  EXPECT_NE(missing.error()[0].message.find("invalid schema: \"$dynamicRef\" \"#missing\" does not resolve to a schema"),
+            std::string::npos)
+      << missing.error()[0].message;
+  Result<Schema, Errors> number = compile(schema2020(R"("$dynamicRef": 5)"));
+  ASSERT_FALSE(number);
+  EXPECT_NE(number.error()[0].message.find("\"$dynamicRef\" must be a string, got integer 5"), std::string::npos)
+      << number.error()[0].message;
+}
+
+TEST(SchemaDraft2020, DynamicRefIsNoDraft07Keyword) {
+  Schema schema = compiled(R"({"$dynamicRef": "#missing", "type": "integer"})");
+  EXPECT_TRUE(accepts(schema, "1"));
+  EXPECT_FALSE(accepts(schema, R"("a")"));
 }
 
 TEST(SchemaDraft2020, UnevaluatedPropertiesSeesPropertiesAndPatterns) {
