@@ -154,6 +154,12 @@ class Collector {
     read_keywords(at, object, steps, declare);
 
     if (const Value* ref = object.find("$ref"); ref != nullptr && ref->is_string() && declare) follow(at, *ref, steps);
+    // A 2020-12 $dynamicRef is followed to its static target: what the schema says before any
+    // extension overrides it through the dynamic scope.
+    if (const Value* ref = object.find("$dynamicRef");
+        ref != nullptr && ref->is_string() && declare && at.dialect != SchemaDialect::draft7) {
+      follow(at, *ref, steps);
+    }
 
     for (const char* keyword : kSameValue) {
       if (const Value* child = object.find(keyword)) walk_child(at, *child, {std::string(keyword)}, steps, declare);
@@ -245,7 +251,7 @@ class Collector {
         break;
       }
       for (const auto& [keyword, child] : object) {
-        if (keyword == "$ref" && child.is_string()) {
+        if ((keyword == "$ref" || keyword == "$dynamicRef") && child.is_string()) {
           std::optional<Located> target = registry_.resolve(schema_detail::resolve_uri(base, child.as_string()));
           if (target) pending.emplace_back(target->value, target->base);
         } else {

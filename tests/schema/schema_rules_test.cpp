@@ -100,6 +100,22 @@ TEST(SchemaFieldRules, LocalRefsAreFollowedAndKeywordsBesideThemRead) {
                                       "upstream restart schema.yaml:7:24", "api_key secret schema.yaml:12:51"}));
 }
 
+// 2020-12: a $dynamicRef declares what its static target declares; in draft-07 it is not a
+// keyword, so nothing is followed.
+TEST(SchemaFieldRules, DynamicRefsAreFollowedToTheirStaticTargetIn2020) {
+  constexpr std::string_view kSchema =
+      "$defs:\n"
+      "  credentials:\n"
+      "    $dynamicAnchor: credentials\n"
+      "    properties:\n"
+      "      password: {x-secret: true}\n"
+      "properties:\n"
+      "  database: {$dynamicRef: '#credentials'}\n";
+  EXPECT_EQ(rules_of("$schema: https://json-schema.org/draft/2020-12/schema\n" + std::string(kSchema)),
+            (std::vector<std::string>{"database.password secret schema.yaml:6:28"}));
+  EXPECT_EQ(rules_of(kSchema), std::vector<std::string>{});
+}
+
 TEST(SchemaFieldRules, ARecursiveRefIsExpandedFourLevelsDeep) {
   auto rules = rules_of("definitions:\n"
                         "  node:\n"
