@@ -134,6 +134,8 @@ struct PipelineHooks {
   std::function<void(Bound)> publish;
 };
 
+class ReloadTransaction;
+
 class Pipeline {
  public:
   Pipeline(ReloadOptions options, PipelineHooks hooks);
@@ -169,6 +171,7 @@ class Pipeline {
   const ReloadOptions& options() const;
 
  private:
+  friend class ReloadTransaction;  // src/reload/transaction.cpp: one attempt, on State
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -15,9 +15,7 @@
 #include <utility>
 
 #include "hotreload/reloader.hpp"
-#include "reload/module_runner.hpp"
-#include "reload/policy.hpp"
-#include "reload/sighup.hpp"
+#include "reload/pipeline_state.hpp"
 
 namespace hotreload {
 
@@ -36,7 +34,21 @@ namespace detail {
 
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+bool truthy(std::string_view text) {
+  return text == "1" || text == "true" || text == "TRUE" || text == "True" || text == "yes" || text == "on";
+}
+
+std::string milliseconds_text(std::chrono::nanoseconds duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) + " ms";
+}
+
+ReloadOutcome usage_outcome(std::string message) {
+  ReloadOutcome outcome;
+  outcome.errors.push_back({ErrorCode::usage, std::move(message), {}, {}});
+  return outcome;
+}
+
+}  // namespace
 
 Event make_event(std::string_view type, std::uint64_t id, Trigger trigger) {
   Event event;
@@ -46,41 +58,6 @@ Event make_event(std::string_view type, std::uint64_t id, Trigger trigger) {
   event.time = std::chrono::system_clock::now();
   return event;
 }
-
-bool truthy(std::string_view text) {
-  return text == "1" || text == "true" || text == "TRUE" || text == "True" || text == "yes" || text == "on";
-}
-
-bool dev_mode(const ReloadOptions& options) {
-  const Environment env = options.layers.environment ? *options.layers.environment : process_environment();
-  for (const auto& [name, value] : env) {
-    if (name == "DEV_MODE") return truthy(value);
-  }
-  return false;
-}
-
-// A module is affected by a change at, below or above one of its sections.
-std::vector<Change> changes_for(const ErasedModule& module, const std::vector<Change>& changes) {
-  if (module.sections.empty()) return changes;
-  std::vector<Change> mine;
-  for (const Change& change : changes) {
-    bool hit = std::any_of(module.sections.begin(), module.sections.end(), [&](const std::string& section) {
-      return path_has_prefix(change.path, section) || path_has_prefix(section, change.path);
-    });
-    if (hit) mine.push_back(change);
-  }
-  return mine;
-}
-
-std::string milliseconds_text(std::chrono::nanoseconds duration) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) + " ms";
-}
-
-struct AsyncRequest {
-  Trigger trigger;
-  std::vector<std::string> sections;
-  std::promise<ReloadOutcome> done;
-};
 
 // The schema's x-reload / x-secret declarations first, then the options' own rules, which thus
 // win ties (see ReloadOptions::schema).
@@ -94,74 +71,13 @@ ReloadOptions with_schema_field_rules(ReloadOptions options) {
   return options;
 }
 
-ReloadOutcome usage_outcome(std::string message) {
-  ReloadOutcome outcome;
-  outcome.errors.push_back({ErrorCode::usage, std::move(message), {}, {}});
-  return outcome;
-}
-
-}  // namespace
-
-struct Pipeline::State {
-  ReloadOptions options;
-  PipelineHooks hooks;
-  EventBus events;
-  ModuleRunner runner;
-
-  std::mutex reload_mutex;  // serialises reloads; guards the fields below it against writers
-  std::uint64_t next_reload_id = 0;
-  PipelineHooks::Bound live_config;
-
-  // Guards everything down to the next mutex; never held while a module or user hook runs.
-  mutable std::mutex control_mutex;
-  std::vector<std::shared_ptr<const ErasedModule>> modules;
-  std::set<std::string> disabled_modules;
-  bool auto_reload = true;
-  bool missed_while_disabled = false;  // an automatic reload was skipped while disabled
-  Backoff backoff;
-  std::optional<Trigger> retry_after_backoff;  // an automatic reload skipped while backing off
-
-  std::mutex defer_mutex;  // guards the fields below; never held during a reload
-  std::uint64_t next_hold_id = 0;
-  std::map<std::uint64_t, std::string> holds;           // id -> reason
-  std::optional<Trigger> deferred_trigger;               // the latest trigger that arrived while held
-  std::optional<SteadyClock::time_point> deferred_since;  // when the first of them arrived
-  bool overdue_reported = false;
-
-  // Readers outside reloads (document(), generation()) take this short lock, never reload_mutex,
-  // so reading the live document never waits for a slow module.
-  mutable std::mutex live_mutex;
-  std::shared_ptr<const Document> live_document;
-  std::uint64_t generation = 0;
-
-  // The background thread and what it serves.
-  std::mutex lifecycle_mutex;  // start_background() and stop()
-  std::mutex queue_mutex;      // guards queue and accepting
-  std::deque<AsyncRequest> queue;
-  bool accepting = false;
-  int wake_fd = -1;
-  std::optional<SighupSubscription> sighup;
-  std::jthread loop;
-
-  State(ReloadOptions opts, PipelineHooks h)
-      : options(with_schema_field_rules(std::move(opts))),
-        hooks(std::move(h)),
-        auto_reload(options.auto_reload && (!options.dev_mode_only || dev_mode(options))),
-        backoff(options.backoff, options.clock, options.jitter_random) {}
-
-  SteadyClock::time_point now() const { return options.clock ? options.clock() : SteadyClock::now(); }
-  void wake() const {
-    const std::uint64_t one = 1;
-    if (wake_fd >= 0) (void)!::write(wake_fd, &one, sizeof one);
+bool dev_mode(const ReloadOptions& options) {
+  const Environment env = options.layers.environment ? *options.layers.environment : process_environment();
+  for (const auto& [name, value] : env) {
+    if (name == "DEV_MODE") return truthy(value);
   }
-
-  ReloadOutcome run(Trigger trigger, const std::vector<std::string>& sections, bool bypass_holds);
-  ReloadOutcome run_locked(Trigger trigger, const std::vector<std::string>& sections);
-  std::optional<ReloadOutcome> skip_if_automatic(Trigger trigger);
-  void serve(std::stop_token stop);
-  void serve_queue();
-  void serve_deadlines();
-};
+  return false;
+}
 
 Pipeline::Pipeline(ReloadOptions options, PipelineHooks hooks)
     : state_(std::make_unique<State>(std::move(options), std::move(hooks))) {}
@@ -319,262 +235,6 @@ ReloadOutcome Pipeline::State::run(Trigger trigger, const std::vector<std::strin
   if (auto skipped = skip_if_automatic(trigger)) return std::move(*skipped);
   std::lock_guard reload_lock(reload_mutex);
   return run_locked(trigger, sections);
-}
-
-ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std::string>& sections) {
-  const auto started_at = SteadyClock::now();
-  const std::uint64_t id = ++next_reload_id;
-  std::shared_ptr<const Document> previous_document;
-  ReloadOutcome outcome;
-  outcome.reload_id = id;
-  {
-    std::lock_guard lock(live_mutex);
-    previous_document = live_document;
-    outcome.generation = generation;
-  }
-  const bool initial = previous_document == nullptr;
-  {
-    // This reload reads the files as they are now: a retry queued by the backoff is answered.
-    std::lock_guard lock(control_mutex);
-    retry_after_backoff.reset();
-  }
-
-  Event started = make_event(event_type::started, id, trigger);
-  for (const LayerSpec& layer : options.layers.files) started.files.push_back(layer.path);
-  events.publish(std::move(started));
-
-  // The versions of the sources this attempt read (etcd revisions), once the layers loaded.
-  std::vector<std::pair<std::string, std::string>> versions;
-  // The config being tried, once loaded: its secret values are scrubbed from error messages.
-  std::shared_ptr<const Document> tried;
-  auto fail = [&](Errors errors, std::string module = {}) {
-    if (tried) redact_errors(errors, tried->root, options.fields);
-    outcome.status = ReloadStatus::failed;
-    outcome.errors = std::move(errors);
-    outcome.failed_module = module;
-    outcome.changes.clear();
-    Event event = make_event(event_type::failed, id, trigger);
-    event.duration = SteadyClock::now() - started_at;
-    event.errors = outcome.errors;
-    event.module = std::move(module);
-    event.source_versions = versions;
-    if (!initial) {
-      std::lock_guard lock(control_mutex);
-      backoff.record_failure();
-      event.consecutive_failures = backoff.state().consecutive_failures;
-      event.backoff = backoff.state().delay;
-    }
-    events.publish(event);
-    return outcome;
-  };
-  auto succeed = [&] {
-    std::lock_guard lock(control_mutex);
-    backoff.record_success();
-  };
-  // The schema judges the document before binding does: its errors point at the values.
-  auto check_and_bind = [&](const Document& document) -> decltype(hooks.bind(document)) {
-    if (options.schema) {
-      if (Errors violations = options.schema->schema.validate(document); !violations.empty()) {
-        return unexpected(std::move(violations));
-      }
-    }
-    return hooks.bind(document);
-  };
-
-  try {
-    auto loaded = load_layers(options.layers);
-    if (!loaded) return fail(std::move(loaded).error());
-    auto candidate = std::make_shared<Document>(std::move(*loaded));
-    tried = candidate;
-    versions = source_versions(*candidate);
-
-    auto bound = check_and_bind(*candidate);
-    if (!bound) return fail(std::move(bound).error());
-
-    Errors invalid = hooks.validate(live_config.get(), bound->get());
-    if (!invalid.empty()) return fail(locate_errors(std::move(invalid), *candidate));
-
-    const Value empty_root{Object{}};
-    const Value& old_root = initial ? empty_root : previous_document->root;
-    std::vector<Change> changes = diff(old_root, candidate->root);
-
-    if (!initial && !sections.empty()) {
-      // A reload of named sections keeps every other key at its live value.
-      std::vector<Change> outside;
-      for (const Change& change : changes) {
-        bool inside = std::any_of(sections.begin(), sections.end(),
-                                  [&](const std::string& section) { return path_has_prefix(change.path, section); });
-        if (!inside) outside.push_back(change);
-      }
-      if (!outside.empty()) {
-        revert_changes(candidate->root, outside, previous_document->root);
-        // The mix of live and new values must satisfy the schema as a whole too.
-        bound = check_and_bind(*candidate);
-        if (!bound) return fail(std::move(bound).error());
-        changes = diff(old_root, candidate->root);
-      }
-    }
-
-    if (!initial) {
-      auto restart = restart_changes(changes, options.fields);
-      if (!restart.empty()) {
-        if (!options.apply_dynamic_with_pending_restart) {
-          return fail(restart_errors(restart, *previous_document, *candidate, options.fields));
-        }
-        // Keep the restart-only fields at their live values and publish the rest.
-        revert_changes(candidate->root, restart, previous_document->root);
-        bound = check_and_bind(*candidate);
-        if (!bound) return fail(std::move(bound).error());
-        for (const Change& change : restart) outcome.pending_restart.push_back(change.path);
-        changes = diff(old_root, candidate->root);
-      }
-    }
-
-    redact_changes(changes, options.fields);
-    Event validated = make_event(event_type::validated, id, trigger);
-    validated.changes = changes;
-    events.publish(validated);
-
-    if (!initial && changes.empty()) {
-      succeed();
-      outcome.status = ReloadStatus::unchanged;
-      return outcome;
-    }
-
-    if (!initial) {
-      // Modules: every affected one prepares, then all commit; see module.hpp.
-      struct Participant {
-        std::shared_ptr<const ErasedModule> module;
-        ModuleCall call;
-        SteadyClock::time_point started;
-      };
-      std::vector<Participant> participants;
-      {
-        std::lock_guard lock(control_mutex);
-        for (const auto& module : modules) {
-          if (disabled_modules.count(module->name) != 0) continue;
-          auto mine = changes_for(*module, changes);
-          if (mine.empty()) continue;
-          participants.push_back({module,
-                                  ModuleCall{live_config, *bound,
-                                             std::make_shared<const std::vector<Change>>(std::move(mine)), trigger, id, {}},
-                                  {}});
-        }
-      }
-      auto timeout_of = [&](const ErasedModule& module) {
-        return module.timeout > std::chrono::milliseconds::zero() ? module.timeout : options.module_timeout;
-      };
-      auto call_quietly = [&](const Participant& p, const std::function<void(const ModuleCall&)>& phase) {
-        if (!phase) return PhaseResult{};
-        return runner.run(p.module->name, timeout_of(*p.module),
-                          [&phase](const ModuleCall& call) -> ModuleResult {
-                            phase(call);
-                            return {};
-                          },
-                          p.call);
-      };
-      auto describe = [&](const Participant& p, const char* verb, const PhaseResult& result) {
-        const std::string& name = p.module->name;
-        switch (result.kind) {
-          case PhaseResult::Kind::ok: break;
-          case PhaseResult::Kind::refused:
-            return std::string(std::string_view(verb) == "prepare" ? "vetoed by " : "commit failed in ") + name + ": " +
-                   result.reason;
-          case PhaseResult::Kind::threw:
-            return "module " + name + " threw during " + verb + ": " + result.reason;
-          case PhaseResult::Kind::timed_out:
-            return "module " + name + " did not " + verb + " within " + milliseconds_text(timeout_of(*p.module));
-        }
-        return std::string();
-      };
-
-      for (std::size_t i = 0; i < participants.size(); ++i) {
-        Participant& p = participants[i];
-        p.started = SteadyClock::now();
-        Event module_started = make_event(event_type::module_started, id, trigger);
-        module_started.module = p.module->name;
-        events.publish(std::move(module_started));
-        PhaseResult prepared =
-            p.module->prepare ? runner.run(p.module->name, timeout_of(*p.module), p.module->prepare, p.call) : PhaseResult{};
-        if (!prepared.ok()) {
-          for (std::size_t j = i; j-- > 0;) (void)call_quietly(participants[j], participants[j].module->abort);
-          const ErrorCode code = prepared.kind == PhaseResult::Kind::refused ? ErrorCode::vetoed
-                                 : prepared.kind == PhaseResult::Kind::timed_out ? ErrorCode::timeout
-                                                                                  : ErrorCode::internal;
-          return fail({Error{code, describe(p, "prepare", prepared), {}, {}}}, p.module->name);
-        }
-      }
-
-      for (std::size_t i = 0; i < participants.size(); ++i) {
-        Participant& p = participants[i];
-        PhaseResult committed = PhaseResult{};
-        if (p.module->commit) {
-          // A commit that overruns and then succeeds is undone on its own thread.
-          auto late_rollback = [module = p.module, call = p.call] {
-            if (module->rollback) module->rollback(call);
-          };
-          committed = runner.run(p.module->name, timeout_of(*p.module), p.module->commit, p.call, late_rollback);
-        }
-        if (!committed.ok()) {
-          std::string reason = describe(p, "commit", committed);
-          std::vector<std::string> rolled;
-          for (std::size_t j = i; j-- > 0;) {
-            PhaseResult undone = call_quietly(participants[j], participants[j].module->rollback);
-            rolled.push_back(participants[j].module->name +
-                             (undone.ok() ? "" : " (its rollback failed: " + describe(participants[j], "roll back", undone) + ")"));
-          }
-          // The modules after the failed one prepared but never committed.
-          for (std::size_t j = i + 1; j < participants.size(); ++j) {
-            (void)call_quietly(participants[j], participants[j].module->abort);
-          }
-          Event rolled_back = make_event(event_type::rolled_back, id, trigger);
-          rolled_back.module = p.module->name;
-          rolled_back.reason = reason + "; rolled back: " + (rolled.empty() ? std::string("none") : [&] {
-            std::string joined;
-            for (const std::string& name : rolled) joined += (joined.empty() ? "" : ", ") + name;
-            return joined;
-          }());
-          events.publish(std::move(rolled_back));
-          outcome.rolled_back = true;
-          const ErrorCode code = committed.kind == PhaseResult::Kind::timed_out ? ErrorCode::timeout : ErrorCode::module_failed;
-          return fail({Error{code, reason, {}, {}}}, p.module->name);
-        }
-        Event module_completed = make_event(event_type::module_completed, id, trigger);
-        module_completed.module = p.module->name;
-        module_completed.duration = SteadyClock::now() - p.started;
-        events.publish(std::move(module_completed));
-      }
-    }
-
-    hooks.publish(*bound);
-    live_config = std::move(*bound);
-    {
-      std::lock_guard lock(live_mutex);
-      live_document = std::move(candidate);
-      outcome.generation = ++generation;
-    }
-    if (!initial) succeed();
-    outcome.status = ReloadStatus::applied;
-    outcome.changes = std::move(changes);
-
-    Event completed = make_event(event_type::completed, id, trigger);
-    completed.duration = SteadyClock::now() - started_at;
-    completed.changes = outcome.changes;
-    completed.pending_restart = outcome.pending_restart;
-    completed.generation = outcome.generation;
-    completed.source_versions = versions;
-    if (options.config_in_events) {
-      std::lock_guard lock(live_mutex);
-      completed.config = options.fields.redact(live_document->root);
-    }
-    events.publish(completed);
-    return outcome;
-  } catch (const std::exception& failure) {
-    // A validator or from_json threw: report it, keep the old config.
-    return fail({Error{ErrorCode::internal, std::string("exception during reload: ") + failure.what(), {}, {}}});
-  } catch (...) {
-    return fail({Error{ErrorCode::internal, "non-standard exception during reload", {}, {}}});
-  }
 }
 
 // ---- the background thread ----
