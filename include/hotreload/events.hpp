@@ -62,6 +62,8 @@ struct Event {
   Trigger trigger = Trigger::api;
   std::chrono::system_clock::time_point time = std::chrono::system_clock::now();  // of creation
   std::chrono::nanoseconds duration{0};      // completed, failed, module.completed
+  std::string status;                        // completed: "applied", or "unchanged" when the
+                                             // sources held what is live (no changes, same generation)
   std::vector<Change> changes;               // validated, completed; Change::secret marks redaction
   Errors errors;                             // failed, file.missing
   std::vector<std::string> pending_restart;  // completed: restart-only paths changed, not applied
@@ -90,6 +92,8 @@ struct Event {
 //   timestamp       reload.started (seed 001 lists it; the same instant as "time")
 //   module          reload.module.*      failedModule  reload.failed (null when no module failed)
 //   durationMs      completed, failed, module.completed (a float)
+//   status          completed: "applied", or "unchanged" when the reload found nothing to change
+//                   (every attempt that does not fail ends in one reload.completed)
 //   changeCount, changes  validated, completed: [{path, op, old, new}] as hotreload/json.hpp
 //                   renders a Change (a secret side "<redacted>", an absent side null)
 //   generation, pendingRestart  completed

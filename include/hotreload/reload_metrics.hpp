@@ -97,6 +97,7 @@ class ReloadMetrics {
   ReloadMetricsOptions options_;
   CounterFamily& attempts_;
   CounterFamily& failures_;
+  CounterFamily& outcomes_;  // {trigger, outcome}: applied, unchanged, failed, skipped
   Counter& rollbacks_;
   HistogramFamily& duration_;
   HistogramFamily& module_duration_;

@@ -97,15 +97,11 @@ void AuditLog::observe(const Event& event) {
 
   const char* outcome = nullptr;
   if (type == event_type::completed) {
-    outcome = "applied";
+    outcome = event.status == "unchanged" ? "unchanged" : "applied";
   } else if (type == event_type::failed) {
     outcome = "failed";
   } else if (type == event_type::skipped) {
     outcome = "skipped";
-  } else if (type == event_type::validated && event.changes.empty() && event.trigger != Trigger::initial) {
-    // The pipeline publishes no terminal event for a reload that changed nothing: its validated
-    // event with no changes is the last one (an initial load always goes on to completed).
-    outcome = "unchanged";
   } else {
     return;
   }

@@ -35,6 +35,9 @@ Json data_of(const Event& event) {
   if (is({type::completed, type::failed, type::module_completed}) || event.duration.count() != 0) {
     data["durationMs"] = std::chrono::duration<double, std::milli>(event.duration).count();
   }
+  if (t == type::completed || !event.status.empty()) {
+    data["status"] = event.status.empty() ? std::string("applied") : event.status;
+  }
   if (is({type::validated, type::completed}) || !event.changes.empty()) {
     data["changeCount"] = event.changes.size();
     Json changes = Json::array();

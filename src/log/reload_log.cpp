@@ -51,6 +51,11 @@ std::vector<LogRecord> describe_completed(const Event& event) {
                                            std::to_string(event.generation) + " in " + milliseconds(event.duration)});
     return records;
   }
+  if (event.status == "unchanged") {
+    records.push_back({LogLevel::info, header(event, "found nothing to change") + ": generation " +
+                                           std::to_string(event.generation) + " stays live"});
+    return records;
+  }
   std::string message = header(event, "applied") + ": generation " + std::to_string(event.generation) + ", " +
                         std::to_string(event.changes.size()) + (event.changes.size() == 1 ? " change" : " changes") +
                         " in " + milliseconds(event.duration);

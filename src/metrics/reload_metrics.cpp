@@ -44,6 +44,10 @@ ReloadMetrics::ReloadMetrics(EventBus& events, MetricsRegistry& registry, Reload
                                  "Failed reload attempts (the old config stayed live), by trigger and the first "
                                  "error's code.",
                                  {"trigger", "reason"})),
+      outcomes_(registry.counter(options_.prefix + "reload_outcomes_total",
+                                 "Reload attempts by how they ended: applied, unchanged (nothing to change), failed "
+                                 "or skipped.",
+                                 {"trigger", "outcome"})),
       rollbacks_(registry
                      .counter(options_.prefix + "reload_rollbacks_total",
                               "Reloads whose module commit failed and whose committed modules were rolled back.")
@@ -115,16 +119,15 @@ void ReloadMetrics::on_event(const Event& event) {
   if (type == event_type::started) {
     attempts_.with({to_string(event.trigger)}).inc();
   } else if (type == event_type::completed) {
+    // "unchanged" is a success too: for the failure streak and the staleness gauge.
+    const bool unchanged = event.status == "unchanged";
+    outcomes_.with({to_string(event.trigger), unchanged ? "unchanged" : "applied"}).inc();
     duration_.with({"success"}).observe(event.duration);
     generation_.set(static_cast<double>(event.generation));
     record_success(event.time);
-  } else if (type == event_type::validated) {
-    // The pipeline publishes nothing after a validated event without changes (except for the
-    // initial load, which always completes): the reload found the files unchanged, which is a
-    // success for the failure streak and the staleness gauge.
-    if (event.changes.empty() && event.trigger != Trigger::initial) record_success(event.time);
   } else if (type == event_type::failed) {
     failures_.with({to_string(event.trigger), failure_reason(event)}).inc();
+    outcomes_.with({to_string(event.trigger), "failed"}).inc();
     duration_.with({"failure"}).observe(event.duration);
     {
       std::lock_guard lock(failures_mu_);
@@ -132,6 +135,7 @@ void ReloadMetrics::on_event(const Event& event) {
     }
     backoff_seconds_.set(seconds(event.backoff));
   } else if (type == event_type::skipped) {
+    outcomes_.with({to_string(event.trigger), "skipped"}).inc();
     backoff_seconds_.set(seconds(event.backoff));
   } else if (type == event_type::rolled_back) {
     rollbacks_.inc();

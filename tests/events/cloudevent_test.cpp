@@ -95,8 +95,9 @@ TEST(CloudEvent, CompletedCarriesDurationGenerationAndPendingRestart) {
   event.generation = 4;
   event.pending_restart = {"server.port"};
   Json data = to_cloudevent(event, "s")["data"];
-  EXPECT_EQ(keys(data), (std::vector<std::string>{"reloadId", "trigger", "durationMs", "changeCount",
+  EXPECT_EQ(keys(data), (std::vector<std::string>{"reloadId", "trigger", "durationMs", "status", "changeCount",
                                                   "changes", "generation", "pendingRestart"}));
+  EXPECT_EQ(data["status"], "applied");  // a completed event without a status applied its changes
   EXPECT_TRUE(data["durationMs"].is_number_float());
   EXPECT_DOUBLE_EQ(data["durationMs"].get<double>(), 1.5);
   EXPECT_EQ(data["changeCount"], 0);

@@ -96,16 +96,19 @@ TEST_F(MetricsReload, SecondsSinceLastSuccessIsComputedAtScrapeTime) {
 
 TEST_F(MetricsReload, AnUnchangedReloadIsASuccess) {
   bus_.publish(failed(Trigger::file, {{ErrorCode::io, "x", {}, {}}}));
-  Event unchanged = make(event_type::validated);
+  Event unchanged = make(event_type::completed, Trigger::signal);
+  unchanged.status = "unchanged";
   unchanged.time = now_ - 10s;
   bus_.publish(unchanged);
   EXPECT_EQ(value("hotreload_consecutive_failures"), 0.0);
   EXPECT_EQ(value("hotreload_seconds_since_last_success"), 10.0);
+  EXPECT_EQ(value("hotreload_reload_outcomes_total{trigger=\"signal\",outcome=\"unchanged\"}"), 1.0);
+  EXPECT_EQ(value("hotreload_reload_outcomes_total{trigger=\"file\",outcome=\"failed\"}"), 1.0);
 
-  // The initial load's validated event lists every key; an empty one is not "unchanged".
-  Event initial = make(event_type::validated, Trigger::initial);
-  initial.time = now_;
-  bus_.publish(initial);
+  // A validated event is a step, not an outcome.
+  Event validated = make(event_type::validated);
+  validated.time = now_;
+  bus_.publish(validated);
   EXPECT_EQ(value("hotreload_seconds_since_last_success"), 10.0);
 }
 

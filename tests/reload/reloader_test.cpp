@@ -68,7 +68,7 @@ TEST_F(ReloaderTest, ReloadAppliesChangesAndReportsThem) {
   EXPECT_EQ(testing::event_types(*queue), (std::vector<std::string>{"reload.validated", "reload.completed"}));
 }
 
-TEST_F(ReloaderTest, ReloadWithoutChangesPublishesNothing) {
+TEST_F(ReloaderTest, ReloadWithoutChangesEndsInOneUnchangedCompletedEvent) {
   Reloader<Config> reloader(options());
   ASSERT_TRUE(reloader.start().has_value());
   auto before = reloader.load();
@@ -80,7 +80,19 @@ TEST_F(ReloaderTest, ReloadWithoutChangesPublishesNothing) {
   EXPECT_TRUE(outcome.changes.empty());
   EXPECT_EQ(reloader.generation(), 1u);
   EXPECT_EQ(reloader.load(), before);
-  EXPECT_EQ(testing::event_types(*queue), (std::vector<std::string>{"reload.started", "reload.validated"}));
+  auto events = testing::drain(*queue);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].type, event_type::started);
+  EXPECT_EQ(events[1].type, event_type::validated);
+  // Every attempt ends in exactly one outcome event, so an operator sees that it ran.
+  EXPECT_EQ(events[2].type, event_type::completed);
+  EXPECT_EQ(events[2].status, "unchanged");
+  EXPECT_EQ(events[2].trigger, Trigger::api);
+  EXPECT_TRUE(events[2].changes.empty());
+  EXPECT_EQ(events[2].generation, 1u);
+  const auto data = to_cloudevent(events[2], "test").at("data");
+  EXPECT_EQ(data.at("status"), "unchanged");
+  EXPECT_EQ(data.at("changeCount"), 0);
 }
 
 TEST_F(ReloaderTest, ParseErrorKeepsTheOldConfigAndSaysWhere) {

@@ -34,6 +34,13 @@ inline std::vector<std::string> event_types(EventQueue& queue) {
   return out;
 }
 
+// Drains the queue and returns every event in order.
+inline std::vector<Event> drain(EventQueue& queue) {
+  std::vector<Event> out;
+  while (auto event = queue.try_recv()) out.push_back(std::move(*event));
+  return out;
+}
+
 // Drains the queue and returns the events of one type.
 inline std::vector<Event> events_of(EventQueue& queue, std::string_view type) {
   std::vector<Event> out;
