@@ -134,7 +134,8 @@ Val evaluate_fractional(const Term& term, const Scope& scope) {
 
 namespace {
 
-// A version as golang.org/x/mod/semver reads it (flagd adds the "v" when it is missing):
+// A version as golang.org/x/mod/semver reads it (flagd adds the "v" when it is missing, and
+// accepts "V" for it):
 // vMAJOR[.MINOR[.PATCH[-PRERELEASE][+BUILD]]], numbers without leading zeros.
 struct SemVer {
   std::string_view major, minor, patch, prerelease;
@@ -178,7 +179,8 @@ bool valid_identifiers(std::string_view s, bool prerelease) {
 }
 
 std::optional<SemVer> parse_semver(std::string_view s) {
-  if (!s.empty() && s[0] == 'v') s.remove_prefix(1);
+  // flagd strips the prefix case-insensitively ("V1.0.0" is "v1.0.0").
+  if (!s.empty() && (s[0] == 'v' || s[0] == 'V')) s.remove_prefix(1);
   SemVer v;
   if (!take_number(s, v.major)) return std::nullopt;
   v.minor = v.patch = "0";

@@ -186,6 +186,9 @@ TEST(FlagdLogic, SemVerComparesLikeFlagd) {
   EXPECT_EQ(sem_ver("1.0.0-1", "<", "1.0.0-alpha"), true);
   EXPECT_EQ(sem_ver("1.0.0+build.5", "=", "1.0.0"), true);  // build metadata is not compared
   EXPECT_EQ(sem_ver("v1.0.0", "=", "1.0.0"), true);
+  EXPECT_EQ(sem_ver("V1.0.0", "=", "v1.0.0"), true);  // the prefix in either case, as flagd
+  EXPECT_EQ(sem_ver("V2.1.0", ">", "V2.0.0"), true);
+  EXPECT_EQ(sem_ver("x1.0.0", "=", "1.0.0"), nullptr);  // no other letter is a prefix
   EXPECT_EQ(sem_ver("1", "=", "1.0.0"), true);
   EXPECT_EQ(sem_ver("1.2", "=", "1.2.0"), true);
   // Bad input answers null.
