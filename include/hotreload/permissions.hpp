@@ -16,9 +16,10 @@ namespace hotreload {
 struct FilePermissionPolicy {
   // false: no checks at all (the caller vouches for the files).
   bool check = true;
-  // Group-writable files and directories (without the sticky bit) are allowed: a deployment group
-  // is a common, deliberate choice. false refuses them like world-writable ones.
-  bool allow_group_writable = true;
+  // Group-writable files and directories (without the sticky bit) are refused like world-writable
+  // ones: any member of the group could put a symlink to another file (/etc/shadow) in the
+  // config's place. true allows them, for a deployment group that is trusted on purpose.
+  bool allow_group_writable = false;
   // When set, the file must be owned by this uid, and its own directory and each directory holding
   // a symlink on the way by this uid or root.
   std::optional<uid_t> required_owner{};

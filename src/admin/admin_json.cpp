@@ -4,12 +4,27 @@
 #include "hotreload/flags.hpp"
 #include "hotreload/json.hpp"
 #include "hotreload/layers.hpp"
+#include "hotreload/path.hpp"
 
 namespace hotreload {
 namespace {
 
 nlohmann::ordered_json null_if_empty(const std::string& text) {
   return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
+}
+
+// The key a provenance entry is shown under: a path inside a secret subtree is shown as the
+// subtree's root, so the names of the keys below a secret (db.password.x) do not leak either.
+std::string shown_path(const std::string& dotted, const FieldRules& fields) {
+  if (!fields.is_secret(dotted)) return dotted;
+  auto path = parse_dotted(dotted);
+  if (!path) return dotted;
+  while (path->size() > 1) {
+    Path parent(path->begin(), path->end() - 1);
+    if (!fields.is_secret(to_dotted(parent))) break;
+    *path = std::move(parent);
+  }
+  return to_dotted(*path);
 }
 
 }  // namespace
@@ -19,7 +34,7 @@ nlohmann::ordered_json config_json(const Document& document, const FieldRules& f
   out["generation"] = generation;
   out["config"] = to_json(fields.redact(document.root));
   nlohmann::ordered_json sources = nlohmann::ordered_json::object();
-  for (const auto& [path, layer] : provenance(document)) sources[path] = layer;
+  for (const auto& [path, layer] : provenance(document)) sources[shown_path(path, fields)] = layer;
   out["sources"] = std::move(sources);
   // The etcd revision (or other version) each versioned layer was read at; {} for files only.
   nlohmann::ordered_json versions = nlohmann::ordered_json::object();

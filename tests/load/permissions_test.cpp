@@ -72,21 +72,43 @@ TEST(Permissions, WritableAncestorDirectoryIsRefused) {
                              " is writable by other users without the sticky bit (mode 0777)");
 }
 
-TEST(Permissions, GroupWritableFileIsAllowedUnlessRefusedByPolicy) {
+TEST(Permissions, GroupWritableFileIsRefusedUnlessAllowedByPolicy) {
   Fixture f;
   set_mode(f.file, 0664);
-  EXPECT_EQ(check(f.file), "ok");
-  EXPECT_EQ(check(f.file, {.allow_group_writable = false}),
-            "refusing to load " + f.file + ": writable by its group (mode 0664)");
+  EXPECT_EQ(check(f.file), "refusing to load " + f.file + ": writable by its group (mode 0664)");
+  EXPECT_EQ(check(f.file, {.allow_group_writable = true}), "ok");
 }
 
-TEST(Permissions, GroupWritableDirectoryIsAllowedUnlessRefusedByPolicy) {
+TEST(Permissions, GroupWritableDirectoryIsRefusedUnlessAllowedByPolicy) {
   Fixture f;
   set_mode(f.dir.path().string(), 0775);
-  EXPECT_EQ(check(f.file), "ok");
-  EXPECT_EQ(check(f.file, {.allow_group_writable = false}),
-            "refusing to load " + f.file + ": directory " + f.dir.path().string() +
-                " is writable by its group without the sticky bit (mode 0775)");
+  EXPECT_EQ(check(f.file), "refusing to load " + f.file + ": directory " + f.dir.path().string() +
+                               " is writable by its group without the sticky bit (mode 0775)");
+  EXPECT_EQ(check(f.file, {.allow_group_writable = true}), "ok");
+}
+
+// A group member replaces the config in a group-writable directory by a symlink to a file only
+// root may read: the directory that holds the link is what makes the swap possible, so it is
+// what the refusal names, and the target's content is never read.
+TEST(Permissions, ASymlinkPlantedInAGroupWritableDirectoryIsRefused) {
+  Fixture f;
+  std::string secret = f.dir.write("private/shadow", "root:$6$hash:19000:0:99999:7:::\n");
+  set_mode(secret, 0600);
+  set_mode(f.dir.file("private"), 0700);
+  std::string shared = f.dir.file("shared");
+  fs::create_directory(shared);
+  set_mode(shared, 0775);
+  fs::create_symlink(secret, shared + "/config.yaml");
+  EXPECT_EQ(check(shared + "/config.yaml"), "refusing to load " + shared + "/config.yaml: directory " + shared +
+                                                " is writable by its group without the sticky bit (mode 0775)");
+
+  LayerOptions options;
+  options.files = {{shared + "/config.yaml"}};
+  options.environment = Environment{};
+  auto refused = load_layers(options);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error()[0].message.find("writable by its group"), std::string::npos);
+  EXPECT_EQ(to_string(refused.error()).find("19000"), std::string::npos);
 }
 
 TEST(Permissions, OptingOutSkipsEveryCheck) {
