@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -165,6 +168,52 @@ TEST(CliWatch, SighupForcesAReload) {
   EXPECT_EQ(completed.at("data").at("trigger"), "signal");
   watch.send_signal(SIGTERM);
   EXPECT_EQ(watch.wait(kBound), 0);
+}
+
+TEST(CliWatch, ASighupThatFindsNothingChangedStillPrintsItsOutcome) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\n");
+  auto audit = dir.file("audit.jsonl");
+  ChildProcess watch({cli_path(), "watch", "--poll", "3600000", "--audit-log", audit, file});
+  EXPECT_EQ(next_event(watch, "reload.completed").at("data").at("status"), "applied");
+  watch.send_signal(SIGHUP);
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("trigger"), "signal");
+  EXPECT_EQ(completed.at("data").at("status"), "unchanged");
+  EXPECT_EQ(completed.at("data").at("changeCount"), 0);
+  EXPECT_EQ(completed.at("data").at("generation"), 1);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+  // The audit log has the same two outcomes.
+  std::ifstream in(audit);
+  std::vector<nlohmann::json> records;
+  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].at("trigger"), "signal");
+  EXPECT_EQ(records[1].at("outcome"), "unchanged");
+}
+
+TEST(CliWatch, LostAuditRecordsMakeTheExitStatusNonZeroAndAreCounted) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\n");
+  auto err = dir.file("stderr.txt");
+  // Every write to /dev/full fails with ENOSPC: the initial load's record and the SIGHUP's are lost.
+  ChildProcess watch({cli_path(), "watch", "--poll", "3600000", "--audit-log", "/dev/full", file}, err);
+  next_event(watch, "reload.completed");
+  watch.send_signal(SIGHUP);
+  next_event(watch, "reload.completed");
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 2);
+  std::ifstream in(err);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("hotreload: 2 audit records were lost: /dev/full is incomplete"), std::string::npos) << text;
+  // The run of losses is reported once when it starts, not once per record.
+  std::size_t reports = 0;
+  for (std::size_t at = text.find("cannot write the audit log"); at != std::string::npos;
+       at = text.find("cannot write the audit log", at + 1)) {
+    ++reports;
+  }
+  EXPECT_EQ(reports, 1u) << text;
 }
 
 TEST(CliWatch, SchemaJudgesEveryReloadAndDeclaresRestartAndSecretFields) {

@@ -217,6 +217,13 @@ int run_watch(const WatchArgs& args) {
   }
   if (admin) admin->stop();  // no request reloads once the watcher is gone
   watcher->reset();
+  // An audit trail with holes is a failure the operator must hear about, even after a clean stop.
+  if (audit && audit->lost_records() > 0) {
+    std::cerr << "hotreload: " << audit->lost_records() << " audit record"
+              << (audit->lost_records() == 1 ? " was" : "s were") << " lost: " << args.audit_log
+              << " is incomplete" << std::endl;
+    return kExitTrouble;
+  }
   return kExitOk;
 }
 
