@@ -1,0 +1,192 @@
+// `hotreload exec` as an init: the command runs in a process group of its own, orphans it leaves
+// become exec's children (exec is the child subreaper, or PID 1 in a PID namespace) and are
+// reaped, and whatever the command left running is ended when exec exits.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "support/exec_support.hpp"
+
+namespace hotreload {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::cli_path;
+using testing::eventually;
+using testing::Exec;
+using testing::kIdle;
+using testing::logged_pid;
+using testing::slurp;
+
+constexpr auto kBound = testing::kExecBound;
+
+struct ProcessInfo {
+  char state = '?';  // 'Z' for a zombie
+  pid_t ppid = -1;
+  pid_t pgrp = -1;
+};
+
+// From /proc/PID/stat; nullopt once the process is gone (reaped).
+std::optional<ProcessInfo> process_info(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return std::nullopt;
+  std::istringstream rest(line.substr(line.rfind(')') + 1));
+  ProcessInfo info;
+  rest >> info.state >> info.ppid >> info.pgrp;
+  return info;
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto info = process_info(static_cast<pid_t>(std::stol(name)));
+    if (info && info->ppid == parent) children.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return children;
+}
+
+// A process that is gone, or reaped and its pid reused by something that is not `sleep 1000`.
+bool sleeper_gone(pid_t pid) {
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  return text != std::string("sleep\0" "1000\0", 11);
+}
+
+// Five orphans that exit at once ("(sleep 0 &)": the subshell ends before its sleep), and one that
+// lives on ("orphan PID").
+std::string orphaning_script(const std::string& out) {
+  return "for i in 1 2 3 4 5; do (sleep 0 &); done; (sleep 1000 & echo orphan $! >> " + out + "); " +
+         "echo ready $$ >> " + out + "; " + kIdle;
+}
+
+TEST(ExecReaping, CommandRunsInAProcessGroupOfItsOwn) {
+  Exec t;
+  auto& exec = t.start({}, testing::script(t.out));
+  auto command = process_info(logged_pid(slurp(t.out), "ready"));
+  ASSERT_TRUE(command.has_value());
+  EXPECT_EQ(command->pgrp, logged_pid(slurp(t.out), "ready"));
+  EXPECT_NE(command->pgrp, process_info(exec.pid())->pgrp);
+}
+
+TEST(ExecReaping, OrphansOfTheCommandAreAdoptedAndReaped) {
+  Exec t;
+  auto& exec = t.start({}, orphaning_script(t.out));
+  const pid_t command = logged_pid(slurp(t.out), "ready");
+  const pid_t orphan = logged_pid(slurp(t.out), "orphan");
+  ASSERT_GT(orphan, 0);
+  EXPECT_EQ(process_info(orphan)->ppid, exec.pid());  // the subreaper adopted it
+  // The five short-lived orphans were adopted too; once reaped, exec's children are the command
+  // and the orphan that still runs, and none is a zombie.
+  EXPECT_TRUE(eventually([&] {
+    auto children = children_of(exec.pid());
+    std::sort(children.begin(), children.end());
+    std::vector<pid_t> expected{command, orphan};
+    std::sort(expected.begin(), expected.end());
+    return children == expected;
+  })) << "exec's children: " << ::testing::PrintToString(children_of(exec.pid()));
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);
+  EXPECT_TRUE(eventually([&] { return sleeper_gone(orphan); }));  // ended on exit
+}
+
+// In a PID namespace exec is PID 1 and every orphan in it is its child, subreaper or not.
+TEST(ExecReaping, AsPid1InAPidNamespaceLeavesNoZombies) {
+  const std::string unshare = "/usr/bin/unshare";
+  if (!std::filesystem::exists(unshare)) GTEST_SKIP() << unshare << " is missing (util-linux)";
+  auto probe = testing::run_command({unshare, "--pid", "--fork", "--kill-child", "/bin/true"});
+  if (probe.exit_code != 0) GTEST_SKIP() << "cannot create a PID namespace here (needs root or user namespaces): " << probe.err;
+
+  Exec t;
+  auto& unshared = t.start({}, orphaning_script(t.out), {unshare, "--pid", "--fork", "--kill-child"});
+  // unshare's only child is exec, PID 1 inside; the pids the script logs are the namespace's.
+  std::vector<pid_t> forked = children_of(unshared.pid());
+  ASSERT_EQ(forked.size(), 1u);
+  const pid_t exec = forked[0];
+  EXPECT_GT(logged_pid(slurp(t.out), "orphan"), 0);
+  // Left unreaped, the five short-lived orphans would stay zombies under exec for good.
+  EXPECT_TRUE(eventually([&] {
+    auto children = children_of(exec);
+    return children.size() == 2 && std::none_of(children.begin(), children.end(), [](pid_t pid) {
+             auto info = process_info(pid);
+             return info && info->state == 'Z';
+           });
+  })) << "exec's children: " << ::testing::PrintToString(children_of(exec));
+  ::kill(exec, SIGTERM);
+  EXPECT_EQ(unshared.wait(kBound), 128 + SIGTERM) << slurp(t.err);
+}
+
+// "group PID": a sleep in the command's process group; "session PID": one that left it (setsid).
+std::string leaving_script(const std::string& out, const std::string& then) {
+  return "sleep 1000 & echo group $! >> " + out + "; setsid sleep 1000 & echo session $! >> " + out + "; " +
+         "echo ready $$ >> " + out + "; " + then;
+}
+
+TEST(ExecReaping, ProcessesTheCommandLeftAreEndedWhenExecIsTerminated) {
+  Exec t;
+  auto& exec = t.start({}, leaving_script(t.out, kIdle));
+  const pid_t group = logged_pid(slurp(t.out), "group");
+  const pid_t session = logged_pid(slurp(t.out), "session");
+  ASSERT_GT(group, 0);
+  ASSERT_GT(session, 0);
+  ASSERT_TRUE(eventually([&] { return !sleeper_gone(group) && !sleeper_gone(session); }));
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM) << slurp(t.err);
+  // exec reaped them before it exited: they are gone, not zombies waiting for another reaper.
+  EXPECT_TRUE(sleeper_gone(group)) << slurp(t.err);
+  EXPECT_TRUE(sleeper_gone(session)) << slurp(t.err);
+}
+
+TEST(ExecReaping, ProcessesLeftByACommandThatExitedAreEnded) {
+  Exec t;
+  auto& exec = t.start({}, leaving_script(t.out, "exit 3"));
+  EXPECT_EQ(exec.wait(kBound), 3) << slurp(t.err);
+  EXPECT_TRUE(sleeper_gone(logged_pid(slurp(t.out), "group"))) << slurp(t.err);
+  EXPECT_TRUE(sleeper_gone(logged_pid(slurp(t.out), "session"))) << slurp(t.err);
+  EXPECT_NE(slurp(t.err).find("CMD left processes running: sending them SIGTERM, SIGKILL after 5 s"), std::string::npos)
+      << slurp(t.err);
+}
+
+// A leftover that ignores SIGTERM (sleep inherits the ignored disposition) gets SIGKILL. The
+// command exits once it has said "armed", i.e. ignores SIGTERM.
+std::string stubborn_script(const std::string& out) {
+  return "setsid sh -c \"trap '' TERM; echo armed >> " + out + "; exec sleep 1000\" & echo session $! >> " + out +
+         "; while ! grep -q armed " + out + "; do sleep 0.01; done; echo ready $$ >> " + out + "; exit 3";
+}
+
+TEST(ExecReaping, LeftoverIgnoringSigtermIsKilledAfterTheGrace) {
+  Exec t;
+  const auto started = std::chrono::steady_clock::now();
+  auto& exec = t.start({}, stubborn_script(t.out));
+  EXPECT_EQ(exec.wait(kBound), 3) << slurp(t.err);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, 5s);  // the grace
+  EXPECT_TRUE(sleeper_gone(logged_pid(slurp(t.out), "session"))) << slurp(t.err);
+  EXPECT_NE(slurp(t.err).find("processes still running 5 s after CMD: sending SIGKILL"), std::string::npos)
+      << slurp(t.err);
+}
+
+TEST(ExecReaping, TerminationSignalDuringTheGraceKillsLeftoversAtOnce) {
+  Exec t;
+  auto& exec = t.start({}, stubborn_script(t.out));
+  ASSERT_TRUE(eventually([&] { return slurp(t.err).find("CMD left processes running") != std::string::npos; }))
+      << slurp(t.err);
+  const auto sent = std::chrono::steady_clock::now();
+  exec.send_signal(SIGTERM);
+  EXPECT_EQ(exec.wait(kBound), 3) << slurp(t.err);  // still the command's status
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 2s);
+  EXPECT_TRUE(sleeper_gone(logged_pid(slurp(t.out), "session"))) << slurp(t.err);
+}
+
+}  // namespace
+}  // namespace hotreload
