@@ -3,8 +3,12 @@
 // reaped, and whatever the command left running is ended when exec exits.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -32,6 +36,9 @@ struct ProcessInfo {
   char state = '?';  // 'Z' for a zombie
   pid_t ppid = -1;
   pid_t pgrp = -1;
+  pid_t session = -1;
+  int tty = 0;
+  pid_t tpgid = -1;  // the foreground process group of its terminal
 };
 
 // From /proc/PID/stat; nullopt once the process is gone (reaped).
@@ -41,7 +48,7 @@ std::optional<ProcessInfo> process_info(pid_t pid) {
   if (!std::getline(stat, line)) return std::nullopt;
   std::istringstream rest(line.substr(line.rfind(')') + 1));
   ProcessInfo info;
-  rest >> info.state >> info.ppid >> info.pgrp;
+  rest >> info.state >> info.ppid >> info.pgrp >> info.session >> info.tty >> info.tpgid;
   return info;
 }
 
@@ -77,6 +84,52 @@ TEST(ExecReaping, CommandRunsInAProcessGroupOfItsOwn) {
   ASSERT_TRUE(command.has_value());
   EXPECT_EQ(command->pgrp, logged_pid(slurp(t.out), "ready"));
   EXPECT_NE(command->pgrp, process_info(exec.pid())->pgrp);
+}
+
+// exec started in a new session with a pseudo-terminal as its stdin and controlling terminal, the
+// way a shell or `docker run -t` starts it: the command's group must get the terminal's foreground,
+// or reading it would stop the command with SIGTTIN.
+TEST(ExecReaping, CommandInATerminalGetsItsForeground) {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const std::string terminal = ::ptsname(master);
+  Exec t;
+  std::vector<std::string> argv{cli_path(), "exec", "--config", t.config, "--", "/bin/sh", "-c",
+                                testing::script(t.out)};
+  std::vector<char*> args;
+  for (std::string& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigmask(&attributes, &empty);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // Opened after setsid() by a session leader without O_NOCTTY: it becomes the controlling terminal.
+  posix_spawn_file_actions_addopen(&actions, 0, terminal.c_str(), O_RDWR, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, t.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t exec = -1;
+  ASSERT_EQ(::posix_spawn(&exec, args[0], &actions, &attributes, args.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+
+  EXPECT_TRUE(eventually([&] { return slurp(t.out).find("ready") != std::string::npos; })) << slurp(t.err);
+  const pid_t command = logged_pid(slurp(t.out), "ready");
+  auto info = process_info(command);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->session, exec);
+  EXPECT_EQ(info->pgrp, command);
+  EXPECT_EQ(info->tpgid, command) << "the terminal's foreground group is " << info->tpgid;
+  EXPECT_EQ(::tcgetpgrp(master), command);
+  ::kill(exec, SIGTERM);
+  int status = 0;
+  EXPECT_EQ(::waitpid(exec, &status, 0), exec);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM) << status << ": " << slurp(t.err);
+  ::close(master);
 }
 
 TEST(ExecReaping, OrphansOfTheCommandAreAdoptedAndReaped) {
