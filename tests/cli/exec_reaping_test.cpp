@@ -86,37 +86,63 @@ TEST(ExecReaping, CommandRunsInAProcessGroupOfItsOwn) {
   EXPECT_NE(command->pgrp, process_info(exec.pid())->pgrp);
 }
 
-// exec started in a new session with a pseudo-terminal as its stdin and controlling terminal, the
-// way a shell or `docker run -t` starts it: the command's group must get the terminal's foreground,
-// or reading it would stop the command with SIGTTIN.
-TEST(ExecReaping, CommandInATerminalGetsItsForeground) {
-  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  ASSERT_GE(master, 0);
-  ASSERT_EQ(::grantpt(master), 0);
-  ASSERT_EQ(::unlockpt(master), 0);
-  const std::string terminal = ::ptsname(master);
-  Exec t;
-  std::vector<std::string> argv{cli_path(), "exec", "--config", t.config, "--", "/bin/sh", "-c",
-                                testing::script(t.out)};
-  std::vector<char*> args;
-  for (std::string& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&attributes, &empty);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // Opened after setsid() by a session leader without O_NOCTTY: it becomes the controlling terminal.
-  posix_spawn_file_actions_addopen(&actions, 0, terminal.c_str(), O_RDWR, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, t.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t exec = -1;
-  ASSERT_EQ(::posix_spawn(&exec, args[0], &actions, &attributes, args.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+// A pseudo-terminal; `spawn` starts a program in a new session with it as stdin and controlling
+// terminal, the way a login shell or `docker run -t` has one.
+class Terminal {
+ public:
+  Terminal() : master_(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) {
+    EXPECT_GE(master_, 0);
+    EXPECT_EQ(::grantpt(master_), 0);
+    EXPECT_EQ(::unlockpt(master_), 0);
+    name_ = ::ptsname(master_);
+  }
+  ~Terminal() { ::close(master_); }
+  Terminal(const Terminal&) = delete;
+  Terminal& operator=(const Terminal&) = delete;
 
+  int master() const { return master_; }
+  pid_t spawn(std::vector<std::string> argv, const std::string& stderr_path) const {
+    std::vector<char*> args;
+    for (std::string& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    // Opened after setsid() by a session leader without O_NOCTTY: it becomes the controlling terminal.
+    posix_spawn_file_actions_addopen(&actions, 0, name_.c_str(), O_RDWR, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = -1;
+    EXPECT_EQ(::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    return pid;
+  }
+
+ private:
+  int master_;
+  std::string name_;
+};
+
+// The exit status of `pid`, a child of the test that is known to be ending.
+int exit_status_of(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The command's group must get the terminal's foreground, or reading the terminal would stop the
+// command with SIGTTIN.
+TEST(ExecReaping, CommandInATerminalGetsItsForeground) {
+  Terminal terminal;
+  Exec t;
+  const pid_t exec = terminal.spawn({cli_path(), "exec", "--config", t.config, "--", "/bin/sh", "-c",
+                                     testing::script(t.out)}, t.err);
+  ASSERT_GT(exec, 0);
   EXPECT_TRUE(eventually([&] { return slurp(t.out).find("ready") != std::string::npos; })) << slurp(t.err);
   const pid_t command = logged_pid(slurp(t.out), "ready");
   auto info = process_info(command);
@@ -124,12 +150,28 @@ TEST(ExecReaping, CommandInATerminalGetsItsForeground) {
   EXPECT_EQ(info->session, exec);
   EXPECT_EQ(info->pgrp, command);
   EXPECT_EQ(info->tpgid, command) << "the terminal's foreground group is " << info->tpgid;
-  EXPECT_EQ(::tcgetpgrp(master), command);
+  EXPECT_EQ(::tcgetpgrp(terminal.master()), command);
   ::kill(exec, SIGTERM);
-  int status = 0;
-  EXPECT_EQ(::waitpid(exec, &status, 0), exec);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM) << status << ": " << slurp(t.err);
-  ::close(master);
+  EXPECT_EQ(exit_status_of(exec), 128 + SIGTERM) << slurp(t.err);
+}
+
+// A shell that ran exec in the foreground finds the foreground its own again afterwards.
+TEST(ExecReaping, ExecGivesTheTerminalBackWhenItEnds) {
+  Terminal terminal;
+  Exec t;
+  const std::string shell = cli_path() + " exec --config " + t.config + " -- /bin/sh -c 'echo ready $$ >> " + t.out +
+                            "; exit 3'; echo after $? >> " + t.out + "; read -r line < /proc/$$/stat; echo \"stat $line\" >> " +
+                            t.out;
+  const pid_t leader = terminal.spawn({"/bin/sh", "-c", shell}, t.err);
+  ASSERT_GT(leader, 0);
+  EXPECT_TRUE(eventually([&] { return slurp(t.out).find("stat ") != std::string::npos; })) << slurp(t.err);
+  EXPECT_NE(slurp(t.out).find("after 3"), std::string::npos) << slurp(t.out);
+  std::string stat = slurp(t.out).substr(slurp(t.out).find("stat ") + 5);
+  std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+  ProcessInfo info;
+  fields >> info.state >> info.ppid >> info.pgrp >> info.session >> info.tty >> info.tpgid;
+  EXPECT_EQ(info.tpgid, leader) << stat;
+  EXPECT_EQ(exit_status_of(leader), 0);
 }
 
 TEST(ExecReaping, OrphansOfTheCommandAreAdoptedAndReaped) {

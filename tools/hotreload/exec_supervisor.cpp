@@ -1,6 +1,7 @@
 #include "exec_supervisor.hpp"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -61,6 +62,22 @@ Supervisor::Supervisor(SupervisorOptions options) : options_(std::move(options))
 
 int Supervisor::run(int signal_fd, ExecInbox& inbox, const std::function<void()>& reread) {
   take_terminal_ = ::isatty(STDIN_FILENO) == 1 && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
+  const int status = supervise(signal_fd, inbox, reread);
+  if (take_terminal_) {
+    // Give the foreground back to exec's group, where whoever started exec expects it. exec is in
+    // the background now: with SIGTTOU blocked, tcsetpgrp() is allowed instead of stopping it.
+    sigset_t ttou;
+    sigset_t previous;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    pthread_sigmask(SIG_BLOCK, &ttou, &previous);
+    (void)::tcsetpgrp(STDIN_FILENO, ::getpgrp());
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
+  return status;
+}
+
+int Supervisor::supervise(int signal_fd, ExecInbox& inbox, const std::function<void()>& reread) {
   if (!spawn()) return kExitCannotRun;
   while (true) {
     pollfd fds[3] = {{signal_fd, POLLIN, 0}, {child_->pidfd(), POLLIN, 0}, {inbox.fd(), POLLIN, 0}};

@@ -63,9 +63,11 @@ class Supervisor {
   // Runs the command until it exits (and is not being restarted), ends what it left running and
   // returns the status to exit with. `signal_fd` reads SIGINT, SIGTERM, SIGQUIT (forwarded to the
   // command's process group), SIGHUP (calls `reread`) and SIGCHLD (every exited child is reaped).
+  // When exec had the terminal's foreground, the command gets it, and exec takes it back at the end.
   int run(int signal_fd, ExecInbox& inbox, const std::function<void()>& reread);
 
  private:
+  int supervise(int signal_fd, ExecInbox& inbox, const std::function<void()>& reread);
   bool spawn();
   void on_signal(int signal_fd, const std::function<void()>& reread);
   void act(const ExecAction& action);
