@@ -1,97 +1,27 @@
-// Drives `hotreload exec` with a real child: a shell script that appends what happens to it
-// (started, got SIGHUP, got SIGTERM) to a file, which the tests await with a bounded deadline.
+// `hotreload exec`: signals, restarts, exit statuses and usage errors, with a real child script
+// (support/exec_support.hpp). The webhook is tested in exec_webhook_test.cpp, what exec does as an
+// init (reaping, process groups, leftovers) in exec_reaping_test.cpp.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
-#include <condition_variable>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
-#include "support/child_process.hpp"
-#include "support/run_command.hpp"
-#include "support/temp_dir.hpp"
-#include "support/watch_support.hpp"
+#include "support/exec_support.hpp"
 
 namespace hotreload {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ChildProcess;
+using testing::count;
 using testing::cli_path;
+using testing::eventually;
+using testing::Exec;
+using testing::kIdle;
+using testing::script;
+using testing::slurp;
 
-constexpr auto kBound = 20s;  // a failure bound for awaited output, never a pace
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t found = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++found;
-  return found;
-}
-
-// Re-reads a file written by another process until `done` holds or the bound passes; the polling
-// interval only paces the re-reads, the deadline is the failure bound.
-bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + kBound;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-// Idles for at most a minute (in steps, so that a trap runs promptly).
-constexpr const char* kIdle = "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done";
-
-// A child that logs "ready PID" when it starts, "got-hup" on SIGHUP and, with `term_status`,
-// "got-term" on SIGTERM before exiting with that status.
-std::string script(const std::string& out, int term_status = -1) {
-  std::string text = "trap 'echo got-hup >> " + out + "' HUP; ";
-  if (term_status >= 0) text += "trap 'echo got-term >> " + out + "; exit " + std::to_string(term_status) + "' TERM; ";
-  return text + "echo ready $$ >> " + out + "; " + kIdle;
-}
-
-// One `hotreload exec` run in its own directory. The destructor ends it with SIGTERM (forwarded to
-// the script), so no script outlives its test; the scripts also stop by themselves after a minute.
-struct Exec {
-  testing::TempDir dir;
-  std::string config;
-  std::string out;
-  std::string err;
-  std::unique_ptr<ChildProcess> process;
-  Exec() : config(dir.write("config.yaml", "a: 1\nserver:\n  port: 80\n")), out(dir.file("out")), err(dir.file("err")) {}
-  ~Exec() {
-    if (process && !process->wait(0ms)) {
-      process->send_signal(SIGTERM);
-      (void)process->wait(kBound);
-    }
-  }
-
-  // Starts exec with `options`, then waits until the script has written its first line.
-  ChildProcess& start(std::vector<std::string> options, const std::string& child_script) {
-    std::vector<std::string> argv{cli_path(), "exec", "--debounce", "0", "--config", config};
-    argv.insert(argv.end(), options.begin(), options.end());
-    for (std::string arg : {"--", "/bin/sh", "-c"}) argv.push_back(arg);
-    argv.push_back(child_script);
-    process = std::make_unique<ChildProcess>(argv, err);
-    EXPECT_TRUE(eventually([&] { return slurp(out).find("ready") != std::string::npos; })) << slurp(err);
-    return *process;
-  }
-  std::size_t hups() const { return count(slurp(out), "got-hup"); }
-};
+constexpr auto kBound = testing::kExecBound;
 
 TEST(ExecCommand, ValidChangeSendsSighupToTheCommand) {
   Exec t;
@@ -237,73 +167,6 @@ TEST(ExecCommand, CommandExitingByItselfEndsExecWithItsStatus) {
   auto missing = testing::run_command({cli_path(), "exec", "--config", config, "--", "no-such-command-hotreload"});
   EXPECT_EQ(missing.exit_code, 127);
   EXPECT_NE(missing.err.find("cannot run no-such-command-hotreload"), std::string::npos) << missing.err;
-}
-
-// A real HTTP server in the test process receives what exec POSTs.
-class WebhookServer {
- public:
-  WebhookServer() {
-    server_.Post("/reload", [this](const httplib::Request& request, httplib::Response& response) {
-      {
-        std::lock_guard lock(mutex_);
-        bodies_.push_back(request.body);
-        content_type_ = request.get_header_value("Content-Type");
-      }
-      received_.notify_all();
-      response.status = 204;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // httplib 0.11 has no wait_until_ready(): is_running() turns true inside listen_after_bind().
-    EXPECT_TRUE(eventually([&] { return server_.is_running(); }));
-  }
-  ~WebhookServer() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/reload"; }
-  std::optional<std::string> next_body() {
-    std::unique_lock lock(mutex_);
-    if (!received_.wait_for(lock, kBound, [&] { return !bodies_.empty(); })) return std::nullopt;
-    std::string body = bodies_.front();
-    bodies_.erase(bodies_.begin());
-    return body;
-  }
-  std::string content_type() {
-    std::lock_guard lock(mutex_);
-    return content_type_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable received_;
-  std::vector<std::string> bodies_;  // guarded by mutex_
-  std::string content_type_;         // guarded by mutex_
-};
-
-TEST(ExecCommand, WebhookReceivesTheChangeListInsteadOfASignal) {
-  WebhookServer server;
-  Exec t;
-  // No HUP trap: a SIGHUP would kill the script and end exec.
-  std::string plain = "echo ready >> " + t.out + "; " + kIdle;
-  auto& exec = t.start({"--webhook", server.url(), "--secret", "password"}, plain);
-  testing::replace_file(t.dir.file("config.yaml"), "a: 2\nserver:\n  port: 80\npassword: hunter2\n");
-  auto body = server.next_body();
-  ASSERT_TRUE(body.has_value()) << slurp(t.err);
-  auto event = nlohmann::json::parse(*body);
-  EXPECT_EQ(event.at("type"), "reload.completed");
-  EXPECT_EQ(event.at("data").at("changes"), nlohmann::json::parse(R"([
-    {"path": "a", "op": "modified", "old": 1, "new": 2},
-    {"path": "password", "op": "added", "old": null, "new": "<redacted>"}])"));
-  EXPECT_EQ(body->find("hunter2"), std::string::npos);
-  EXPECT_EQ(server.content_type(), "application/cloudevents+json");
-  EXPECT_TRUE(eventually([&] { return slurp(t.err).find("notified " + server.url()) != std::string::npos; }));
-  EXPECT_FALSE(exec.wait(0ms).has_value());  // the command was not signalled
-  exec.send_signal(SIGTERM);
-  EXPECT_EQ(exec.wait(kBound), 128 + SIGTERM);
 }
 
 // `--config A B` and `--config A --config B` both give two layers; the second is really read.

@@ -22,6 +22,7 @@ class ChildProcess {
   // The next complete line of stdout (without '\n'), or nullopt after `timeout` or at EOF.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   void send_signal(int signal_number);
+  pid_t pid() const { return pid_; }
   // Waits for the exit status (128 + signal when killed); nullopt if it did not exit in time.
   std::optional<int> wait(std::chrono::milliseconds timeout);
 

@@ -16,7 +16,16 @@ extern char** environ;
 
 namespace hotreload::cli {
 
-Result<Child, std::string> Child::spawn(const std::vector<std::string>& argv, const sigset_t& default_signals) {
+namespace {
+
+int exit_status(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
+}  // namespace
+
+Result<Child, std::string> Child::spawn(const std::vector<std::string>& argv, const sigset_t& default_signals,
+                                        bool take_terminal) {
   if (argv.empty()) return unexpected(std::string("no command"));
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
@@ -24,14 +33,21 @@ Result<Child, std::string> Child::spawn(const std::vector<std::string>& argv, co
   sigemptyset(&empty);
   posix_spawnattr_setsigmask(&attributes, &empty);
   posix_spawnattr_setsigdefault(&attributes, &default_signals);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attributes, 0);  // a group of its own, ended as a whole
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // In the child, after it joined its group (glibc 2.35). A background group that reads the
+  // terminal would be stopped by SIGTTIN.
+  if (take_terminal) posix_spawn_file_actions_addtcsetpgrp_np(&actions, STDIN_FILENO);
 
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
   // glibc's posix_spawnp reports a failed exec (ENOENT, EACCES) as its return value.
-  int spawned = posix_spawnp(&pid, args[0], nullptr, &attributes, args.data(), environ);
+  int spawned = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (spawned != 0) return unexpected(argv[0] + ": " + std::strerror(spawned));
 
@@ -67,6 +83,18 @@ bool Child::send_signal(int signal_number) const {
   return ::syscall(SYS_pidfd_send_signal, pidfd_, signal_number, nullptr, 0) == 0;
 }
 
+bool Child::signal_group(int signal_number) const {
+  // While the child is unreaped its pid cannot be reused, so neither can its group's id.
+  if (status_ || pidfd_ < 0) return false;
+  bool sent = ::kill(-pid_, signal_number) == 0;
+  if (::getpgid(pid_) != pid_) sent = send_signal(signal_number) || sent;  // it moved to another group
+  return sent;
+}
+
+void Child::record_exit(int wait_status) {
+  if (!status_) status_ = exit_status(wait_status);
+}
+
 std::optional<int> Child::try_reap() {
   if (status_ || pid_ < 0) return status_;
   int status = 0;
@@ -75,7 +103,7 @@ std::optional<int> Child::try_reap() {
     reaped = ::waitpid(pid_, &status, WNOHANG);
   } while (reaped < 0 && errno == EINTR);
   if (reaped != pid_) return std::nullopt;
-  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  status_ = exit_status(status);
   return status_;
 }
 

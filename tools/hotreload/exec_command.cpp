@@ -4,33 +4,31 @@
 // A sidecar for programs without hot reload (like Kubernetes' configmap-reload): runs CMD, watches
 // the config, and after every valid change signals CMD (SIGHUP by default), POSTs the change to a
 // local webhook, or restarts CMD when a restart-only field changed. An invalid change is reported
-// on stderr and CMD is left alone. SIGINT, SIGTERM and SIGQUIT are forwarded to CMD; exec exits
-// with CMD's status (128 + N when signal N killed it). The schema's x-secret fields are secrets
-// and its x-reload: restart fields restart-only, like --secret and --restart-field. See docs/EXEC.md.
+// on stderr and CMD is left alone. SIGINT, SIGTERM and SIGQUIT are forwarded to CMD's process
+// group; exec exits with CMD's status (128 + N when signal N killed it), after ending what CMD left
+// running. As PID 1 or as the child subreaper it reaps every orphan. The schema's x-secret fields
+// are secrets and its x-reload: restart fields restart-only, like --secret and --restart-field.
+// See docs/EXEC.md. This file wires the config side; exec_supervisor.cpp runs the process side.
 //
 // The reloader and watcher wiring repeats watch_command.cpp's in a reduced form (no events on
 // stdout: stdout belongs to CMD). It is not shared through a common file because watch_command.cpp
 // was being edited concurrently; fold the two together when convenient.
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdint>
 #include <cstring>
-#include <deque>
-#include <iostream>
-#include <mutex>
 #include <optional>
 
 #include "child.hpp"
-#include "layer_args.hpp"
 #include "commands.hpp"
+#include "exec_supervisor.hpp"
+#include "layer_args.hpp"
+#include "reaper.hpp"
 #include "schema_args.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/layer_watcher.hpp"
@@ -40,11 +38,8 @@
 namespace hotreload::cli {
 namespace {
 
-// How long a restart waits for CMD to exit after SIGTERM before it sends SIGKILL.
-constexpr auto kRestartGrace = std::chrono::seconds(10);
-constexpr int kWebhookTimeoutMs = 5000;
-// Like a shell: the command could not be started.
-constexpr int kExitCannotRun = 127;
+// How long the webhook waits for an answer.
+constexpr auto kWebhookTimeout = std::chrono::seconds(5);
 
 struct ExecArgs {
   std::vector<std::string> files;
@@ -61,55 +56,11 @@ struct ExecArgs {
   EtcdArgs etcd;
 };
 
-// One line on stderr; the watcher's, the reloader's and the main thread all report.
-void report(const std::string& line) {
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  std::cerr << "hotreload exec: " << line << std::endl;
-}
+void report(const std::string& line) { report_exec(line); }
 
 void report_errors(const Errors& errors) {
   for (const Error& error : errors) report(error.to_string());
 }
-
-// What the main loop does about one applied change.
-struct Action {
-  bool restart = false;
-  std::size_t change_count = 0;
-  std::string cloudevent;  // the reload.completed event, for the webhook
-};
-
-// Hands actions from the reloader's thread to the main loop, which polls fd().
-class Inbox {
- public:
-  Inbox() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-    if (fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
-  }
-  ~Inbox() { ::close(fd_); }
-  Inbox(const Inbox&) = delete;
-  Inbox& operator=(const Inbox&) = delete;
-
-  int fd() const { return fd_; }
-  void push(Action action) {
-    {
-      std::lock_guard lock(mutex_);
-      actions_.push_back(std::move(action));
-    }
-    std::uint64_t one = 1;
-    (void)!::write(fd_, &one, sizeof one);
-  }
-  std::deque<Action> take() {
-    std::uint64_t count = 0;
-    (void)!::read(fd_, &count, sizeof count);
-    std::lock_guard lock(mutex_);
-    return std::exchange(actions_, {});
-  }
-
- private:
-  int fd_;
-  std::mutex mutex_;
-  std::deque<Action> actions_;  // guarded by mutex_
-};
 
 // With --restart, a change restarts CMD when it touches a --restart-field (or any change, when no
 // field is named: the program cannot reload at all). The same test as the reloader's own policy.
@@ -119,115 +70,6 @@ bool needs_restart(const std::vector<Change>& changes, const FieldRules& rules, 
     return rules.policy_of(change.path) == ReloadPolicy::restart || !rules.restart_patterns_below(change.path).empty();
   });
 }
-
-// The process side: the child, the signals exec receives, and the actions the reloader queues.
-class Supervisor {
- public:
-  Supervisor(const ExecArgs& args, std::optional<int> reload_signal, std::optional<WebhookTarget> webhook,
-             sigset_t forwarded)
-      : args_(args), reload_signal_(reload_signal), webhook_(std::move(webhook)), forwarded_(forwarded) {}
-
-  // Runs until CMD exits (and is not being restarted); returns the status to exit with.
-  int run(int signal_fd, Inbox& inbox, Reloader<nlohmann::json>& reloader) {
-    if (!spawn()) return kExitCannotRun;
-    while (true) {
-      pollfd fds[3] = {{signal_fd, POLLIN, 0}, {child_->pidfd(), POLLIN, 0}, {inbox.fd(), POLLIN, 0}};
-      int timeout_ms = -1;
-      if (kill_at_) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*kill_at_ - std::chrono::steady_clock::now());
-        timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
-      }
-      int polled = ::poll(fds, 3, timeout_ms);
-      if (polled < 0 && errno == EINTR) continue;
-      if (polled < 0) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
-
-      if (kill_at_ && std::chrono::steady_clock::now() >= *kill_at_) {
-        report("CMD did not exit within " + std::to_string(kRestartGrace.count()) + "s of SIGTERM: sending SIGKILL");
-        child_->send_signal(SIGKILL);
-        kill_at_.reset();
-      }
-      if (fds[1].revents != 0) {
-        if (auto status = child_->try_reap()) {
-          if (!restarting_ || stopping_) return *status;
-          restarting_ = false;
-          kill_at_.reset();
-          if (!spawn()) return kExitCannotRun;
-          report("restarted CMD as pid " + std::to_string(child_->pid()));
-          continue;  // the old pidfd is gone: poll the new one
-        }
-      }
-      if (fds[0].revents != 0) on_signal(signal_fd, reloader);
-      if (fds[2].revents != 0) {
-        for (Action& action : inbox.take()) act(action);
-      }
-    }
-  }
-
- private:
-  bool spawn() {
-    auto spawned = Child::spawn(args_.command, forwarded_);
-    if (!spawned) {
-      report("cannot run " + spawned.error());
-      return false;
-    }
-    child_.emplace(std::move(*spawned));
-    return true;
-  }
-
-  void on_signal(int signal_fd, Reloader<nlohmann::json>& reloader) {
-    signalfd_siginfo info{};
-    if (::read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return;
-    int number = static_cast<int>(info.ssi_signo);
-    if (number == SIGHUP) {
-      // As for `hotreload watch`: SIGHUP to exec re-reads the files now; a change it finds
-      // reaches CMD like any other.
-      (void)reloader.reload(Trigger::signal);
-      return;
-    }
-    stopping_ = true;
-    child_->send_signal(number);
-  }
-
-  void act(const Action& action) {
-    if (stopping_) return;  // CMD is shutting down: leave it alone
-    if (restarting_) {
-      report("config changed during a restart: the new CMD reads it when it starts");
-      return;
-    }
-    if (action.restart) {
-      report("restart-only change: restarting CMD (SIGTERM to pid " + std::to_string(child_->pid()) + ")");
-      restarting_ = true;
-      kill_at_ = std::chrono::steady_clock::now() + kRestartGrace;
-      child_->send_signal(SIGTERM);
-      return;
-    }
-    std::string changes = std::to_string(action.change_count) + (action.change_count == 1 ? " change" : " changes");
-    if (reload_signal_) {
-      if (child_->send_signal(*reload_signal_)) {
-        report(changes + ": sent " + signal_name(*reload_signal_) + " to pid " + std::to_string(child_->pid()));
-      } else {
-        report(changes + ": could not signal pid " + std::to_string(child_->pid()) + ": " + std::strerror(errno));
-      }
-    }
-    if (webhook_) {
-      auto posted = post_webhook(*webhook_, action.cloudevent, "application/cloudevents+json", kWebhookTimeoutMs);
-      if (posted) {
-        report(changes + ": notified " + args_.webhook);
-      } else {
-        report(changes + ": webhook " + args_.webhook + ": " + posted.error());
-      }
-    }
-  }
-
-  const ExecArgs& args_;
-  const std::optional<int> reload_signal_;
-  const std::optional<WebhookTarget> webhook_;
-  const sigset_t forwarded_;
-  std::optional<Child> child_;
-  bool stopping_ = false;    // a termination signal was forwarded: exit when CMD does
-  bool restarting_ = false;  // SIGTERM sent for a restart: start CMD again when it exits
-  std::optional<std::chrono::steady_clock::time_point> kill_at_;  // while restarting
-};
 
 int run_exec(const ExecArgs& args) {
   if (args.command.empty()) {
@@ -241,13 +83,14 @@ int run_exec(const ExecArgs& args) {
     reload_signal = SIGHUP;
   }
   std::optional<WebhookTarget> webhook;
-  if (!args.webhook.empty()) webhook = parse_webhook_url(args.webhook);  // checked likewise
+  if (!args.webhook.empty()) webhook = *parse_webhook_url(args.webhook);  // checked likewise
 
   // Signals are read from a signalfd by the main loop; blocking them before any thread starts
   // means every thread inherits the mask and no handler ever runs. CMD gets them unblocked.
+  // SIGCHLD says a child exited: CMD, or an orphan of CMD's that exec adopted.
   sigset_t signals;
   sigemptyset(&signals);
-  for (int number : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, number);
+  for (int number : {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&signals, number);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   int signal_fd = ::signalfd(-1, &signals, SFD_CLOEXEC);
   if (signal_fd < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
@@ -302,14 +145,14 @@ int run_exec(const ExecArgs& args) {
   }
 
   const std::string source = "hotreload://exec/" + std::to_string(::getpid());
-  Inbox inbox;
+  ExecInbox inbox;
   Reloader<nlohmann::json> reloader(options);
   Subscription reporter = reloader.events().subscribe([&](const Event& event) {
     if (event.type == event_type::failed && event.trigger != Trigger::initial) {
       report("config change refused, CMD left alone:");
       report_errors(event.errors);
     } else if (event.type == event_type::completed && event.trigger != Trigger::initial && !event.changes.empty()) {
-      Action action;
+      ExecAction action;
       action.restart = args.restart && needs_restart(event.changes, restart_rules, !restart_fields_named);
       action.change_count = event.changes.size();
       if (!args.webhook.empty()) action.cloudevent = to_cloudevent_line(event, source);
@@ -353,8 +196,16 @@ int run_exec(const ExecArgs& args) {
   hold.reset();
   etcd.start([&reloader] { (void)reloader.reload(Trigger::etcd); });
 
-  Supervisor supervisor(args, reload_signal, webhook, signals);
-  int status = supervisor.run(signal_fd, inbox, reloader);
+  // Orphans among CMD's descendants become exec's children, as a PID 1's would, so that exec can
+  // reap them and end them when CMD is gone. (As PID 1 exec is their reaper anyway.)
+  if (!become_subreaper()) report(std::string("cannot adopt CMD's orphans (prctl: ") + std::strerror(errno) + ")");
+  Supervisor supervisor({.command = args.command,
+                         .reload_signal = reload_signal,
+                         .webhook = webhook,
+                         .webhook_url = args.webhook,
+                         .webhook_timeout = kWebhookTimeout,
+                         .signals = signals});
+  int status = supervisor.run(signal_fd, inbox, [&reloader] { (void)reloader.reload(Trigger::signal); });
   watcher->reset();  // joins the watcher's thread before the reloader and inbox go away
   return status;  // etcd's sources stop before the reloader goes
 }
@@ -370,7 +221,8 @@ CLI::Validator signal_validator() {
 CLI::Validator webhook_validator() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
-        return parse_webhook_url(value) ? "" : "\"" + value + "\" is not an http://HOST[:PORT][/PATH] URL";
+        auto parsed = parse_webhook_url(value);
+        return parsed ? "" : parsed.error();
       },
       "URL");
 }
@@ -387,7 +239,8 @@ Command add_exec_command(CLI::App& app) {
       ->required();
   command->add_option("--signal", args->signal, "The signal sent to CMD after a valid change (default HUP)")
       ->check(signal_validator());
-  command->add_option("--webhook", args->webhook, "POST each applied change (a CloudEvent) to this local http URL")
+  command->add_option("--webhook", args->webhook,
+                      "POST each applied change (a CloudEvent) to this http URL on a loopback host (127.0.0.1, [::1], localhost)")
       ->check(webhook_validator());
   command->add_option("--debounce", args->debounce_ms, "Quiet period after the last change, in ms (default 100)")
       ->check(CLI::Range(0L, 3'600'000L));
