@@ -74,6 +74,15 @@ TEST(CliValidate, EnvironmentValueWithInvalidUtf8IsRefusedNamingTheVariable) {
       << result.err;
 }
 
+TEST(CliValidate, UnclosedBracketIsReportedWhereItOpens) {
+  testing::TempDir dir;
+  auto file = dir.write("broken.yaml", "name: x\nhost: a\nport: [8080\nworkers: 4\n");
+  auto result = run_command({cli_path(), "validate", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err.rfind(file + ":3:7: invalid YAML: '[' is not closed (line 4, column 8: ", 0), 0u)
+      << result.err;
+}
+
 TEST(CliValidate, SyntaxErrorExitsOneWithPosition) {
   testing::TempDir dir;
   auto file = dir.write("config.json", "{\n  \"a\": 1,\n}\n");
