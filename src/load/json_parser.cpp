@@ -227,7 +227,8 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
     bool at_end = message.find("unexpected end of input") != std::string_view::npos;
     // Something else where ',' or the closer belongs: on the opener's line a typo there, on a
     // later line the collection ran on into the rest of the file.
-    bool wants_closer = message.find(innermost.is_array() ? "; expected ']'" : "; expected '}'") != std::string_view::npos;
+    std::string_view closer = innermost.is_array() ? "; expected ']'" : "; expected '}'";
+    bool wants_closer = message.find(closer) != std::string_view::npos;
     if (at_end || (wants_closer && found.line > innermost.origin.line)) return std::pair{opener, innermost.origin};
     return std::nullopt;
   }

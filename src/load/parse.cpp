@@ -57,7 +57,8 @@ std::optional<Error> invalid_utf8(std::string_view text, std::string_view source
   if (offset == std::string_view::npos) return std::nullopt;
   std::size_t line_start = text.rfind('\n', offset);
   line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
-  auto line = static_cast<std::uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n') + 1);
+  std::string_view before = text.substr(0, offset);
+  auto line = static_cast<std::uint32_t>(std::count(before.begin(), before.end(), '\n') + 1);
   char byte[8];
   std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[offset]));
   return detail::error_at(ErrorCode::parse, std::string("invalid UTF-8 byte ") + byte, source_name, line,

@@ -357,7 +357,9 @@ Result<Value> parse_yaml(std::string_view text, std::string_view source_name, co
     }
     // Only the last quoted scalar can have run to the end of the text unclosed.
     if (last_quote && !quoted_scalar_closes(text, *last_quote)) {
-      if (auto unclosed = find_unclosed_yaml(text, limits.max_depth)) return unexpected(unclosed_yaml_error(*unclosed, source_name));
+      if (auto unclosed = find_unclosed_yaml(text, limits.max_depth)) {
+        return unexpected(unclosed_yaml_error(*unclosed, source_name));
+      }
     }
     return root ? std::move(*root) : Value(nullptr);
   } catch (const Refusal& refusal) {
@@ -367,7 +369,9 @@ Result<Value> parse_yaml(std::string_view text, std::string_view source_name, co
     return unexpected(error_at(ErrorCode::limit, too_deep_message(limits), source_name, one_based(e.mark.line),
                                one_based(e.mark.column)));
   } catch (const YAML::Exception& e) {
-    if (auto unclosed = find_unclosed_yaml(text, limits.max_depth)) return unexpected(unclosed_yaml_error(*unclosed, source_name));
+    if (auto unclosed = find_unclosed_yaml(text, limits.max_depth)) {
+      return unexpected(unclosed_yaml_error(*unclosed, source_name));
+    }
     return unexpected(error_at(ErrorCode::parse, "invalid YAML: " + e.msg, source_name, one_based(e.mark.line),
                                one_based(e.mark.column)));
   }

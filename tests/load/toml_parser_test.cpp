@@ -106,7 +106,8 @@ TEST(Toml, UnclosedStringIsReportedWhereItOpens) {
 TEST(Toml, ErrorInsideAClosedConstructKeepsItsOwnPosition) {
   EXPECT_EQ(error_of("a = [\n  1,\n  x,\n]\n"),
             "c.toml:3:3: invalid TOML: Error while parsing value: could not determine value type");
-  EXPECT_EQ(error_of("a = \"\\q\"\n"), "c.toml:1:7: invalid TOML: Error while parsing string: unknown escape sequence '\\q'");
+  EXPECT_EQ(error_of("a = \"\\q\"\n"),
+            "c.toml:1:7: invalid TOML: Error while parsing string: unknown escape sequence '\\q'");
   EXPECT_EQ(error_of("# [ not a bracket\na = 'also [ not'\nb = \n"),
             "c.toml:3:5: invalid TOML: Error while parsing key-value pair: expected value, saw '\\n'");
 }
