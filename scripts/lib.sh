@@ -4,7 +4,7 @@
 HOTRELOAD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOTRELOAD_PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
-  libyaml-cpp-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libmurmurhash-dev libcpp-httplib-dev libssl-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev json-schema-test-suite vim sed
   etcd-server etcd-client
 )

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "hotreload/admin.hpp"
+#include "hotreload/json_text.hpp"
 #include "hotreload/metrics.hpp"
 
 namespace hotreload {
@@ -17,13 +18,9 @@ using HandlerResponse = httplib::Server::HandlerResponse;
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kBearer = "bearer ";
 
-std::string dump(const nlohmann::ordered_json& body) {
-  return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
 void reply(httplib::Response& res, int status, const nlohmann::ordered_json& body) {
   res.status = status;
-  res.set_content(dump(body), std::string(kJson).c_str());
+  res.set_content(dump_json(body), std::string(kJson).c_str());
 }
 
 void reply_error(httplib::Response& res, int status, const std::string& message) {

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "hotreload/json.hpp"
+#include "hotreload/json_text.hpp"
 
 namespace hotreload {
 namespace {
@@ -26,11 +27,6 @@ std::string join(const std::vector<std::string>& parts) {
 
 nlohmann::ordered_json null_if_empty(const std::string& text) {
   return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
-}
-
-std::string dump(const nlohmann::ordered_json& record) {
-  // Invalid UTF-8 in a path or message is replaced: a record always prints.
-  return record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 // One write(2), so the line does not interleave with other stderr output.
@@ -144,7 +140,7 @@ void AuditLog::observe(const Event& event) {
   record["errors"] = std::move(errors);
   record["failedModule"] = type == event_type::failed ? null_if_empty(event.module) : nlohmann::ordered_json(nullptr);
   record["skipReason"] = type == event_type::skipped ? null_if_empty(event.reason) : nlohmann::ordered_json(nullptr);
-  write_line(dump(record));
+  write_line(dump_json(record));
 }
 
 void AuditLog::record_unauthorized(std::string_view peer, std::string_view method, std::string_view path,
@@ -156,7 +152,7 @@ void AuditLog::record_unauthorized(std::string_view peer, std::string_view metho
   record["method"] = std::string(method);
   record["path"] = std::string(path);
   record["reason"] = std::string(reason);
-  write_line(dump(record));
+  write_line(dump_json(record));
 }
 
 std::uint64_t AuditLog::lost_records() const {

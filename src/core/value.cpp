@@ -1,6 +1,7 @@
 #include "hotreload/value.hpp"
 
 #include "hotreload/json.hpp"
+#include "hotreload/json_text.hpp"
 
 namespace hotreload {
 
@@ -127,8 +128,7 @@ const char* kind_name(Value::Kind kind) {
 }
 
 std::string to_json_text(const Value& value) {
-  // Replace invalid UTF-8 rather than throw: a message must never fail to print.
-  return to_json(value).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return dump_json(to_json(value));
 }
 
 }  // namespace hotreload

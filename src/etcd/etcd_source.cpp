@@ -13,6 +13,7 @@
 #include "etcd/etcd_http.hpp"
 #include "etcd/etcd_wire.hpp"
 #include "hotreload/etcd.hpp"
+#include "hotreload/json_text.hpp"
 
 namespace hotreload {
 
@@ -62,7 +63,7 @@ struct EtcdSource::State {
 Result<void> EtcdSource::State::authenticate() {
   if (options.username.empty()) return {};
   nlohmann::json body = {{"name", options.username}, {"password", options.password}};
-  auto reply = connection.post("/v3/auth/authenticate", body.dump(), "");
+  auto reply = connection.post("/v3/auth/authenticate", dump_json(body), "");
   if (!reply) {
     Error error = std::move(reply).error();
     error.message = "authentication as " + options.username + " failed: " + error.message;
@@ -85,7 +86,7 @@ Result<bool> EtcdSource::State::read_range(bool allow_older) {
     std::lock_guard lock(mu);
     auth = token;
   }
-  auto reply = connection.post("/v3/kv/range", detail::etcd::range_request(location).dump(), auth);
+  auto reply = connection.post("/v3/kv/range", dump_json(detail::etcd::range_request(location)), auth);
   if (!reply) return unexpected(std::move(reply).error());
   auto range = detail::etcd::parse_range_reply(*reply);
   if (!range) {
@@ -210,7 +211,7 @@ EtcdSource::State::WatchEnd EtcdSource::State::watch_once(std::int64_t from, std
     }
     return true;
   };
-  auto streamed = connection.stream("/v3/watch", detail::etcd::watch_request(location, from).dump(), auth, on_line);
+  auto streamed = connection.stream("/v3/watch", dump_json(detail::etcd::watch_request(location, from)), auth, on_line);
   {
     std::lock_guard lock(mu);
     status.watching = false;

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 #include "core/scalar.hpp"
+#include "core/utf8.hpp"
 
 namespace hotreload::detail::etcd {
 namespace {
@@ -59,6 +62,16 @@ Error key_error(const EtcdLocation& location, const KeyValue& kv, std::string me
   EtcdLocation at = location;
   at.key = kv.key;
   return Error{ErrorCode::parse, std::move(message) + revision_note(kv.mod_revision), {at.url(), 0, 0}, {}};
+}
+
+// Why a key or value of a prefix tree is not UTF-8, or nullopt. A value's bad byte is not
+// located: a value may be a secret.
+std::optional<std::string> invalid_utf8_message(const KeyValue& kv) {
+  if (std::size_t offset = find_invalid_utf8(kv.key); offset != std::string_view::npos) {
+    return "invalid UTF-8 at byte " + std::to_string(offset + 1) + " of the key";
+  }
+  if (find_invalid_utf8(kv.value) != std::string_view::npos) return "invalid UTF-8 in the value";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -252,6 +265,13 @@ Result<Document, Errors> build_layer(const EtcdLocation& location, const EtcdOpt
     }
     if (std::any_of(segments.begin(), segments.end(), [](std::string_view s) { return s.empty(); })) {
       errors.push_back(key_error(location, kv, "etcd key " + key + " has an empty path segment below " + location.key));
+      continue;
+    }
+    // A tree's keys and values enter here, not through parse(), so they are held to UTF-8 here.
+    if (auto message = invalid_utf8_message(kv)) {
+      KeyValue quoted = kv;
+      quoted.key = replace_invalid_utf8(kv.key);
+      errors.push_back(key_error(location, quoted, "etcd key " + quoted.key + ": " + *message));
       continue;
     }
     EtcdLocation at = location;

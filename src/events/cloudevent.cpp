@@ -7,6 +7,7 @@
 
 #include "hotreload/events.hpp"
 #include "hotreload/json.hpp"
+#include "hotreload/json_text.hpp"
 
 namespace hotreload {
 namespace {
@@ -104,7 +105,7 @@ nlohmann::ordered_json to_cloudevent(const Event& event, std::string_view source
 }
 
 std::string to_cloudevent_line(const Event& event, std::string_view source) {
-  return to_cloudevent(event, source).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return dump_json(to_cloudevent(event, source));
 }
 
 }  // namespace hotreload

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "hotreload/json_text.hpp"
+
 namespace hotreload::detail::logic {
 namespace {
 
@@ -105,7 +107,7 @@ double to_number(const Val& v) {
 }
 
 std::string json_text(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return hotreload::dump_json(value);
 }
 
 std::string number_text(double n) {

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "core/scalar.hpp"
+#include "core/utf8.hpp"
 #include "hotreload/layers.hpp"
 
 extern "C" char** environ;  // POSIX; not every libc declares it in <unistd.h>
@@ -96,6 +97,16 @@ void set_at(Value& root, const Path& path, Value leaf, Origin origin) {
   node->as_object().insert_or_assign(std::get<std::string>(path.back()), std::move(leaf));
 }
 
+// Why a name or value is not UTF-8 (the config formats, and every JSON writer, need Unicode),
+// or nullopt. A name's bad byte is located, counting bytes from 1 like a column; a value's is
+// not, since a value may be a secret and no message may depend on what it holds.
+std::optional<std::string> invalid_utf8(std::string_view text, bool is_value) {
+  std::size_t offset = detail::find_invalid_utf8(text);
+  if (offset == std::string_view::npos) return std::nullopt;
+  if (is_value) return "invalid UTF-8 in the value";
+  return "invalid UTF-8 at byte " + std::to_string(offset + 1) + " of the name";
+}
+
 // "" stays an empty string: `APP_X=` means "set to empty", which YAML's null would not say.
 Value typed(const std::string& text) {
   if (text.empty()) return Value(std::string());
@@ -133,6 +144,11 @@ Result<void, Errors> apply_env(Document& doc, const EnvOverlay& env, const Envir
   Errors errors;
   for (const auto* var : matching) {
     const std::string& name = var->first;
+    if (auto message = invalid_utf8(name, false)) {
+      errors.push_back(variable_error(ErrorCode::parse, std::move(*message)));
+      errors.back().location.file = "env:" + detail::replace_invalid_utf8(name);
+      continue;
+    }
     std::string source_name = "env:" + name;
     std::vector<std::string_view> segments =
         split(std::string_view(name).substr(prefix.size()), env.separator);
@@ -144,6 +160,11 @@ Result<void, Errors> apply_env(Document& doc, const EnvOverlay& env, const Envir
     Result<Path> path = resolve_path(doc.root, segments);
     if (!path) {
       errors.push_back(std::move(path).error());
+      errors.back().location.file = std::move(source_name);
+      continue;
+    }
+    if (auto message = invalid_utf8(var->second, true)) {
+      errors.push_back(variable_error(ErrorCode::parse, std::move(*message), to_dotted(*path)));
       errors.back().location.file = std::move(source_name);
       continue;
     }

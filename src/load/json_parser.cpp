@@ -10,6 +10,8 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "load/parsers.hpp"
@@ -27,10 +29,17 @@ class TokenCursor {
     if (text_.starts_with(kUtf8Bom)) offset_ = line_start_ = kUtf8Bom.size();  // nlohmann skips it too
   }
 
+  // Where the next token begins, without moving past it: on a syntax error, the token that
+  // nlohmann refused.
+  std::pair<char, Origin> peek() {
+    skip_separators();
+    return {offset_ < text_.size() ? text_[offset_] : '\0', here()};
+  }
+
   // Moves past the next token and returns where it began.
   Origin take() {
     skip_separators();
-    Origin origin{0, line_, static_cast<std::uint32_t>(offset_ - line_start_ + 1)};
+    Origin origin = here();
     if (offset_ >= text_.size()) return origin;
     char first = text_[offset_];
     if (first == '"') {
@@ -46,6 +55,8 @@ class TokenCursor {
   }
 
  private:
+  Origin here() const { return Origin{0, line_, static_cast<std::uint32_t>(offset_ - line_start_ + 1)}; }
+
   void skip_separators() {
     for (; offset_ < text_.size(); ++offset_) {
       char c = text_[offset_];
@@ -142,7 +153,13 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
   bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& e) override {
     // `byte` counts the characters read, the offending one included.
     Origin origin = position_of(text_, byte == 0 ? 0 : byte - 1);
-    return fail(ErrorCode::parse, "invalid JSON: " + library_message(e.what()), origin, {});
+    std::string message = library_message(e.what());
+    if (auto opening = unclosed_opening(message, origin)) {
+      failure_ = unclosed_error("JSON", opening->first, opening->second.line, opening->second.column, message,
+                                origin.line, origin.column, source_name_);
+      return false;
+    }
+    return fail(ErrorCode::parse, "invalid JSON: " + message, origin, {});
   }
 
  private:
@@ -191,6 +208,29 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
     top.node.as_object().insert_or_assign(std::move(*top.key), std::move(value));
     top.key_lines.push_back(top.key_line);
     top.key.reset();
+  }
+
+  // The quote, bracket or brace that a syntax error found at `found` leaves open, if that is
+  // what the error is. nlohmann names what it expected, not what was left open, hence the words.
+  std::optional<std::pair<char, Origin>> unclosed_opening(std::string_view message, const Origin& found) {
+    // A JSON string cannot hold a raw line feed, so one inside a string means the quote was
+    // never closed on its line.
+    if (message.find("missing closing quote") != std::string_view::npos ||
+        message.find("control character U+000A (LF)") != std::string_view::npos) {
+      auto [first, origin] = cursor_.peek();
+      if (first == '"') return std::pair{first, origin};
+      return std::nullopt;
+    }
+    if (stack_.empty()) return std::nullopt;
+    const Value& innermost = stack_.back().node;
+    char opener = innermost.is_array() ? '[' : '{';
+    bool at_end = message.find("unexpected end of input") != std::string_view::npos;
+    // Something else where ',' or the closer belongs: on the opener's line a typo there, on a
+    // later line the collection ran on into the rest of the file.
+    std::string_view closer = innermost.is_array() ? "; expected ']'" : "; expected '}'";
+    bool wants_closer = message.find(closer) != std::string_view::npos;
+    if (at_end || (wants_closer && found.line > innermost.origin.line)) return std::pair{opener, innermost.origin};
+    return std::nullopt;
   }
 
   // The path of the value about to be placed.

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
+#include "core/utf8.hpp"
 #include "hotreload/document.hpp"
 #include "load/parsers.hpp"
 
@@ -47,8 +49,25 @@ bool is_empty(Format format, std::string_view text, const Value& root) {
   return false;
 }
 
+// YAML, JSON and TOML are all Unicode: a byte that is not UTF-8 is refused here, where it can
+// be located, rather than passed through to break every JSON writer downstream (yaml-cpp would
+// pass it through; nlohmann and toml++ would refuse it in words of their own).
+std::optional<Error> invalid_utf8(std::string_view text, std::string_view source_name) {
+  std::size_t offset = detail::find_invalid_utf8(text);
+  if (offset == std::string_view::npos) return std::nullopt;
+  std::size_t line_start = text.rfind('\n', offset);
+  line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+  std::string_view before = text.substr(0, offset);
+  auto line = static_cast<std::uint32_t>(std::count(before.begin(), before.end(), '\n') + 1);
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[offset]));
+  return detail::error_at(ErrorCode::parse, std::string("invalid UTF-8 byte ") + byte, source_name, line,
+                          static_cast<std::uint32_t>(offset - line_start + 1));
+}
+
 Result<Value> parse_root(std::string_view text, Format format, std::string_view source_name,
                          const ParseLimits& limits) {
+  if (auto error = invalid_utf8(text, source_name)) return unexpected(std::move(*error));
   switch (format) {
     case Format::yaml: return detail::parse_yaml(text, source_name, limits);
     case Format::json: return detail::parse_json(text, source_name, limits);

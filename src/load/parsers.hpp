@@ -47,6 +47,19 @@ inline Error error_at(ErrorCode code, std::string message, std::string_view sour
                to_dotted(path)};
 }
 
+// An unclosed bracket, brace or quote is reported where it opened, which is what the user has
+// to find; where the parser noticed is kept in the message:
+// "'[' is not closed (line 4, column 1: <what the parser found there>)".
+inline Error unclosed_error(std::string_view format_name, char opener, std::uint32_t line, std::uint32_t column,
+                            std::string_view problem, std::uint32_t problem_line, std::uint32_t problem_column,
+                            std::string_view source_name) {
+  return error_at(ErrorCode::parse,
+                  "invalid " + std::string(format_name) + ": '" + std::string(1, opener) + "' is not closed (line " +
+                      std::to_string(problem_line) + ", column " + std::to_string(problem_column) + ": " +
+                      std::string(problem) + ")",
+                  source_name, line, column);
+}
+
 inline std::string too_deep_message(const ParseLimits& limits) {
   return "nesting deeper than " + std::to_string(limits.max_depth) + " levels";
 }

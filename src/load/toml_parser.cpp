@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "load/parsers.hpp"
+#include "load/toml_unclosed.hpp"
 
 namespace hotreload::detail {
 namespace {
@@ -98,9 +99,14 @@ class Converter {
   Path path_;
 };
 
-Error syntax_error(const toml::parse_error& e, std::string_view source_name) {
+Error syntax_error(std::string_view text, const toml::parse_error& e, std::string_view source_name) {
   Origin origin = origin_of(e.source());
-  return error_at(ErrorCode::parse, "invalid TOML: " + std::string(e.description()), source_name, origin.line,
+  std::string_view description = e.description();
+  if (auto opening = find_unclosed_toml(text, origin.line, origin.column)) {
+    return unclosed_error("TOML", opening->opener, opening->line, opening->column, description, origin.line,
+                          origin.column, source_name);
+  }
+  return error_at(ErrorCode::parse, "invalid TOML: " + std::string(description), source_name, origin.line,
                   origin.column);
 }
 
@@ -114,11 +120,11 @@ Result<Value> parse_toml(std::string_view text, std::string_view source_name, co
     toml::table table = toml::parse(text, std::string(source_name));
     return converter.convert(table, 1);
   } catch (const toml::parse_error& e) {
-    return unexpected(syntax_error(e, source_name));
+    return unexpected(syntax_error(text, e, source_name));
   }
 #else
   toml::parse_result result = toml::parse(text, std::string(source_name));
-  if (!result) return unexpected(syntax_error(result.error(), source_name));
+  if (!result) return unexpected(syntax_error(text, result.error(), source_name));
   return converter.convert(result.table(), 1);
 #endif
 }

@@ -19,6 +19,7 @@
 
 #include "core/scalar.hpp"
 #include "load/parsers.hpp"
+#include "load/yaml_unclosed.hpp"
 
 namespace hotreload::detail {
 namespace {
@@ -69,6 +70,8 @@ class TreeBuilder final : public YAML::EventHandler {
   Value take_root() { return std::move(root_); }
   const std::optional<Error>& deferred_error() const { return deferred_; }
   const YAML::Mark& document_start() const { return document_start_; }
+  // Where the last quoted scalar's opening quote is, if there was one.
+  std::optional<std::size_t> last_quote() const { return last_quote_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override { document_start_ = mark; }
   void OnDocumentEnd() override {}
@@ -83,6 +86,7 @@ class TreeBuilder final : public YAML::EventHandler {
                 const std::string& text) override {
     if (deferred_) return;
     if (!in_key_position()) count(1, mark);
+    if (tag == "!") last_quote_ = static_cast<std::size_t>(std::max(mark.pos, 0));  // quoted, or a block scalar
     place(at(typed_scalar(tag, text, mark), mark), anchor, Extent{}, text, tag == "?");
   }
 
@@ -311,7 +315,13 @@ class TreeBuilder final : public YAML::EventHandler {
   std::optional<Error> deferred_;
   std::size_t deferred_depth_ = 0;  // open maps and arrays, counted once an error is deferred
   YAML::Mark document_start_ = YAML::Mark::null_mark();
+  std::optional<std::size_t> last_quote_;
 };
+
+Error unclosed_yaml_error(const UnclosedConstruct& unclosed, std::string_view source_name) {
+  return unclosed_error("YAML", unclosed.opener, unclosed.line, unclosed.column, unclosed.problem,
+                        unclosed.problem_line, unclosed.problem_column, source_name);
+}
 
 }  // namespace
 
@@ -321,10 +331,12 @@ Result<Value> parse_yaml(std::string_view text, std::string_view source_name, co
     YAML::Parser parser(stream);
     std::optional<Value> root;
     std::optional<int> previous_start;
+    std::optional<std::size_t> last_quote;
     for (;;) {
       TreeBuilder builder(source_name, limits);
       if (!parser.HandleNextDocument(builder)) break;
       if (builder.deferred_error()) return unexpected(*builder.deferred_error());
+      if (builder.last_quote()) last_quote = builder.last_quote();
       Value document = builder.take_root();
       // yaml-cpp 0.7 reports an empty document for a token no document can start with (a stray
       // ",") without consuming it, forever: a second document starting where the previous one
@@ -343,6 +355,12 @@ Result<Value> parse_yaml(std::string_view text, std::string_view source_name, co
       }
       root = std::move(document);
     }
+    // Only the last quoted scalar can have run to the end of the text unclosed.
+    if (last_quote && !quoted_scalar_closes(text, *last_quote)) {
+      if (auto unclosed = find_unclosed_yaml(text, limits.max_depth)) {
+        return unexpected(unclosed_yaml_error(*unclosed, source_name));
+      }
+    }
     return root ? std::move(*root) : Value(nullptr);
   } catch (const Refusal& refusal) {
     return unexpected(refusal.error);
@@ -351,6 +369,9 @@ Result<Value> parse_yaml(std::string_view text, std::string_view source_name, co
     return unexpected(error_at(ErrorCode::limit, too_deep_message(limits), source_name, one_based(e.mark.line),
                                one_based(e.mark.column)));
   } catch (const YAML::Exception& e) {
+    if (auto unclosed = find_unclosed_yaml(text, limits.max_depth)) {
+      return unexpected(unclosed_yaml_error(*unclosed, source_name));
+    }
     return unexpected(error_at(ErrorCode::parse, "invalid YAML: " + e.msg, source_name, one_based(e.mark.line),
                                one_based(e.mark.column)));
   }

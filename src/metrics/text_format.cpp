@@ -5,46 +5,18 @@
 #include <cstdint>
 #include <system_error>
 
+#include "core/utf8.hpp"
+
 namespace hotreload::metrics_text {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-// The length of the valid UTF-8 sequence starting text[i], or 0 if it is not one (overlong
-// forms, surrogates and code points above U+10FFFF are invalid, as Go's utf8.ValidString says).
-std::size_t sequence_length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;  // the range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // overlong
-    if (lead == 0xED) high = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
 // Appends `text` as valid UTF-8, passing each valid character to `emit`.
 template <class Emit>
 void for_each_valid(std::string& out, std::string_view text, Emit emit) {
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = sequence_length(text, i);
+    const std::size_t length = detail::utf8_sequence_length(text, i);
     if (length == 0) {
       out += kReplacement;
       ++i;
@@ -118,10 +90,6 @@ void append_help(std::string& out, std::string_view help) {
   });
 }
 
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  for_each_valid(out, text, [&](char c) { out += c; });
-  return out;
-}
+std::string valid_utf8(std::string_view text) { return detail::replace_invalid_utf8(text); }
 
 }  // namespace hotreload::metrics_text

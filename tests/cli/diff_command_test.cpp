@@ -83,5 +83,19 @@ TEST(CliDiff, TroubleExitsTwo) {
   EXPECT_EQ(run_command({cli_path(), "diff", a}).exit_code, 2);
 }
 
+// The report: nlohmann's type_error.316 escaped as the whole output. The file with
+// invalid UTF-8 is now refused like any syntax error, at the byte.
+TEST(CliDiff, InvalidUtf8IsRefusedAtTheByte) {
+  testing::TempDir dir;
+  auto a = dir.write("a.yaml", "a: ok\n");
+  auto b = dir.write("b.yaml", "a: \xff\xfe\n");
+  for (bool json : {false, true}) {
+    auto result = json ? run_command({cli_path(), "diff", "--json", a, b}) : run_command({cli_path(), "diff", a, b});
+    EXPECT_EQ(result.exit_code, 2) << json;
+    EXPECT_EQ(result.out, "") << json;
+    EXPECT_EQ(result.err, b + ":1:4: invalid UTF-8 byte 0xFF\n");
+  }
+}
+
 }  // namespace
 }  // namespace hotreload

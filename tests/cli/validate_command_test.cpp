@@ -50,6 +50,39 @@ TEST(CliValidate, AGlobArgumentIsADirectoryOfLayersInLexicalOrder) {
   EXPECT_NE(bad.err.find(dir.file("conf.d/30-bad.yaml") + ":"), std::string::npos) << bad.err;
 }
 
+// The report: this file was "valid" and then broke --print-config with nlohmann's
+// type_error.316. Invalid UTF-8 is a syntax error at the byte.
+TEST(CliValidate, InvalidUtf8IsASyntaxErrorAtTheByte) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: ok\nb: \xff\xfe\n");
+  for (const char* print : {"--quiet", "--print-config"}) {
+    auto result = run_command({cli_path(), "validate", print, file});
+    EXPECT_EQ(result.exit_code, 1) << print;
+    EXPECT_EQ(result.out, "") << print;
+    EXPECT_EQ(result.err.rfind(file + ":2:4: invalid UTF-8 byte 0xFF", 0), 0u) << result.err;
+  }
+}
+
+TEST(CliValidate, EnvironmentValueWithInvalidUtf8IsRefusedNamingTheVariable) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "name: ok\n");
+  auto result = run_command({cli_path(), "validate", "--env-prefix", "APP", "--print-config", file},
+                            {"APP_NAME=x\xff"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "");
+  EXPECT_NE(result.err.find("env:APP_NAME: name: invalid UTF-8 in the value"), std::string::npos)
+      << result.err;
+}
+
+TEST(CliValidate, UnclosedBracketIsReportedWhereItOpens) {
+  testing::TempDir dir;
+  auto file = dir.write("broken.yaml", "name: x\nhost: a\nport: [8080\nworkers: 4\n");
+  auto result = run_command({cli_path(), "validate", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err.rfind(file + ":3:7: invalid YAML: '[' is not closed (line 4, column 8: ", 0), 0u)
+      << result.err;
+}
+
 TEST(CliValidate, SyntaxErrorExitsOneWithPosition) {
   testing::TempDir dir;
   auto file = dir.write("config.json", "{\n  \"a\": 1,\n}\n");

@@ -77,6 +77,23 @@ TEST(CliWatch, ChangedFileReloadsWithTheChangeList) {
   EXPECT_EQ(watch.wait(kBound), 0);
 }
 
+// The report: invalid UTF-8 was applied and its event line came out cut short. It is a
+// failed reload now, at the byte, and every line printed is whole JSON (next_event parses each).
+TEST(CliWatch, InvalidUtf8ChangeIsAFailedReloadAtTheByte) {
+  testing::TempDir dir;
+  auto file = dir.write("config.yaml", "a: 1\n");
+  ChildProcess watch({cli_path(), "watch", "--debounce", "0", "--print-config", file});
+  next_event(watch, "reload.completed");
+  testing::replace_file(dir.file("config.yaml"), "a: \xff\xfe\n");
+  auto failed = next_event(watch, "reload.failed");
+  EXPECT_EQ(failed.at("data").at("error"), file + ":1:4: invalid UTF-8 byte 0xFF");
+  testing::replace_file(dir.file("config.yaml"), "a: 3\n");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 3);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
 TEST(CliWatch, InvalidChangeIsReportedWithItsPositionAndTheNextValidOneApplies) {
   testing::TempDir dir;
   auto file = dir.write("config.yaml", "a: 1\n");

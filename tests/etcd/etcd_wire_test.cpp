@@ -173,6 +173,17 @@ TEST(EtcdLayer, KeysThatCannotBePathsAreErrorsNamingKeyAndRevision) {
   EXPECT_EQ(empty_segment.error().size(), 3u);
 }
 
+TEST(EtcdLayer, KeysAndValuesThatAreNotUtf8AreRefusedAtTheByte) {
+  auto location = *parse_etcd_url("etcd://h:1/app/");
+  auto layer = detail::etcd::build_layer(location, {}, keys({{"/app/a", "x\xff"}, {"/app/b\xfe", "1"}, {"/app/c", "ok"}}), 9);
+  ASSERT_FALSE(layer);
+  ASSERT_EQ(layer.error().size(), 2u);
+  EXPECT_EQ(layer.error()[0].to_string(),
+            "etcd://h:1/app/a: etcd key /app/a: invalid UTF-8 in the value (etcd revision 2)");
+  EXPECT_EQ(layer.error()[1].to_string(), "etcd://h:1/app/b\xEF\xBF\xBD: etcd key /app/b\xEF\xBF\xBD: invalid UTF-8 "
+                                          "at byte 7 of the key (etcd revision 3)");
+}
+
 TEST(EtcdLayer, ADocumentKeyIsParsedByItsExtension) {
   auto location = *parse_etcd_url("etcd://h:1/app/config.json");
   auto layer = detail::etcd::build_layer(location, {}, keys({{"/app/config.json", R"({"a": {"b": 1}})"}}), 5);

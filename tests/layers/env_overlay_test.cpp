@@ -150,6 +150,26 @@ TEST(EnvOverlay, ErrorsNeverContainTheValue) {
   EXPECT_EQ(to_string(applied.error()).find("hunter2"), std::string::npos) << to_string(applied.error());
 }
 
+TEST(EnvOverlay, ValueWithInvalidUtf8IsRefusedNamingTheVariable) {
+  Document doc = yaml_document("name: ok\n");
+  Result<void, Errors> applied = apply_env(doc, kApp, {{"APP_NAME", "ab\xff\xfe"}, {"APP_PORT", "2"}});
+  ASSERT_FALSE(applied);
+  ASSERT_EQ(applied.error().size(), 1u);
+  EXPECT_EQ(applied.error()[0].code, ErrorCode::parse);
+  EXPECT_EQ(applied.error()[0].to_string(), "env:APP_NAME: name: invalid UTF-8 in the value");
+  EXPECT_EQ(*doc.root.find_dotted("name"), Value("ok"));
+  EXPECT_EQ(*doc.root.find_dotted("port"), Value(2));
+}
+
+TEST(EnvOverlay, NameWithInvalidUtf8IsRefusedAndQuotedReplaced) {
+  Document doc = yaml_document("a: 1\n");
+  Result<void, Errors> applied = apply_env(doc, kApp, {{"APP_A\xff", "2"}});
+  ASSERT_FALSE(applied);
+  ASSERT_EQ(applied.error().size(), 1u);
+  EXPECT_EQ(applied.error()[0].to_string(), "env:APP_A\xEF\xBF\xBD: invalid UTF-8 at byte 6 of the name");
+  EXPECT_EQ(doc.root, yaml("a: 1\n"));
+}
+
 TEST(EnvOverlay, EmptyPrefixIsAUsageError) {
   Document doc = yaml_document("a: 1\n");
   Result<void, Errors> applied = apply_env(doc, EnvOverlay{}, {{"A", "2"}});

@@ -104,8 +104,34 @@ TEST(Json, SyntaxErrorHasPositionAndLibraryMessage) {
   EXPECT_EQ(error_of("{\"a\": 1} x"),
             "c.json:1:10: invalid JSON: syntax error while parsing value - invalid literal; last read: '1} x'; "
             "expected end of input");
-  EXPECT_EQ(error_of("[1,\n 2"),
-            "c.json:2:3: invalid JSON: syntax error while parsing array - unexpected end of input; expected ']'");
+  EXPECT_EQ(error_of("[1 2]"), "c.json:1:4: invalid JSON: syntax error while parsing array - unexpected number "
+                                "literal; expected ']'");
+}
+
+// An unclosed bracket, brace or quote is reported where it opened, which is what the user must
+// find; nlohmann reports where it gave up, often the end of the file.
+TEST(Json, UnclosedArrayIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("[1,\n 2"), "c.json:1:1: invalid JSON: '[' is not closed (line 2, column 3: syntax error while "
+                                 "parsing array - unexpected end of input; expected ']')");
+  EXPECT_EQ(error_of("{\"a\": [1, 2\n, \"b\": 3}"),
+            "c.json:1:7: invalid JSON: '[' is not closed (line 2, column 6: syntax error while parsing array - "
+            "unexpected ':'; expected ']')");
+}
+
+TEST(Json, UnclosedObjectIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("{\"a\": {\"b\": 1\n"), "c.json:1:7: invalid JSON: '{' is not closed (line 2, column 1: "
+                                               "syntax error while parsing object - unexpected end of input; "
+                                               "expected '}')");
+}
+
+TEST(Json, UnclosedStringIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("{\"a\": \"abc"), "c.json:1:7: invalid JSON: '\"' is not closed (line 1, column 11: syntax "
+                                       "error while parsing value - invalid string: missing closing quote; last "
+                                       "read: '\"abc')");
+  EXPECT_EQ(error_of("{\"a\": 1,\n \"b\": \"abc\n}"),
+            "c.json:2:7: invalid JSON: '\"' is not closed (line 2, column 11: syntax error while parsing value - "
+            "invalid string: control character U+000A (LF) must be escaped to \\u000A or \\n; last read: "
+            "'\"abc<U+000A>')");
 }
 
 TEST(Json, NumberTooLargeForADoubleIsASyntaxError) {

@@ -86,6 +86,32 @@ TEST(Toml, SyntaxErrorHasPositionAndLibraryMessage) {
             "c.toml:2:5: invalid TOML: Error while parsing key-value pair: expected value, saw '\\n'");
 }
 
+// An unclosed bracket or quote is reported where it opened, which is what the user must find;
+// toml++ reports where it gave up, often the next key or the end of the file.
+TEST(Toml, UnclosedArrayIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("a = [1,\nb = 2\n"), "c.toml:1:5: invalid TOML: '[' is not closed (line 2, column 1: Error while "
+                                          "parsing value: could not determine value type)");
+  EXPECT_EQ(error_of("a = [[1, 2], [3\n"), "c.toml:1:14: invalid TOML: '[' is not closed (line 1, column 17: Error "
+                                           "while parsing array: encountered end-of-file)");
+}
+
+TEST(Toml, UnclosedStringIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("a = \"abc\nb = 1\n"),
+            "c.toml:1:5: invalid TOML: '\"' is not closed (line 1, column 9: Error while parsing string: unescaped "
+            "control characters other than TAB (U+0009) are explicitly prohibited)");
+  EXPECT_EQ(error_of("a = '''abc\nb = 1\n"), "c.toml:1:5: invalid TOML: ''' is not closed (line 2, column 7: Error "
+                                             "while parsing literal string: encountered end-of-file)");
+}
+
+TEST(Toml, ErrorInsideAClosedConstructKeepsItsOwnPosition) {
+  EXPECT_EQ(error_of("a = [\n  1,\n  x,\n]\n"),
+            "c.toml:3:3: invalid TOML: Error while parsing value: could not determine value type");
+  EXPECT_EQ(error_of("a = \"\\q\"\n"),
+            "c.toml:1:7: invalid TOML: Error while parsing string: unknown escape sequence '\\q'");
+  EXPECT_EQ(error_of("# [ not a bracket\na = 'also [ not'\nb = \n"),
+            "c.toml:3:5: invalid TOML: Error while parsing key-value pair: expected value, saw '\\n'");
+}
+
 TEST(Toml, DuplicateKeyIsRefusedByTheParser) {
   Result<Document> doc = parse_toml("name = 1\nport = 2\nname = 3\n");
   ASSERT_FALSE(doc);

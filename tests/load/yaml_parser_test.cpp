@@ -111,11 +111,48 @@ TEST(Yaml, UnknownTagIsAnError) {
 }
 
 TEST(Yaml, SyntaxErrorReportsLibraryMessageAndPosition) {
-  Result<Document> doc = parse_yaml("a: [1, 2\nb: 3\n");
+  Result<Document> doc = parse_yaml("a: \"\\q\"\n");
   ASSERT_FALSE(doc);
   EXPECT_EQ(doc.error().code, ErrorCode::parse);
-  EXPECT_EQ(doc.error().to_string(), "c.yaml:2:2: invalid YAML: end of sequence flow not found");
-  EXPECT_EQ(error_of("a: \"\\q\"\n"), "c.yaml:1:7: invalid YAML: unknown escape character: q");
+  EXPECT_EQ(doc.error().to_string(), "c.yaml:1:7: invalid YAML: unknown escape character: q");
+}
+
+// An unclosed bracket or quote is reported where it opened, which is what the user must find;
+// yaml-cpp alone reports where it gave up, often the end of the file.
+TEST(Yaml, UnclosedFlowSequenceIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("name: x\nport: [8080\nhost: a\n"),
+            "c.yaml:2:7: invalid YAML: '[' is not closed (line 3, column 5: did not find expected ',' or ']')");
+  EXPECT_EQ(error_of("a: [1, 2\nb: 3\n"),
+            "c.yaml:1:4: invalid YAML: '[' is not closed (line 2, column 2: did not find expected ',' or ']')");
+}
+
+TEST(Yaml, UnclosedFlowMapIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("a: {b: 1\nc: 2\n"),
+            "c.yaml:1:4: invalid YAML: '{' is not closed (line 2, column 2: did not find expected ',' or '}')");
+}
+
+TEST(Yaml, UnclosedQuoteIsReportedWhereItOpens) {
+  EXPECT_EQ(error_of("a: \"abc\nb: 1\n"),
+            "c.yaml:1:4: invalid YAML: '\"' is not closed (line 3, column 1: found unexpected end of stream)");
+  EXPECT_EQ(error_of("a:\n  - 'abc\nb: 1\n"),
+            "c.yaml:2:5: invalid YAML: ''' is not closed (line 4, column 1: found unexpected end of stream)");
+}
+
+TEST(Yaml, TextEndingInsideNestedFlowsPointsAtTheInnermostOpening) {
+  EXPECT_EQ(error_of("a: [1, [2,\n"),
+            "c.yaml:1:8: invalid YAML: '[' is not closed (line 2, column 1: did not find expected node content)");
+}
+
+TEST(Yaml, UnclosedPositionCountsBytesLikeEveryOtherPosition) {
+  Result<Document> closed = parse_yaml("caf\xc3\xa9: {a: 1}\n");
+  ASSERT_TRUE(closed) << closed.error().to_string();
+  EXPECT_EQ(position_of(*closed, "caf\xc3\xa9.a"), "c.yaml:1:12");
+  EXPECT_EQ(error_of("caf\xc3\xa9: {a: 1\n"),
+            "c.yaml:1:8: invalid YAML: '{' is not closed (line 2, column 1: did not find expected ',' or '}')");
+}
+
+TEST(Yaml, ErrorInsideAOneLineFlowKeepsItsOwnPosition) {
+  EXPECT_EQ(error_of("a: [b: c: d]\n"), "c.yaml:1:9: invalid YAML: end of sequence flow not found");
 }
 
 TEST(Yaml, DuplicateKeyReportsBothPositions) {
@@ -184,7 +221,8 @@ TEST(Yaml, HugeNestingIsRefusedByOurLimitNotTheLibraryGuard) {
 }
 
 TEST(Yaml, UnclosedFlowIsASyntaxErrorNotAKeyError) {
-  EXPECT_EQ(error_of("[[["), "c.yaml:1:1: invalid YAML: end of sequence flow not found");
+  EXPECT_EQ(error_of("[[["),
+            "c.yaml:1:3: invalid YAML: '[' is not closed (line 1, column 4: did not find expected node content)");
 }
 
 TEST(Yaml, AliasThatMakesTheTreeTooDeepIsRefused) {

@@ -8,6 +8,7 @@
 #include "hotreload/diff.hpp"
 #include "hotreload/fields.hpp"
 #include "hotreload/json.hpp"
+#include "hotreload/json_text.hpp"
 
 namespace hotreload::cli {
 namespace {
@@ -40,7 +41,7 @@ int run_diff(const DiffArgs& args) {
   if (args.json) {
     auto out = nlohmann::ordered_json::array();
     for (const Change& change : changes) out.push_back(to_json(change));
-    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    std::cout << dump_json(out, 2) + '\n';
   } else {
     for (const Change& change : changes) std::cout << to_line(change) << '\n';
   }

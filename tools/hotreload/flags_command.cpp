@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "hotreload/flagd.hpp"
+#include "hotreload/json_text.hpp"
 
 namespace hotreload::cli {
 namespace {
@@ -105,7 +106,7 @@ int run_eval(const EvalArgs& args) {
     const std::optional<FlagType> as = type ? type : view.type_of(key);
     const nlohmann::json fallback = args.default_value || !as ? default_value : parse_default(std::nullopt, as);
     auto resolution = view.evaluate(key, as, fallback, context);
-    std::cout << render(key, resolution).dump() << '\n';
+    std::cout << dump_json(render(key, resolution)) + '\n';
     if (resolution.error != ResolutionError::none) {
       std::cerr << "hotreload: " << to_string(resolution.error) << ": " << resolution.error_message << '\n';
     }

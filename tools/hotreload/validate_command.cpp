@@ -14,6 +14,7 @@
 #include "layer_args.hpp"
 #include "schema_args.hpp"
 #include "hotreload/json.hpp"
+#include "hotreload/json_text.hpp"
 #include "hotreload/layers.hpp"
 
 namespace hotreload::cli {
@@ -80,7 +81,7 @@ int run_validate(const ValidateArgs& args) {
       return kExitFinding;
     }
   }
-  if (args.print_config) std::cout << to_json(loaded->root).dump(2) << '\n';
+  if (args.print_config) std::cout << dump_json(to_json(loaded->root), 2) + '\n';
   if (args.print_sources) {
     // Which layer set each key, and where: "database.max_conns  env:APP_DATABASE__MAX_CONNS".
     for (const auto& [path, layer] : provenance(*loaded)) {
