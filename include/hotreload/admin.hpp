@@ -134,7 +134,8 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
 
   // Binds and starts serving; returns once the server accepts connections. Errors: a host that
-  // is not loopback without allow_remote (usage), a port that cannot be bound (io).
+  // is not loopback without allow_remote, a token that breaks check_token() (usage), a port
+  // that cannot be bound (io).
   Result<void> start();
   void stop();
   bool running() const;

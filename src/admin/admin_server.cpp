@@ -256,6 +256,9 @@ Result<void> AdminServer::start() {
   if (s.options.port < 0 || s.options.port > 65535) {
     return unexpected(Error{ErrorCode::usage, "admin port out of range: " + std::to_string(s.options.port), {}, {}});
   }
+  if (!s.options.token.empty()) {
+    if (auto checked = check_token(s.options.token); !checked) return unexpected(checked.error());
+  }
   return s.server->start(host, s.options.port);
 }
 

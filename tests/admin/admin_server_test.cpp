@@ -434,6 +434,15 @@ TEST_F(AdminTest, ReloadOfAnUnknownSectionIs400) {
   EXPECT_EQ((*reloader_->load())["a"], 5);
 }
 
+TEST_F(AdminTest, ShortConfiguredTokenIsRefusedAtStart) {
+  AdminServer weak({.token = "x"}, admin_sources(*reloader_, options_.fields));
+  auto started = weak.start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error().code, ErrorCode::usage);
+  EXPECT_EQ(started.error().message, "the admin token is 1 byte; it needs at least 16 (e.g. openssl rand -hex 16)");
+  EXPECT_FALSE(weak.running());
+}
+
 TEST_F(AdminTest, NonLoopbackHostIsRefusedUnlessAllowed) {
   AdminServer remote({.host = "0.0.0.0", .token = kToken}, admin_sources(*reloader_, options_.fields));
   auto started = remote.start();
