@@ -1,8 +1,8 @@
 // The admin endpoint's request handling, end to end: one AdminServer on 127.0.0.1 (an ephemeral
 // port) for the whole run; each input is sent as raw bytes over a new TCP connection and the
 // response read to the end. Going through the socket keeps src/admin unchanged and fuzzes what
-// a client can actually reach: cpp-httplib's parsing, the routing, the limits and the bearer
-// check. Checks: the server answers HTTP (or closes), and a reload runs only when the request
+// a client can actually reach: the serving layer's framing and limits (src/http/), cpp-httplib's
+// parsing, the routing and the bearer check. Checks: the server answers HTTP (or closes), and a reload runs only when the request
 // carried the token.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,7 +30,7 @@ namespace {
 
 using namespace hotreload;
 
-constexpr std::string_view kToken = "fuzz-token-5f2c";
+constexpr std::string_view kToken = "fuzz-token-5f2c-0123";
 constexpr std::string_view kSecret = "hunter2-5f2c";
 
 // Everything the server reads from; built once and never destroyed, so the server's threads can

@@ -13,10 +13,12 @@
 // first config file (mode 0600). It prints, on stdout, once each is accepting connections:
 //   service: listening on http://127.0.0.1:PORT
 //   admin: listening on http://127.0.0.1:PORT (token in FILE)
+#include <fcntl.h>
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -99,20 +101,24 @@ class TokenBucket {
 
 // The admin token: from the environment, or a fresh random one written where only we can read it.
 hotreload::Result<std::pair<std::string, std::string>> admin_token(const std::filesystem::path& config) {
-  if (auto token = hotreload::token_from_env()) return std::pair{*token, std::string("$HOTRELOAD_ADMIN_TOKEN")};
+  auto from_env = hotreload::token_from_env();
+  if (!from_env) return hotreload::unexpected(from_env.error());
+  if (*from_env) return std::pair{**from_env, std::string("$HOTRELOAD_ADMIN_TOKEN")};
   std::random_device random;
   std::string token;
   for (int i = 0; i < 32; ++i) token += "0123456789abcdef"[random() % 16];
   const auto file = std::filesystem::absolute(config).parent_path() / "admin.token";
-  {
-    std::ofstream out(file, std::ios::trunc);
-    out << token << '\n';
-    if (!out) {
-      return hotreload::unexpected(
-          hotreload::Error{hotreload::ErrorCode::io, "cannot write the admin token", {file.string(), 0, 0}, ""});
-    }
-  }
-  ::chmod(file.c_str(), 0600);
+  auto failed = [&] {
+    return hotreload::unexpected(
+        hotreload::Error{hotreload::ErrorCode::io, "cannot write the admin token", {file.string(), 0, 0}, ""});
+  };
+  // Created 0600, and fchmod'ed in case it existed: hotreload refuses a token file others can read.
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return failed();
+  const std::string line = token + "\n";
+  bool written = ::fchmod(fd, 0600) == 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) return failed();
   return std::pair{token, file.string()};
 }
 

@@ -1,15 +1,16 @@
-// The admin HTTP server: routing, authentication and limits over cpp-httplib.
+// The admin HTTP server: routing and authentication over the serving layer (src/http/).
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <deque>
+#include <iterator>
 #include <mutex>
-#include <thread>
 
 #include "hotreload/admin.hpp"
 #include "hotreload/json_text.hpp"
 #include "hotreload/metrics.hpp"
+#include "http/server.hpp"
 
 namespace hotreload {
 namespace {
@@ -17,6 +18,8 @@ namespace {
 using HandlerResponse = httplib::Server::HandlerResponse;
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kBearer = "bearer ";
+// The paths that only answer GET and HEAD.
+constexpr std::string_view kReadOnlyPaths[] = {"/healthz", "/metrics", "/config", "/flags", "/events"};
 
 void reply(httplib::Response& res, int status, const nlohmann::ordered_json& body) {
   res.status = status;
@@ -69,14 +72,10 @@ struct AdminServer::State {
   Counter* unauthorized_metric = nullptr;
   std::atomic<std::uint64_t> unauthorized{0};
 
-  std::mutex lifecycle_mu;                  // serialises start() and stop()
-  std::unique_ptr<httplib::Server> server;  // guarded by lifecycle_mu
-  std::thread thread;                       // guarded by lifecycle_mu; runs listen_after_bind()
-  std::atomic<int> port{0};
-
   std::mutex events_mu;
   std::deque<Event> events;  // guarded by events_mu; the newest last
-  Subscription subscription;  // last: cancelled before the history goes away
+  Subscription subscription;  // cancelled before the history goes away
+  std::unique_ptr<http::Server> server;  // last: stopped before anything its handlers use
 
   State(AdminOptions o, AdminSources s) : options(std::move(o)), sources(std::move(s)) {
     if (sources.metrics != nullptr) {
@@ -92,28 +91,19 @@ struct AdminServer::State {
         while (events.size() > options.event_history) events.pop_front();
       });
     }
+    http::Limits limits;
+    limits.max_connections = options.max_connections;
+    limits.request_timeout = options.request_timeout;
+    limits.max_target = options.max_uri;
+    limits.max_body = options.max_payload;
+    http::Routes routes;
+    routes.screen = [this](const http::RequestHead& head, const std::string& peer) { return screen(head, peer); };
+    routes.setup = [this](httplib::Server& server_to_set_up) { setup(server_to_set_up); };
+    server = std::make_unique<http::Server>(limits, std::move(routes));
   }
 
   void setup(httplib::Server& s) {
-    s.set_payload_max_length(options.max_payload);
-    // cpp-httplib's default also sets SO_REUSEPORT, which would let a second server (any process
-    // of the same user) bind the same port and receive a share of the admin requests and tokens.
-    s.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
-    s.set_keep_alive_timeout(2);
-    s.set_read_timeout(5);
-    s.set_write_timeout(5);
-    s.new_task_queue = [] { return new httplib::ThreadPool(4); };
-    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (req.target.size() > options.max_uri) {
-        reply_error(res, 414, error_text(414));
-        return HandlerResponse::Handled;
-      }
-      return HandlerResponse::Unhandled;
-    });
-    // Statuses set by the library (404 no route, 413 payload, 414 target, 400) get a JSON body.
+    // Statuses set by the library (404 no route, 400) get a JSON body.
     s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return HandlerResponse::Unhandled;
       reply_error(res, res.status, error_text(res.status));
@@ -148,7 +138,12 @@ struct AdminServer::State {
       for (const Event& event : copy) out.push_back(to_cloudevent(event, options.event_source));
       reply(res, 200, out);
     });
-    s.Post("/reload", [this](const httplib::Request& req, httplib::Response& res) { reload(req, res); });
+    // The routes that may carry a body take it through a content reader they never call: the body
+    // means nothing to them, and cpp-httplib would otherwise parse a form-encoded one into
+    // parameters and cap it at 8 KiB. Its size is checked by the serving layer (max_payload).
+    s.Post("/reload", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader&) {
+      reload(req, res);
+    });
 
     // Every other method on a known path is 405 with the methods it allows.
     auto not_allowed = [](std::string allow) {
@@ -157,40 +152,68 @@ struct AdminServer::State {
         reply_error(res, 405, error_text(405));
       };
     };
-    for (const char* path : {"/healthz", "/metrics", "/config", "/flags", "/events"}) {
-      s.Post(path, not_allowed("GET, HEAD"));
-      s.Put(path, not_allowed("GET, HEAD"));
-      s.Patch(path, not_allowed("GET, HEAD"));
-      s.Delete(path, not_allowed("GET, HEAD"));
+    auto not_allowed_with_body = [&](std::string allow) {
+      return [handler = not_allowed(std::move(allow))](const httplib::Request& req, httplib::Response& res,
+                                                       const httplib::ContentReader&) { handler(req, res); };
+    };
+    for (std::string_view read_only : kReadOnlyPaths) {
+      const std::string path(read_only);
+      s.Post(path, not_allowed_with_body("GET, HEAD"));
+      s.Put(path, not_allowed_with_body("GET, HEAD"));
+      s.Patch(path, not_allowed_with_body("GET, HEAD"));
+      s.Delete(path, not_allowed_with_body("GET, HEAD"));
       s.Options(path, not_allowed("GET, HEAD"));
     }
     s.Get("/reload", not_allowed("POST"));
-    s.Put("/reload", not_allowed("POST"));
-    s.Patch("/reload", not_allowed("POST"));
-    s.Delete("/reload", not_allowed("POST"));
+    s.Put("/reload", not_allowed_with_body("POST"));
+    s.Patch("/reload", not_allowed_with_body("POST"));
+    s.Delete("/reload", not_allowed_with_body("POST"));
     s.Options("/reload", not_allowed("POST"));
   }
 
-  void refuse(const httplib::Request& req, httplib::Response& res, const std::string& peer, const char* reason,
-              bool token_presented) {
-    unauthorized.fetch_add(1, std::memory_order_relaxed);
-    if (unauthorized_metric != nullptr) unauthorized_metric->inc();
-    if (sources.audit != nullptr) sources.audit->record_unauthorized(peer, req.method, req.path, reason);
-    // RFC 6750: no error code when no credentials were sent, invalid_token for a wrong one.
-    res.set_header("WWW-Authenticate",
-                   token_presented ? R"(Bearer realm="hotreload", error="invalid_token")" : R"(Bearer realm="hotreload")");
-    reply_error(res, 401, reason);
+  // Authentication, before the body is read: every POST except to a read-only path (which is a
+  // 405 anyway) needs the token. Matching the raw path this way leaves nothing to a difference
+  // between it and the decoded one cpp-httplib routes on (`/%72eload` needs the token too).
+  std::optional<http::Reply> screen(const http::RequestHead& head, const std::string& peer) {
+    if (head.method != "POST") return std::nullopt;
+    const std::string_view path = head.path();
+    if (std::find(std::begin(kReadOnlyPaths), std::end(kReadOnlyPaths), path) != std::end(kReadOnlyPaths)) {
+      return std::nullopt;
+    }
+    if (options.token.empty()) {
+      return http::error_reply(403, "reloads over HTTP are disabled: no admin token is configured");
+    }
+    const std::string_view authorization = head.header("Authorization");
+    if (authorization.empty()) return refuse(head, peer, "missing bearer token", false);
+    if (!starts_with_ignoring_case(authorization, kBearer)) return refuse(head, peer, "not a bearer token", false);
+    if (!constant_time_equal(authorization.substr(kBearer.size()), options.token)) {
+      return refuse(head, peer, "wrong bearer token", true);
+    }
+    return std::nullopt;
   }
 
+  http::Reply refuse(const http::RequestHead& head, const std::string& peer, const char* reason, bool token_presented) {
+    unauthorized.fetch_add(1, std::memory_order_relaxed);
+    if (unauthorized_metric != nullptr) unauthorized_metric->inc();
+    if (sources.audit != nullptr) {
+      sources.audit->record_unauthorized(peer, head.method, std::string(head.path()), reason);
+    }
+    http::Reply reply = http::error_reply(401, reason);
+    // RFC 6750: no error code when no credentials were sent, invalid_token for a wrong one.
+    reply.headers.emplace_back("WWW-Authenticate", token_presented ? R"(Bearer realm="hotreload", error="invalid_token")"
+                                                                   : R"(Bearer realm="hotreload")");
+    return reply;
+  }
+
+  // Runs once screen() has accepted the token; checked again in case a path screen() let through
+  // routes here after all.
   void reload(const httplib::Request& req, httplib::Response& res) {
     const std::string peer = req.remote_addr + ":" + std::to_string(req.remote_port);
-    if (options.token.empty()) return reply_error(res, 403, "reloads over HTTP are disabled: no admin token is configured");
     const std::string authorization = req.get_header_value("Authorization");
-    if (authorization.empty()) return refuse(req, res, peer, "missing bearer token", false);
-    if (!starts_with_ignoring_case(authorization, kBearer)) return refuse(req, res, peer, "not a bearer token", false);
-    std::string_view presented = std::string_view(authorization).substr(kBearer.size());
-    if (!constant_time_equal(presented, options.token)) return refuse(req, res, peer, "wrong bearer token", true);
-
+    if (options.token.empty() || !starts_with_ignoring_case(authorization, kBearer) ||
+        !constant_time_equal(std::string_view(authorization).substr(kBearer.size()), options.token)) {
+      return reply_error(res, 401, "missing or wrong bearer token");
+    }
     if (!sources.reload) return reply_error(res, 404, "no reload source is configured");
     std::vector<std::string> sections;
     if (req.has_param("sections")) {
@@ -202,7 +225,11 @@ struct AdminServer::State {
       auto attribution = AuditLog::http_peer(peer);
       outcome = sources.reload(sections);
     }
-    int status = outcome.status == ReloadStatus::failed     ? 422
+    // A usage error (an unknown section) is the request's fault: 400; any other failure is the config's.
+    const bool refused = outcome.status == ReloadStatus::failed && !outcome.errors.empty() &&
+                         outcome.errors.front().code == ErrorCode::usage;
+    int status = refused                                    ? 400
+                 : outcome.status == ReloadStatus::failed   ? 422
                  : outcome.status == ReloadStatus::deferred ? 202
                                                             : 200;
     reply(res, status, outcome_json(outcome));
@@ -216,8 +243,6 @@ AdminServer::~AdminServer() { stop(); }
 
 Result<void> AdminServer::start() {
   State& s = *state_;
-  std::lock_guard lock(s.lifecycle_mu);
-  if (s.thread.joinable()) return {};
   const std::string& host = s.options.host;
   if (!s.options.allow_remote && !is_loopback(host)) {
     return unexpected(Error{ErrorCode::usage,
@@ -228,58 +253,20 @@ Result<void> AdminServer::start() {
   if (s.options.port < 0 || s.options.port > 65535) {
     return unexpected(Error{ErrorCode::usage, "admin port out of range: " + std::to_string(s.options.port), {}, {}});
   }
-  auto server = std::make_unique<httplib::Server>();
-  s.setup(*server);
-  int port = s.options.port;
-  if (port == 0) {
-    port = server->bind_to_any_port(host);
-  } else if (!server->bind_to_port(host, port)) {
-    port = -1;
+  if (!s.options.token.empty()) {
+    if (auto checked = check_token(s.options.token); !checked) return unexpected(checked.error());
   }
-  if (port <= 0) {
-    return unexpected(Error{ErrorCode::io, "cannot listen on " + host + ":" + std::to_string(s.options.port) +
-                                               " (address in use, or not an address of this host)",
-                            {}, {}});
-  }
-  auto finished = std::make_shared<std::atomic<bool>>(false);
-  httplib::Server* raw = server.get();
-  s.thread = std::thread([raw, finished] {
-    raw->listen_after_bind();
-    finished->store(true);
-  });
-  // stop() is a no-op until the listening loop runs, so wait for it (cpp-httplib 0.11 has no
-  // wait_until_ready()). It starts at once; the bound only guards against a stuck thread.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!raw->is_running() && !finished->load() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  s.server = std::move(server);
-  if (!s.server->is_running()) {
-    s.server->stop();
-    s.thread.join();
-    s.server.reset();
-    return unexpected(Error{ErrorCode::io, "the admin server did not start listening", {}, {}});
-  }
-  s.port.store(port);
-  return {};
+  return s.server->start(host, s.options.port);
 }
 
-void AdminServer::stop() {
-  State& s = *state_;
-  std::lock_guard lock(s.lifecycle_mu);
-  if (!s.thread.joinable()) return;
-  s.server->stop();
-  s.thread.join();
-  s.server.reset();
-  s.port.store(0);
-}
+void AdminServer::stop() { state_->server->stop(); }
 
-bool AdminServer::running() const { return state_->port.load() != 0; }
+bool AdminServer::running() const { return state_->server->port() != 0; }
 
-int AdminServer::port() const { return state_->port.load(); }
+int AdminServer::port() const { return state_->server->port(); }
 
 std::string AdminServer::address() const {
-  int port = state_->port.load();
+  int port = state_->server->port();
   if (port == 0) return {};
   const std::string& host = state_->options.host;
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);

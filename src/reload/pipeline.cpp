@@ -16,6 +16,7 @@
 
 #include "hotreload/reloader.hpp"
 #include "reload/pipeline_state.hpp"
+#include "reload/sections.hpp"
 
 namespace hotreload {
 
@@ -173,7 +174,30 @@ void Pipeline::release(std::uint64_t hold_id) {
   if (trigger) (void)run(*trigger);
 }
 
+namespace {
+
+// A section reload naming a section that exists nowhere fails at once, before it is an attempt.
+// (A template so that it can take the private Pipeline::State without naming it.)
+template <class State>
+std::optional<ReloadOutcome> refuse_unknown_sections(State& s, const std::vector<std::string>& sections) {
+  if (sections.empty()) return std::nullopt;
+  ReloadOutcome outcome;
+  std::shared_ptr<const Document> live;
+  {
+    std::lock_guard lock(s.live_mutex);
+    live = s.live_document;
+    outcome.generation = s.generation;
+  }
+  if (live == nullptr) return std::nullopt;  // before start(): run() says so
+  outcome.errors = unknown_sections(sections, *live, [&s] { return load_layers(s.options.layers); });
+  if (outcome.errors.empty()) return std::nullopt;
+  return outcome;
+}
+
+}  // namespace
+
 ReloadOutcome Pipeline::run(Trigger trigger, const std::vector<std::string>& sections) {
+  if (auto refused = refuse_unknown_sections(*state_, sections)) return std::move(*refused);
   return state_->run(trigger, sections, false);
 }
 
@@ -294,6 +318,11 @@ void Pipeline::stop() {
 
 std::future<ReloadOutcome> Pipeline::run_async(Trigger trigger, std::vector<std::string> sections) {
   State& s = *state_;
+  if (auto refused = refuse_unknown_sections(s, sections)) {
+    std::promise<ReloadOutcome> answered;
+    answered.set_value(std::move(*refused));
+    return answered.get_future();
+  }
   AsyncRequest request{trigger, std::move(sections), {}};
   std::future<ReloadOutcome> future = request.done.get_future();
   {

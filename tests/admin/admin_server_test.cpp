@@ -11,6 +11,7 @@
 #include "hotreload/flags.hpp"
 #include "hotreload/metrics.hpp"
 #include "hotreload/reload_metrics.hpp"
+#include "support/raw_http.hpp"
 #include "support/temp_dir.hpp"
 
 namespace hotreload {
@@ -360,6 +361,87 @@ TEST_F(AdminTest, OverlongTargetIs414) {
   auto res = client().Get(("/healthz?x=" + std::string(300, 'a')).c_str());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 414);
+}
+
+TEST_F(AdminTest, PostReloadWithoutBodyOrContentLengthIs200) {
+  start();
+  rewrite("a: 2\nb:\n  c: x\npassword: " + std::string(kSecret) + "\n");
+  // What `curl -X POST -H "Authorization: Bearer $TOKEN" URL` sends: no body, no Content-Length.
+  testing::RawConnection c(server_->port());
+  ASSERT_TRUE(c.send(std::string("POST /reload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") + kToken +
+                     "\r\nAccept: */*\r\n\r\n"));
+  auto response = c.read_until_closed(std::chrono::milliseconds(10000));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(testing::status_of(*response), 200) << *response;
+  EXPECT_EQ(nlohmann::json::parse(testing::body_of(*response)).at("status"), "applied");
+  EXPECT_EQ((*reloader_->load())["a"], 2);
+}
+
+TEST_F(AdminTest, WrongOrMissingTokenIs401WhateverTheBody) {
+  start();
+  rewrite("a: 7\n");
+  // A body over max_payload, one announced but never sent, none, and an empty one: authentication
+  // answers each before the body matters.
+  for (const std::string& body_headers : {std::string("Content-Length: 1000000000\r\n"), std::string("Content-Length: 10\r\n"),
+                                          std::string(""), std::string("Content-Length: 0\r\n")}) {
+    for (const std::string& authorization : {std::string(""), std::string("Authorization: Bearer wrong\r\n")}) {
+      testing::RawConnection c(server_->port());
+      ASSERT_TRUE(c.send("POST /reload HTTP/1.1\r\nHost: 127.0.0.1\r\n" + authorization + body_headers + "\r\n"));
+      auto response = c.read_until_closed(std::chrono::milliseconds(2000));
+      ASSERT_TRUE(response.has_value()) << body_headers << authorization;
+      EXPECT_EQ(testing::status_of(*response), 401) << body_headers << authorization;
+      EXPECT_NE(response->find("WWW-Authenticate: Bearer realm=\"hotreload\""), std::string::npos);
+    }
+  }
+  EXPECT_EQ(server_->unauthorized_count(), 8u);
+  EXPECT_EQ((*reloader_->load())["a"], 1);
+}
+
+TEST_F(AdminTest, EncodedReloadPathNeedsTheTokenToo) {
+  start();
+  testing::RawConnection c(server_->port());
+  ASSERT_TRUE(c.send("POST /%72eload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  auto response = c.read_until_closed(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(testing::status_of(*response), 401);
+  EXPECT_EQ(reloader_->generation(), 1u);
+}
+
+TEST_F(AdminTest, FormEncodedBodyUpToMaxPayloadIsAccepted) {
+  start();  // max_payload 64 KiB, as docs/OPERATIONS.md says; cpp-httplib alone capped forms at 8 KiB
+  httplib::Headers headers{{"Authorization", std::string("Bearer ") + kToken}};
+  auto res = client().Post("/reload", headers, "x=" + std::string(60 * 1024, 'a'), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  auto over = client().Post("/reload", headers, std::string(64 * 1024 + 1, 'a'), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 413);
+  EXPECT_EQ(nlohmann::json::parse(over->body).at("error"), "request body too large: at most 65536 bytes");
+}
+
+TEST_F(AdminTest, ReloadOfAnUnknownSectionIs400) {
+  start();
+  rewrite("a: 5\nb:\n  c: x\npassword: " + std::string(kSecret) + "\n");
+  auto res = post_reload("/reload?sections=zzz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body.at("status"), "failed");
+  EXPECT_EQ(body.at("errors").at(0).at("message"), R"(unknown section "zzz": neither the live config nor the files have it)");
+  EXPECT_EQ((*reloader_->load())["a"], 1);
+  auto known = post_reload("/reload?sections=b.c,a");
+  ASSERT_TRUE(known);
+  EXPECT_EQ(known->status, 200);
+  EXPECT_EQ((*reloader_->load())["a"], 5);
+}
+
+TEST_F(AdminTest, ShortConfiguredTokenIsRefusedAtStart) {
+  AdminServer weak({.token = "x"}, admin_sources(*reloader_, options_.fields));
+  auto started = weak.start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error().code, ErrorCode::usage);
+  EXPECT_EQ(started.error().message, "the admin token is 1 byte; it needs at least 16 (e.g. openssl rand -hex 16)");
+  EXPECT_FALSE(weak.running());
 }
 
 TEST_F(AdminTest, NonLoopbackHostIsRefusedUnlessAllowed) {

@@ -1,5 +1,6 @@
 // `hotreload watch --admin ... --audit-log ...`: the admin endpoint and the audit log of the CLI.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <httplib.h>
 
 #include <signal.h>
@@ -65,6 +66,7 @@ TEST(CliWatchAdmin, PostReloadAppliesTheChangeAndIsAudited) {
   testing::TempDir dir;
   auto config = dir.write("config.yaml", std::string("a: 1\npassword: ") + kSecret + "\n");
   auto token = dir.write("token", std::string(kToken) + "\n");
+  ::chmod(token.c_str(), 0600);
   auto audit = dir.file("audit.jsonl");
   auto err = dir.file("stderr.txt");
   // Poll once an hour: only the HTTP request can apply the change within this test.
@@ -179,10 +181,42 @@ TEST(CliWatchAdmin, TokenComesFromTheEnvironment) {
   // The token is checked before the audit log is opened: with the token in the environment, the
   // audit log is the first complaint.
   auto result = testing::run_command({cli_path(), "watch", "--admin", "127.0.0.1:0", "--audit-log", audit, config},
-                                     {"HOTRELOAD_ADMIN_TOKEN=from-env"});
+                                     {"HOTRELOAD_ADMIN_TOKEN=from-env-0123456789"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err.find("HOTRELOAD_ADMIN_TOKEN"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find(audit), std::string::npos) << result.err;
+}
+
+TEST(CliWatchAdmin, TokenFileOthersCanReadIsRefused) {
+  testing::TempDir dir;
+  auto config = dir.write("config.yaml", "a: 1\n");
+  auto token = dir.write("token", std::string(kToken) + "\n");
+  ::chmod(token.c_str(), 0644);
+  auto result = testing::run_command({cli_path(), "watch", "--admin", "127.0.0.1:0", "--admin-token-file", token, config});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("the admin token file can be read by other users (mode 0644)"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(token), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find(kToken), std::string::npos) << result.err;
+}
+
+TEST(CliWatchAdmin, TokenFileThatIsADeviceIsRefusedAtOnce) {
+  testing::TempDir dir;
+  auto config = dir.write("config.yaml", "a: 1\n");
+  auto result =
+      testing::run_command({cli_path(), "watch", "--admin", "127.0.0.1:0", "--admin-token-file", "/dev/zero", config});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("must be a regular file, this is a character device"), std::string::npos) << result.err;
+}
+
+TEST(CliWatchAdmin, EnvironmentTokenWithASpaceIsRefused) {
+  testing::TempDir dir;
+  auto config = dir.write("config.yaml", "a: 1\n");
+  auto result = testing::run_command({cli_path(), "watch", "--admin", "127.0.0.1:0", config},
+                                     {"HOTRELOAD_ADMIN_TOKEN=0123456789abcdef 0123456789abcdef"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("HOTRELOAD_ADMIN_TOKEN: the admin token must be one line without spaces"), std::string::npos)
+      << result.err;
 }
 
 }  // namespace

@@ -325,6 +325,38 @@ TEST_F(ReloaderTest, ReloadingASectionWithoutChangesChangesNothing) {
   EXPECT_EQ(reloader.read()->log_level, "info");
 }
 
+TEST_F(ReloaderTest, ReloadOfAnUnknownSectionFailsAtOnceWithAUsageError) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+  dir_.write("config.yaml", config_text("debug", 8080, 20));
+  ReloadOutcome outcome = reloader.reload_sections({"max_conns", "zzz"});
+  ASSERT_EQ(outcome.status, ReloadStatus::failed);
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].code, ErrorCode::usage);
+  EXPECT_EQ(outcome.errors[0].message, R"(unknown section "zzz": neither the live config nor the files have it)");
+  EXPECT_EQ(outcome.generation, 1u);
+  EXPECT_EQ(reloader.read()->max_conns, 10);  // max_conns was named too: nothing applies
+  EXPECT_EQ(testing::event_types(*queue), std::vector<std::string>{});  // refused before it was an attempt
+
+  auto later = reloader.request_reload_async({"zzz.deeper"});
+  ReloadOutcome async_outcome = later.get();
+  EXPECT_EQ(async_outcome.status, ReloadStatus::failed);
+  ASSERT_EQ(async_outcome.errors.size(), 1u);
+  EXPECT_EQ(async_outcome.errors[0].code, ErrorCode::usage);
+}
+
+TEST_F(ReloaderTest, SectionTheFilesJustAddedIsNotUnknown) {
+  Reloader<Config> reloader(options());
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("config.yaml", config_text("info", 8080, 10) + "cache:\n  size: 3\n");
+  ReloadOutcome outcome = reloader.reload_sections({"cache"});
+  ASSERT_EQ(outcome.status, ReloadStatus::applied) << to_string(outcome.errors);
+  ASSERT_FALSE(outcome.changes.empty());
+  EXPECT_EQ(outcome.changes[0].path.rfind("cache", 0), 0u);
+  EXPECT_EQ(reloader.reload_sections({"cache.size"}).status, ReloadStatus::unchanged);
+}
+
 TEST_F(ReloaderTest, ReadHandleKeepsItsSnapshotAcrossAReload) {
   Reloader<Config> reloader(options());
   ASSERT_TRUE(reloader.start().has_value());

@@ -71,8 +71,10 @@ Result<AdminOptions> admin_options(const WatchArgs& args) {
     auto token = read_token_file(args.admin_token_file);
     if (!token) return unexpected(token.error());
     options.token = std::move(*token);
-  } else if (auto token = token_from_env()) {
-    options.token = std::move(*token);
+  } else if (auto token = token_from_env(); !token) {
+    return unexpected(token.error());
+  } else if (*token) {
+    options.token = std::move(**token);
   } else {
     return unexpected(Error{ErrorCode::usage,
                             "--admin needs a bearer token: --admin-token-file FILE or HOTRELOAD_ADMIN_TOKEN", {}, {}});
