@@ -2,10 +2,14 @@
 # shellcheck shell=bash
 
 HOTRELOAD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# libtest-json-schema-acceptance-perl ships the upstream JSON-Schema-Test-Suite whole (draft7 and
+# draft2020-12 with remotes/, under /usr/share/perl5/auto/share/dist/Test-JSON-Schema-Acceptance);
+# Debian's json-schema-test-suite package stops at draft7 and is older.
 HOTRELOAD_PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
-  libmurmurhash-dev libcpp-httplib-dev libssl-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev json-schema-test-suite vim sed
+  libmurmurhash-dev libcpp-httplib-dev libssl-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libtest-json-schema-acceptance-perl vim sed
   etcd-server etcd-client
 )
 

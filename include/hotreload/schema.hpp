@@ -31,9 +31,12 @@ struct SchemaOptions {
   std::function<std::optional<Document>(std::string_view uri)> resolve_remote{};
   // The dialect of a schema document without "$schema".
   SchemaDialect default_dialect = SchemaDialect::draft7;
-  // "format" asserts for date-time, duration ("500ms", "1m30s", "PT5S"), email, hostname, ipv4,
-  // ipv6, regex and uri; false makes every format an annotation only. Unknown formats are ignored.
-  bool assert_formats = true;
+  // Whether "format" asserts (checks date-time, duration ("500ms", "1m30s", "PT5S"), email,
+  // hostname, ipv4, ipv6, regex and uri; other formats are ignored) or is an annotation only.
+  // nullopt follows each draft: draft-07 asserts (the draft leaves it to the validator; hotreload
+  // always has), 2020-12 asserts only when the schema's meta-schema asks for the format-assertion
+  // vocabulary. true makes every schema assert, false none.
+  std::optional<bool> assert_formats{};
 };
 
 // A compiled schema is immutable: copies share the compiled tree, and validate()/is_valid() may be

@@ -121,7 +121,7 @@ std::optional<Located> Compiler::resolve_ref(const Located& at, const Value& ref
     fail(at, ref, {std::string(keyword)}, quoted_keyword + " must be a string, got " + described(ref));
     return std::nullopt;
   }
-  std::optional<Located> target = registry_.resolve(resolve_uri(at.base, ref.as_string()));
+  std::optional<Located> target = registry_.resolve(resolve_uri(at.base, ref.as_string()), at.document);
   if (!target) fail(at, ref, {std::string(keyword)}, quoted_keyword + " " + to_json_text(ref) + " does not resolve to a schema");
   return target;
 }
@@ -161,10 +161,10 @@ void Compiler::compile_keywords(const Located& at, Node& node) {
   const Object& object = at.value->as_object();
   // "$schema" names the dialect of a whole document, so only a document's root is checked.
   if (const Value* dialect = object.find("$schema"); dialect != nullptr && at.path.empty()) {
-    if (!dialect->is_string() || !dialect_named(dialect->as_string())) {
-      fail(at, *dialect, {"$schema"},
-           "unknown \"$schema\" " + to_json_text(*dialect) + ": supported are \"http://json-schema.org/draft-07/schema#\" "
-           "and \"https://json-schema.org/draft/2020-12/schema\"");
+    if (!dialect->is_string()) {
+      fail(at, *dialect, {"$schema"}, "\"$schema\" must be a string, got " + described(*dialect));
+    } else if (const std::string& problem = registry_.dialect_of(at.document).problem; !problem.empty()) {
+      fail(at, *dialect, {"$schema"}, problem);
     }
   }
   const bool draft7 = at.dialect == SchemaDialect::draft7;
@@ -185,7 +185,18 @@ void Compiler::compile_keywords(const Located& at, Node& node) {
   compile_applicators(at, object, node);
 }
 
+std::uint8_t Compiler::vocabularies_of(const Located& at) const { return registry_.dialect_of(at.document).vocabularies; }
+
 void Compiler::compile_assertions(const Located& at, const Object& object, Node& node) {
+  const std::uint8_t vocabularies = vocabularies_of(at);
+  if (const Value* format = object.find("format")) {
+    if (!format->is_string()) {
+      fail(at, *format, {"format"}, "\"format\" must be a string, got " + described(*format));
+    } else if (assert_formats_.value_or((vocabularies & kFormatAssertion) != 0)) {
+      node.format = find_format(format->as_string());
+    }
+  }
+  if ((vocabularies & kValidation) == 0) return;
   if (const Value* type = object.find("type")) {
     bool ok = true;
     if (type->is_array()) {
@@ -217,17 +228,13 @@ void Compiler::compile_assertions(const Located& at, const Object& object, Node&
   node.max_length = count(at, object, "maxLength");
   node.min_length = count(at, object, "minLength");
   if (const Value* source = object.find("pattern")) node.pattern = pattern(at, *source, std::string("pattern"));
-  if (const Value* format = object.find("format")) {
-    if (!format->is_string()) {
-      fail(at, *format, {"format"}, "\"format\" must be a string, got " + described(*format));
-    } else if (assert_formats_) {
-      node.format = find_format(format->as_string());
-    }
-  }
 }
 
 void Compiler::compile_array_keywords(const Located& at, const Object& object, Node& node) {
-  if (at.dialect == SchemaDialect::draft7) {
+  const std::uint8_t vocabularies = vocabularies_of(at);
+  if ((vocabularies & kApplicator) == 0) {
+    // Nothing applies to the items.
+  } else if (at.dialect == SchemaDialect::draft7) {
     if (const Value* items = object.find("items")) {
       if (items->is_array()) {
         node.tuple.emplace();
@@ -261,13 +268,18 @@ void Compiler::compile_array_keywords(const Located& at, const Object& object, N
         node.items = compile_child(at, *items, std::string("items"));
       }
     }
+  }
+  if ((vocabularies & kApplicator) != 0) {
+    if (const Value* contains = object.find("contains")) node.contains = compile_child(at, *contains, std::string("contains"));
+  }
+  if ((vocabularies & kValidation) == 0) return;
+  if (at.dialect != SchemaDialect::draft7) {
     // Without "contains" these two mean nothing.
-    if (object.contains("contains")) {
+    if (node.contains) {
       node.min_contains = count(at, object, "minContains");
       node.max_contains = count(at, object, "maxContains");
     }
   }
-  if (const Value* contains = object.find("contains")) node.contains = compile_child(at, *contains, std::string("contains"));
   node.max_items = count(at, object, "maxItems");
   node.min_items = count(at, object, "minItems");
   if (const Value* unique = object.find("uniqueItems")) {
@@ -280,6 +292,9 @@ void Compiler::compile_array_keywords(const Located& at, const Object& object, N
 }
 
 void Compiler::compile_object_keywords(const Located& at, const Object& object, Node& node) {
+  const std::uint8_t vocabularies = vocabularies_of(at);
+  const bool applicator = (vocabularies & kApplicator) != 0;
+  const bool validation = (vocabularies & kValidation) != 0;
   auto schema_map = [&](const char* keyword, auto&& each) {
     const Value* map = object.find(keyword);
     if (map == nullptr) return;
@@ -289,10 +304,12 @@ void Compiler::compile_object_keywords(const Located& at, const Object& object, 
     }
     for (const auto& [key, child] : map->as_object()) each(key, child);
   };
-  schema_map("properties", [&](const std::string& key, const Value& child) {
-    node.properties.emplace(key, compile_child(at, child, key));
-  });
-  schema_map("patternProperties", [&](const std::string& key, const Value& child) {
+  if (applicator) {
+    schema_map("properties", [&](const std::string& key, const Value& child) {
+      node.properties.emplace(key, compile_child(at, child, key));
+    });
+  }
+  if (applicator) schema_map("patternProperties", [&](const std::string& key, const Value& child) {
     Located here = at;
     here.path.push_back(std::string("patternProperties"));
     Value source(key);
@@ -301,10 +318,10 @@ void Compiler::compile_object_keywords(const Located& at, const Object& object, 
       node.pattern_properties.emplace_back(std::move(compiled), compile_child(at, child, key));
     }
   });
-  if (const Value* additional = object.find("additionalProperties")) {
+  if (const Value* additional = object.find("additionalProperties"); additional != nullptr && applicator) {
     node.additional_properties = compile_child(at, *additional, std::string("additionalProperties"));
   }
-  if (const Value* required = object.find("required")) {
+  if (const Value* required = object.find("required"); required != nullptr && validation) {
     if (auto names = strings(at, *required, std::string("required"))) node.required = std::move(*names);
   }
   auto dependent_required = [&](const char* keyword) {
@@ -323,19 +340,32 @@ void Compiler::compile_object_keywords(const Located& at, const Object& object, 
       }
     });
   } else {
-    schema_map("dependentRequired", dependent_required("dependentRequired"));
-    schema_map("dependentSchemas", [&](const std::string& key, const Value& child) {
-      node.dependent_schemas.emplace_back(key, compile_child(at, child, key));
-    });
+    if (validation) schema_map("dependentRequired", dependent_required("dependentRequired"));
+    if (applicator) {
+      schema_map("dependentSchemas", [&](const std::string& key, const Value& child) {
+        node.dependent_schemas.emplace_back(key, compile_child(at, child, key));
+      });
+    }
   }
-  if (const Value* names = object.find("propertyNames")) {
+  if (const Value* names = object.find("propertyNames"); names != nullptr && applicator) {
     node.property_names = compile_child(at, *names, std::string("propertyNames"));
   }
+  if (!validation) return;
   node.max_properties = count(at, object, "maxProperties");
   node.min_properties = count(at, object, "minProperties");
 }
 
 void Compiler::compile_applicators(const Located& at, const Object& object, Node& node) {
+  const std::uint8_t vocabularies = vocabularies_of(at);
+  if (at.dialect != SchemaDialect::draft7 && (vocabularies & kUnevaluated) != 0) {
+    if (const Value* child = object.find("unevaluatedProperties")) {
+      node.unevaluated_properties = compile_child(at, *child, std::string("unevaluatedProperties"));
+    }
+    if (const Value* child = object.find("unevaluatedItems")) {
+      node.unevaluated_items = compile_child(at, *child, std::string("unevaluatedItems"));
+    }
+  }
+  if ((vocabularies & kApplicator) == 0) return;
   auto schema_list = [&](const char* keyword, std::vector<NodeId>& into) {
     const Value* list = object.find(keyword);
     if (list == nullptr) return;
@@ -357,10 +387,6 @@ void Compiler::compile_applicators(const Located& at, const Object& object, Node
   node.if_schema = single("if");
   node.then_schema = single("then");
   node.else_schema = single("else");
-  if (at.dialect != SchemaDialect::draft7) {
-    node.unevaluated_properties = single("unevaluatedProperties");
-    node.unevaluated_items = single("unevaluatedItems");
-  }
 }
 
 std::optional<std::size_t> Compiler::count(const Located& at, const Object& object, const char* keyword) {

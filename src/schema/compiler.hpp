@@ -2,6 +2,8 @@
 // position), compiles regexes, and links $refs to the nodes they name.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +35,7 @@ class Compiler {
   void compile_dynamic_ref(const Located& at, const Value& ref, Node& node);
   void compile_dynamic_anchors();
   std::size_t resource_of(const Located& at);
+  std::uint8_t vocabularies_of(const Located& at) const;
 
   std::optional<std::size_t> count(const Located& at, const Object& object, const char* keyword);
   std::optional<Value> number(const Located& at, const Object& object, const char* keyword, bool positive = false);
@@ -44,7 +47,7 @@ class Compiler {
 
   Registry registry_;
   const Document* main_document_ = nullptr;
-  bool assert_formats_;
+  std::optional<bool> assert_formats_;  // nullopt: as the vocabularies say
   CompiledSchema* out_ = nullptr;
   Errors* errors_ = nullptr;
   std::unordered_map<const Value*, NodeId> compiled_;  // each schema value becomes one node

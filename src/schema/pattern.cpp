@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "schema/unicode_property.hpp"
+
 namespace hotreload::schema_detail {
 namespace {
 
@@ -188,10 +190,21 @@ Translation translate(std::string_view source) {
         case 'k':  // a named backreference
           out.needs_backtracking = true;
           break;
-        case 'p': case 'P':  // Unicode properties: RE2 knows the general categories and scripts
-          re += '\\';
-          re += e;
+        case 'p': case 'P': {  // a Unicode property, by any of its ECMA-262 names
+          const std::size_t close = source.find('}', i + 1);
+          if (i + 1 >= source.size() || source[i + 1] != '{' || close == std::string_view::npos) {
+            out.error = std::string("\\") + e + " without {property}";
+            return out;
+          }
+          auto property = re2_unicode_property(source.substr(i + 2, close - i - 2), e == 'P', in_class);
+          if (!property) {
+            out.error = property.error();
+            return out;
+          }
+          re += *property;
+          i = close;
           break;
+        }
         default:
           if (e >= '1' && e <= '9') {
             if (in_class) {

@@ -1,5 +1,6 @@
 #include "schema/registry.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "schema/metaschema.hpp"
@@ -32,16 +33,87 @@ std::optional<SchemaDialect> dialect_named(std::string_view uri) {
   return std::nullopt;
 }
 
-void Registry::add_document(const Document& document, const std::string& uri) {
-  SchemaDialect dialect = options_.default_dialect;
-  if (document.root.is_object()) {
-    const Value* schema = document.root.as_object().find("$schema");
-    // An unknown "$schema" is reported by the compiler; the default stands in until then.
-    if (schema != nullptr && schema->is_string()) dialect = dialect_named(schema->as_string()).value_or(dialect);
-  }
+void Registry::add_document(const Document& document, const std::string& uri, const Document* referrer) {
+  DocumentDialect dialect = read_dialect(document, uri, referrer);
+  dialects_[&document] = dialect;
   Path path;
-  resources_.emplace(uri, Located{&document.root, uri, {}, &document, dialect});
-  index(document.root, uri, path, document, dialect);
+  resources_.emplace(uri, Located{&document.root, uri, {}, &document, dialect.version});
+  index(document.root, uri, path, document, dialect.version);
+}
+
+const DocumentDialect& Registry::dialect_of(const Document* document) const {
+  static const DocumentDialect kUnknown{};
+  auto it = dialects_.find(document);
+  return it == dialects_.end() ? kUnknown : it->second;
+}
+
+// A "$schema" other than draft-07's or 2020-12's names a meta-schema, fetched like a $ref: its own
+// "$schema" gives the version, and its "$vocabulary" the vocabularies in effect (2020-12 Core 8.1).
+DocumentDialect Registry::read_dialect(const Document& document, const std::string& uri, const Document* referrer) {
+  DocumentDialect dialect{options_.default_dialect,
+                          options_.default_dialect == SchemaDialect::draft7 ? kDraft07Vocabularies : kDefault2020Vocabularies};
+  if (referrer != nullptr) {
+    dialect = dialect_of(referrer);
+    dialect.problem.clear();
+  }
+  const Value* schema = document.root.is_object() ? document.root.as_object().find("$schema") : nullptr;
+  // A "$schema" that is not a string is reported by the compiler; the default stands in.
+  if (schema == nullptr || !schema->is_string()) return dialect;
+  const std::string& named = schema->as_string();
+  if (std::optional<SchemaDialect> known = dialect_named(named)) {
+    dialect.version = *known;
+    dialect.vocabularies = *known == SchemaDialect::draft7 ? kDraft07Vocabularies : kDefault2020Vocabularies;
+    return dialect;
+  }
+  const std::string meta_uri = split_fragment(named).first;
+  if (meta_uri == uri || std::find(reading_dialect_.begin(), reading_dialect_.end(), meta_uri) != reading_dialect_.end()) {
+    // A meta-schema that describes itself: "$vocabulary" came with 2019-09, so it is 2020-12.
+    dialect.version = SchemaDialect::draft2020_12;
+    dialect.vocabularies = kDefault2020Vocabularies;
+    return dialect;
+  }
+  reading_dialect_.push_back(uri);
+  std::optional<Located> meta = resolve(meta_uri);
+  reading_dialect_.pop_back();
+  if (!meta || !meta->value->is_object()) {
+    dialect.problem = "unknown \"$schema\" " + to_json_text(*schema) +
+                      ": supported are \"http://json-schema.org/draft-07/schema#\", \"https://json-schema.org/draft/2020-12/schema\" "
+                      "and meta-schemas built on 2020-12 that the resolver finds";
+    return dialect;
+  }
+  const DocumentDialect& meta_dialect = dialect_of(meta->document);
+  if (!meta_dialect.problem.empty()) {
+    dialect.problem = "\"$schema\" " + to_json_text(*schema) + ": its meta-schema's " + meta_dialect.problem;
+    return dialect;
+  }
+  dialect.version = meta_dialect.version;
+  const Value* vocabularies = meta->value->as_object().find("$vocabulary");
+  if (vocabularies == nullptr || !vocabularies->is_object() || dialect.version == SchemaDialect::draft7) {
+    dialect.vocabularies = meta_dialect.vocabularies;
+    return dialect;
+  }
+  constexpr std::string_view kVocabularyPrefix = "https://json-schema.org/draft/2020-12/vocab/";
+  dialect.vocabularies = 0;
+  for (const auto& [vocabulary, required] : vocabularies->as_object()) {
+    const std::string_view name = std::string_view(vocabulary).substr(0, kVocabularyPrefix.size()) == kVocabularyPrefix
+                                      ? std::string_view(vocabulary).substr(kVocabularyPrefix.size())
+                                      : std::string_view{};
+    if (name == "applicator") {
+      dialect.vocabularies |= kApplicator;
+    } else if (name == "unevaluated") {
+      dialect.vocabularies |= kUnevaluated;
+    } else if (name == "validation") {
+      dialect.vocabularies |= kValidation;
+    } else if (name == "format-assertion") {
+      dialect.vocabularies |= kFormatAssertion;
+    } else if (name != "core" && name != "meta-data" && name != "content" && name != "format-annotation" &&
+               required.is_bool() && required.as_bool()) {
+      // An unknown vocabulary that is optional (false) is ignored; a required one cannot be honoured.
+      dialect.problem = "\"$schema\" " + to_json_text(*schema) + " requires the vocabulary \"" + vocabulary +
+                        "\", which hotreload does not know";
+    }
+  }
+  return dialect;
 }
 
 const Located* Registry::find(const Value* value) const {
@@ -142,30 +214,36 @@ std::vector<std::pair<std::string, Located>> Registry::dynamic_anchors(const std
   return it == dynamic_anchors_.end() ? std::vector<std::pair<std::string, Located>>{} : it->second;
 }
 
-std::optional<Located> Registry::resolve(const std::string& uri) {
+std::optional<Located> Registry::resolve(const std::string& uri, const Document* referrer) {
   auto [document_uri, fragment] = split_fragment(uri);
-  if (!fragment.empty() && fragment[0] != '/') {
-    auto anchor = anchors_.find(document_uri + "#" + fragment);
-    if (anchor == anchors_.end()) return std::nullopt;
-    return anchor->second;
+  const bool plain_name = !fragment.empty() && fragment[0] != '/';
+  if (plain_name) {
+    if (auto anchor = anchors_.find(document_uri + "#" + fragment); anchor != anchors_.end()) return anchor->second;
   }
+  // Not indexed yet: the document may still have to be loaded, its anchors with it.
   auto resource = resources_.find(document_uri);
-  if (resource == resources_.end() && document_uri == kDraft07MetaSchemaUri) {
-    Result<Document> bundled = parse(draft07_metaschema(), Format::json, kDraft07MetaSchemaUri);
+  std::optional<std::string_view> bundled_text = resource == resources_.end() ? bundled_metaschema(document_uri) : std::nullopt;
+  if (bundled_text) {
+    Result<Document> bundled = parse(*bundled_text, Format::json, document_uri);
     if (bundled) {
       remotes_.push_back(std::make_unique<Document>(std::move(*bundled)));
-      add_document(*remotes_.back(), document_uri);
+      add_document(*remotes_.back(), document_uri, referrer);
       resource = resources_.find(document_uri);
     }
   }
   if (resource == resources_.end() && options_.resolve_remote) {
     if (std::optional<Document> fetched = options_.resolve_remote(document_uri)) {
       remotes_.push_back(std::make_unique<Document>(std::move(*fetched)));
-      add_document(*remotes_.back(), document_uri);
+      add_document(*remotes_.back(), document_uri, referrer);
       resource = resources_.find(document_uri);
     }
   }
   if (resource == resources_.end()) return std::nullopt;
+  if (plain_name) {
+    auto anchor = anchors_.find(document_uri + "#" + fragment);
+    if (anchor == anchors_.end()) return std::nullopt;
+    return anchor->second;
+  }
   auto tokens = json_pointer_tokens(fragment);
   if (!fragment.empty() && !tokens) return std::nullopt;
   Located target = resource->second;

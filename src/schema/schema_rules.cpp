@@ -219,7 +219,7 @@ class Collector {
   }
 
   void follow(const Located& at, const Value& ref, std::vector<Step>& steps) {
-    std::optional<Located> target = registry_.resolve(schema_detail::resolve_uri(at.base, ref.as_string()));
+    std::optional<Located> target = registry_.resolve(schema_detail::resolve_uri(at.base, ref.as_string()), at.document);
     if (!target || !reaches_declaration(*target)) return;
     int& depth = expanding_[target->value];
     if (depth >= kMaxRecursion) return;
@@ -244,7 +244,11 @@ class Collector {
         found = known->second;
         continue;
       }
-      if (const Located* indexed = registry_.find(at)) base = indexed->base;
+      const Document* document = nullptr;
+      if (const Located* indexed = registry_.find(at)) {
+        base = indexed->base;
+        document = indexed->document;
+      }
       const Object& object = at->as_object();
       if (declares(object)) {
         found = true;
@@ -252,7 +256,7 @@ class Collector {
       }
       for (const auto& [keyword, child] : object) {
         if ((keyword == "$ref" || keyword == "$dynamicRef") && child.is_string()) {
-          std::optional<Located> target = registry_.resolve(schema_detail::resolve_uri(base, child.as_string()));
+          std::optional<Located> target = registry_.resolve(schema_detail::resolve_uri(base, child.as_string()), document);
           if (target) pending.emplace_back(target->value, target->base);
         } else {
           // Anything holding objects may hold subschemas; data (enum, default) only costs a visit.

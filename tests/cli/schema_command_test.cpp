@@ -149,12 +149,17 @@ TEST(CliSchema, CheckValidatesAgainstTheDraft07MetaSchema) {
   EXPECT_EQ(run_command({cli_path(), "schema", "check", explicit_draft}).exit_code, 1);
 }
 
-TEST(CliSchema, CheckOnlyCompilesASchemaOfAnotherDialect) {
+TEST(CliSchema, CheckValidatesA2020SchemaAgainstThe2020MetaSchema) {
   testing::TempDir dir;
   auto path = dir.write("schema.json", R"({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": 5})");
   auto result = run_command({cli_path(), "schema", "check", path});
-  EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out, "valid schema: " + path + "\n(compiled only: the meta-schema of its $schema is not bundled)\n");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err.rfind(path + ":1:70: title: invalid schema: ", 0), 0u) << result.err;
+  auto good = dir.write("good.json", R"({"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "ok",
+      "$defs": {"port": {"type": "integer"}}, "prefixItems": [{"$ref": "#/$defs/port"}]})");
+  auto accepted = run_command({cli_path(), "schema", "check", good});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  EXPECT_EQ(accepted.out, "valid schema: " + good + "\n");
 }
 
 TEST(CliSchema, CheckReportsInvalidFieldRulesAndListsValidOnes) {
@@ -171,6 +176,44 @@ TEST(CliSchema, CheckReportsInvalidFieldRulesAndListsValidOnes) {
   EXPECT_EQ(listed.out, "valid schema: " + good + "\nserver: restart  " + good + ":2:22\ntoken: secret  " + good + ":3:21\n");
   auto unreadable = run_command({cli_path(), "schema", "check", dir.file("absent.json")});
   EXPECT_EQ(unreadable.exit_code, 1);
+}
+
+TEST(CliSchema, AssertFormatsFlagMakesFormatAssertIn2020Schemas) {
+  testing::TempDir dir;
+  auto schema = dir.write("schema.json", R"({"$schema": "https://json-schema.org/draft/2020-12/schema",
+      "properties": {"addr": {"format": "ipv4"}}})");
+  auto config = dir.write("config.yaml", "addr: 1.2.3\n");
+  auto annotated = run_command({cli_path(), "validate", "--schema", schema, config});
+  EXPECT_EQ(annotated.exit_code, 0) << annotated.err;  // 2020-12: "format" annotates by default
+  auto asserted = run_command({cli_path(), "validate", "--schema", schema, "--schema-assert-formats", config});
+  EXPECT_EQ(asserted.exit_code, 1);
+  EXPECT_EQ(asserted.err.rfind(config + ":1:7: addr: \"1.2.3\" is not a valid ipv4", 0), 0u) << asserted.err;
+  EXPECT_EQ(run_command({cli_path(), "validate", "--schema-assert-formats", config}).exit_code, 2);  // needs --schema
+}
+
+TEST(CliSchema, DialectFlagIsTheDialectOfASchemaWithoutSchemaKeyword) {
+  testing::TempDir dir;
+  auto schema = dir.write("schema.json", R"({"prefixItems": [{"type": "string"}]})");
+  auto data = dir.write("data.json", "[1]");
+  EXPECT_EQ(run_command({cli_path(), "validate", "--schema", schema, data}).exit_code, 0);  // draft-07: not a keyword
+  auto as2020 = run_command({cli_path(), "validate", "--schema", schema, "--schema-dialect", "2020-12", data});
+  EXPECT_EQ(as2020.exit_code, 1);
+  EXPECT_NE(as2020.err.find("(type at #/prefixItems/0)"), std::string::npos) << as2020.err;
+  EXPECT_EQ(run_command({cli_path(), "validate", "--schema", schema, "--schema-dialect", "draft-07", data}).exit_code, 0);
+  auto unknown = run_command({cli_path(), "validate", "--schema", schema, "--schema-dialect", "draft-04", data});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--schema-dialect"), std::string::npos) << unknown.err;
+}
+
+TEST(CliSchema, OfficialMetaSchemasResolveWithoutSchemaRemote) {
+  testing::TempDir dir;
+  auto schema = dir.write("meta.json", R"({"$ref": "https://json-schema.org/draft/2020-12/schema"})");
+  auto good = dir.write("good.json", R"({"type": "object", "properties": {"port": {"maximum": 65535}}})");
+  auto bad = dir.write("bad.json", R"({"type": "object", "properties": {"port": {"maximum": "high"}}})");
+  EXPECT_EQ(run_command({cli_path(), "validate", "--schema", schema, good}).exit_code, 0);
+  auto refused = run_command({cli_path(), "validate", "--schema", schema, bad});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err.rfind(bad + ":1:55: properties.port.maximum: ", 0), 0u) << refused.err;
 }
 
 }  // namespace

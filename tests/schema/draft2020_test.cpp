@@ -468,5 +468,68 @@ TEST(SchemaDraft2020, RecursiveRefWithUnevaluatedPropertiesEnds) {
   EXPECT_FALSE(accepts(schema, R"({"child": {"child": {"x": 1}}})"));
 }
 
+// 2020-12 Core 8.2.1 and 9.2: a subschema with its own "$id" is a resource; a relative reference
+// inside it resolves against that "$id", not the document's.
+TEST(SchemaDraft2020, RelativeRefInsideAnEmbeddedResourceResolvesAgainstItsId) {
+  Schema schema = compiled(schema2020(R"("$id": "http://example.com/root.json",
+      "$ref": "nested/a.json",
+      "$defs": {
+        "a": {"$id": "nested/a.json", "$ref": "b.json"},
+        "b": {"$id": "nested/b.json", "$ref": "#/$defs/inner", "$defs": {"inner": {"type": "integer"}}},
+        "decoy": {"$id": "b.json", "type": "string"}
+      })"));
+  EXPECT_TRUE(accepts(schema, "1"));
+  EXPECT_FALSE(accepts(schema, R"("a")"));
+}
+
+TEST(SchemaDraft2020, AbsolutePathRefResolvesAgainstTheHost) {
+  Schema schema = compiled(schema2020(R"("$id": "http://example.com/ref/absref.json",
+      "$defs": {"a": {"$id": "http://example.com/ref/absref/foobar.json", "type": "number"},
+                "b": {"$id": "http://example.com/absref/foobar.json", "type": "string"}},
+      "$ref": "/absref/foobar.json")"));
+  EXPECT_TRUE(accepts(schema, R"("a")"));
+  EXPECT_FALSE(accepts(schema, "1"));
+}
+
+TEST(SchemaDraft2020, UrnIdIsAnEmbeddedResourceWithItsOwnPointers) {
+  Schema schema = compiled(schema2020(R"("$ref": "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed",
+      "$defs": {"x": {"$id": "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed",
+                      "$defs": {"y": {"type": "string"}}, "$ref": "#/$defs/y"}})"));
+  EXPECT_TRUE(accepts(schema, R"("a")"));
+  EXPECT_FALSE(accepts(schema, "1"));
+}
+
+SchemaOptions serving(std::string uri, std::string text) {
+  return SchemaOptions{.resolve_remote = [uri = std::move(uri), text = std::move(text)](std::string_view wanted) -> std::optional<Document> {
+    if (wanted != uri) return std::nullopt;
+    return json(text, "remote.json");
+  }};
+}
+
+TEST(SchemaDraft2020, AnchorInARemoteDocumentLoadsTheDocument) {
+  SchemaOptions options = serving("http://example.com/anchors.json", std::string("{") + k2020 + R"(
+      "$defs": {"A": {"$anchor": "port", "type": "integer", "maximum": 65535}}})");
+  Schema schema = compiled(schema2020(R"("$ref": "http://example.com/anchors.json#port")"), options);
+  EXPECT_TRUE(accepts(schema, "8080"));
+  EXPECT_FALSE(accepts(schema, "70000"));
+  Result<Schema, Errors> missing = compile(schema2020(R"("$ref": "http://example.com/anchors.json#nothing")"), options);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error()[0].message.find("\"$ref\" \"http://example.com/anchors.json#nothing\" does not resolve to a schema"),
+            std::string::npos)
+      << missing.error()[0].message;
+}
+
+TEST(SchemaDraft2020, NestedAbsoluteIdInARemoteDocumentResolves) {
+  // The remote document has no "$schema": it is read in the dialect of the schema that refers to it.
+  SchemaOptions options = serving("http://example.com/outer.json", R"({"$defs": {"bar": {"$id": "http://example.com/inner.json",
+      "type": "string"}}, "$ref": "http://example.com/inner.json"})");
+  Schema schema = compiled(schema2020(R"("$ref": "http://example.com/outer.json")"), options);
+  EXPECT_TRUE(accepts(schema, R"("a")"));
+  EXPECT_FALSE(accepts(schema, "1"));
+  // From a draft-07 schema the same document is draft-07, which has no "$defs": the "$id" in
+  // there names nothing, and the reference to it does not resolve.
+  EXPECT_FALSE(compile(R"({"$ref": "http://example.com/outer.json"})", options));
+}
+
 }  // namespace
 }  // namespace hotreload

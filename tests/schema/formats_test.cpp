@@ -111,14 +111,31 @@ TEST(SchemaFormat, FormatMustBeAString) {
   EXPECT_EQ(schema.error()[0].path, "format");
 }
 
-TEST(SchemaFormat, WorksIn2020) {
+// 2020-12 Validation 7.2.1: without the format-assertion vocabulary "format" only annotates,
+// unless the user asks for assertion.
+TEST(SchemaFormat, IsAnAnnotationIn2020UnlessAssertionIsAskedFor) {
   Result<Document> document =
       parse(R"({"$schema": "https://json-schema.org/draft/2020-12/schema", "format": "ipv4"})", Format::json, "schema.json");
   ASSERT_TRUE(document);
-  Result<Schema, Errors> schema = Schema::compile(*document);
-  ASSERT_TRUE(schema);
-  EXPECT_FALSE(schema->is_valid(Value("1.2.3")));
-  EXPECT_TRUE(schema->is_valid(Value("1.2.3.4")));
+  Result<Schema, Errors> annotating = Schema::compile(*document);
+  ASSERT_TRUE(annotating);
+  EXPECT_TRUE(annotating->is_valid(Value("1.2.3")));
+  Result<Schema, Errors> asserting = Schema::compile(*document, SchemaOptions{.assert_formats = true});
+  ASSERT_TRUE(asserting);
+  EXPECT_FALSE(asserting->is_valid(Value("1.2.3")));
+  EXPECT_TRUE(asserting->is_valid(Value("1.2.3.4")));
+  Result<Document> config = parse(R"("1.2.3")", Format::json, "config.json", ParseOptions{.require_object = false});
+  ASSERT_TRUE(config);
+  Errors errors = asserting->validate(*config);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message.rfind("\"1.2.3\" is not a valid ipv4", 0), 0u) << errors[0].message;
+}
+
+// draft-07 leaves assertion to the validator; hotreload has always asserted, and still does.
+TEST(SchemaFormat, AssertsInDraft07ByDefault) {
+  EXPECT_FALSE(format_schema("ipv4").is_valid(Value("1.2.3")));
+  EXPECT_FALSE(format_schema("ipv4", SchemaOptions{.assert_formats = true}).is_valid(Value("1.2.3")));
+  EXPECT_TRUE(format_schema("ipv4", SchemaOptions{.assert_formats = false}).is_valid(Value("1.2.3")));
 }
 
 }  // namespace

@@ -88,5 +88,45 @@ TEST(SchemaPattern, InvalidPatternsSayWhy) {
   EXPECT_FALSE(compile_error("(a)\\1(").empty());  // std::regex's message for the fallback
 }
 
+// ECMA-262 (u flag) names Unicode properties by their long names and aliases too; RE2 only by the
+// short general categories and script names.
+TEST(SchemaPattern, UnicodePropertiesTakeTheirEcmaNames) {
+  for (const char* letter : {"\\p{L}", "\\p{Letter}", "\\p{gc=Letter}", "\\p{General_Category=L}", "[\\p{Letter}]"}) {
+    auto pattern = compiled(std::string("^") + letter + "+$");
+    EXPECT_TRUE(pattern->search("\u00e9cole")) << letter;  // école
+    EXPECT_FALSE(pattern->search("42")) << letter;
+    EXPECT_FALSE(pattern->backtracks()) << letter;
+  }
+  auto digits = compiled("^\\p{digit}+$");  // the Unicode alias of Decimal_Number
+  EXPECT_TRUE(digits->search("\u09ea\u09e8"));   // Bengali 42
+  EXPECT_FALSE(digits->search("-%#"));
+  EXPECT_TRUE(compiled("^\\p{Decimal_Number}$")->search("7"));
+  EXPECT_TRUE(compiled("^\\p{Uppercase_Letter}$")->search("\u00c9"));
+  EXPECT_FALSE(compiled("^\\p{Lowercase_Letter}$")->search("E"));
+  EXPECT_TRUE(compiled("^\\P{Letter}$")->search("1"));
+  EXPECT_FALSE(compiled("^\\P{Letter}$")->search("a"));
+  EXPECT_TRUE(compiled("^\\p{Script=Greek}+$")->search("\u03b1\u03b2"));
+  EXPECT_TRUE(compiled("^\\p{sc=Greek}$")->search("\u03a9"));
+  EXPECT_FALSE(compiled("^\\p{sc=Greek}$")->search("w"));
+  // Sets RE2 has no name for are spelled out.
+  EXPECT_TRUE(compiled("^\\p{Cased_Letter}$")->search("a"));
+  EXPECT_FALSE(compiled("^\\p{LC}$")->search("1"));
+  EXPECT_TRUE(compiled("^\\P{LC}$")->search("1"));
+  EXPECT_TRUE(compiled("^\\p{ASCII}+$")->search("plain"));
+  EXPECT_FALSE(compiled("^\\p{ASCII}$")->search("\u00e9"));
+  EXPECT_TRUE(compiled("^\\p{Any}$")->search("\u00e9"));
+}
+
+TEST(SchemaPattern, UnsupportedUnicodePropertiesAreErrorsNamingThem) {
+  EXPECT_NE(compile_error("\\p{Alphabetic}").find("\\p{Alphabetic}"), std::string::npos);  // RE2 has no binary properties
+  EXPECT_TRUE(compiled("^\\p{Greek}$")->search("\u03a9"));  // RE2's bare script name, accepted as before
+  EXPECT_EQ(compile_error("\\p{Script_Extensions=Greek}"),
+            "the Unicode property \\p{Script_Extensions=Greek}: supported are general categories (\\p{L}, "
+            "\\p{Letter}, \\p{gc=Lu}) and scripts (\\p{Script=Greek})");
+  EXPECT_EQ(compile_error("\\pL"), "\\p without {property}");
+  EXPECT_EQ(compile_error("[\\P{Cased_Letter}]"), "\\P{Cased_Letter} inside a character class");
+  EXPECT_FALSE(compile_error("\\p{Script=Nowhere}").empty());  // RE2 knows no such script
+}
+
 }  // namespace
 }  // namespace hotreload::schema_detail

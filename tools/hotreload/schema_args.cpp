@@ -14,6 +14,16 @@ CLI::Option* add_schema_remote_option(CLI::App& command, SchemaArgs& args) {
 void add_schema_options(CLI::App& command, SchemaArgs& args, const std::string& what) {
   CLI::Option* schema = command.add_option("--schema", args.path, what);
   add_schema_remote_option(command, args)->needs(schema);
+  command
+      .add_flag("--schema-assert-formats", args.assert_formats,
+                "Make \"format\" assert (date-time, email, hostname, ipv4, ipv6, uri, ...) in 2020-12 schemas too, "
+                "where by default it only annotates")
+      ->needs(schema);
+  command
+      .add_option("--schema-dialect", args.dialect,
+                  "The JSON Schema dialect of a schema (or a document it references) without \"$schema\": draft-07 (the default) or 2020-12")
+      ->check(CLI::IsMember({"draft-07", "2020-12"}))
+      ->needs(schema);
 }
 
 Result<SchemaOptions> schema_options(const SchemaArgs& args) {
@@ -27,6 +37,8 @@ Result<SchemaOptions> schema_options(const SchemaArgs& args) {
     resolvers.push_back(map_remote_prefix(mapping.substr(0, equals), mapping.substr(equals + 1)));
   }
   SchemaOptions options;
+  if (args.assert_formats) options.assert_formats = true;
+  if (args.dialect == "2020-12") options.default_dialect = SchemaDialect::draft2020_12;
   if (resolvers.empty()) return options;
   options.resolve_remote = [resolvers = std::move(resolvers)](std::string_view uri) -> std::optional<Document> {
     for (const Resolver& resolve : resolvers) {
