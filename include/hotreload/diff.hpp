@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "hotreload/fields.hpp"
 #include "hotreload/value.hpp"
 
 namespace hotreload {
@@ -38,5 +41,17 @@ std::string display_new(const Change& change);
 
 // "database.max_conns: 100 -> 200", the `hotreload diff` line; the root's path prints as "(root)".
 std::string to_line(const Change& change);
+
+// {"path", "op", "old", "new"}: an absent side is null, a secret side is "<redacted>". Include
+// hotreload/json.hpp (nlohmann) to use the result.
+nlohmann::ordered_json to_json(const Change& change);
+
+// The changes that touch a restart-only field (FieldRules::restart): the field itself, or a
+// section holding one.
+std::vector<Change> restart_changes(const std::vector<Change>& changes, const FieldRules& rules);
+
+// Marks the changes to secret paths (Change::secret) and replaces their values with "<redacted>";
+// in the other changes, redacts secret values nested inside (a whole section added or removed).
+void redact_changes(std::vector<Change>& changes, const FieldRules& rules);
 
 }  // namespace hotreload

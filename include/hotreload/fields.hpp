@@ -61,11 +61,6 @@ class FieldRules {
 
 inline constexpr std::string_view kRedacted = "<redacted>";
 
-struct Change;
-// Marks the changes to secret paths (Change::secret) and replaces their values with "<redacted>";
-// in the other changes, redacts secret values nested inside (a whole section added or removed).
-void redact_changes(std::vector<Change>& changes, const FieldRules& rules);
-
 // Scrubs the values of `root`'s secret fields out of error messages: a binding or schema error
 // quotes the offending value ("expected integer, got string \"hunter2\""), and a secret field
 // is as likely as any other to be wrong. Every occurrence of a secret's text (4 characters or

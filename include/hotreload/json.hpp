@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hotreload/diff.hpp"
 #include "hotreload/error.hpp"
 #include "hotreload/value.hpp"
 
@@ -37,9 +36,6 @@ Json to_json_as(const Value& value) {
 
 // The value as JSON, keys in document order.
 inline nlohmann::ordered_json to_json(const Value& value) { return to_json_as<nlohmann::ordered_json>(value); }
-
-// {"path", "op", "old", "new"}: an absent side is null, a secret side is "<redacted>".
-nlohmann::ordered_json to_json(const Change& change);
 
 // {"code", "message", "file", "line", "column", "path"}; unknown parts are null.
 nlohmann::ordered_json to_json(const Error& error);

@@ -1,22 +1,6 @@
 #include "hotreload/json.hpp"
 
-#include "hotreload/fields.hpp"
-
 namespace hotreload {
-
-nlohmann::ordered_json to_json(const Change& change) {
-  auto side = [&](const std::optional<Value>& value) -> nlohmann::ordered_json {
-    if (!value) return nullptr;
-    if (change.secret) return std::string(kRedacted);
-    return to_json(*value);
-  };
-  nlohmann::ordered_json out;
-  out["path"] = change.path;
-  out["op"] = to_string(change.op);
-  out["old"] = side(change.old_value);
-  out["new"] = side(change.new_value);
-  return out;
-}
 
 nlohmann::ordered_json to_json(const Error& error) {
   auto text_or_null = [](const std::string& text) -> nlohmann::ordered_json {

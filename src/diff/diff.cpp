@@ -122,7 +122,7 @@ class Differ {
 
 std::string display(const std::optional<Value>& value, bool secret) {
   if (!value) return "(absent)";
-  if (secret) return "<redacted>";
+  if (secret) return std::string(kRedacted);
   return to_json_text(*value);
 }
 

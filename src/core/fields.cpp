@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "hotreload/diff.hpp"
 
 namespace hotreload {
 namespace {
@@ -217,23 +216,6 @@ void redact_errors(Errors& errors, const Value& root, const FieldRules& rules) {
         if (text.front() != '"') replace_longest_prefix(error.message, text, kShortestPrefix);
       }
     }
-  }
-}
-
-void redact_changes(std::vector<Change>& changes, const FieldRules& rules) {
-  if (!rules.has_secrets()) return;
-  for (Change& change : changes) {
-    if (rules.is_secret(change.path)) {
-      // Flagged for display, and scrubbed so no later formatter can leak it by mistake.
-      change.secret = true;
-      if (change.old_value) change.old_value = Value(std::string(kRedacted));
-      if (change.new_value) change.new_value = Value(std::string(kRedacted));
-      continue;
-    }
-    auto path = parse_dotted(change.path);
-    if (!path) continue;
-    if (change.old_value) change.old_value = rules.redact(*change.old_value, *path);
-    if (change.new_value) change.new_value = rules.redact(*change.new_value, *path);
   }
 }
 
