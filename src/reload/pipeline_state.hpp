@@ -1,5 +1,6 @@
-// The reload pipeline's shared state: the reload transaction (transaction.cpp) and the scheduler
-// (pipeline.cpp: triggers, queue, backoff retries, deferral, SIGHUP) both work on it. Private to
+// The reload pipeline's shared state: the reload transaction (transaction.cpp), the entry points
+// (pipeline.cpp: triggers, backoff, deferral) and the scheduler (scheduler.cpp: the background
+// thread, its queue, backoff retries, deferral deadlines, SIGHUP) all work on it. Private to
 // src/reload/.
 #pragma once
 
@@ -19,6 +20,7 @@
 
 #include "hotreload/reloader.hpp"
 #include "reload/module_runner.hpp"
+#include "reload/sections.hpp"
 #include "reload/sighup.hpp"
 
 namespace hotreload::detail {
@@ -35,6 +37,10 @@ struct AsyncRequest {
 };
 
 ReloadOptions with_schema_field_rules(ReloadOptions options);
+// A failed outcome with one usage error.
+ReloadOutcome usage_outcome(std::string message);
+// "250 ms".
+std::string milliseconds_text(std::chrono::nanoseconds duration);
 bool dev_mode(const ReloadOptions& options);
 
 struct Pipeline::State {
@@ -97,6 +103,24 @@ struct Pipeline::State {
   void serve_queue();
   void serve_deadlines();
 };
+
+// A section reload naming a section that exists nowhere fails at once, before it is an attempt.
+// (A template so that it can take the private Pipeline::State without naming it.)
+template <class State>
+std::optional<ReloadOutcome> refuse_unknown_sections(State& s, const std::vector<std::string>& sections) {
+  if (sections.empty()) return std::nullopt;
+  ReloadOutcome outcome;
+  std::shared_ptr<const Document> live;
+  {
+    std::lock_guard lock(s.live_mutex);
+    live = s.live_document;
+    outcome.generation = s.generation;
+  }
+  if (live == nullptr) return std::nullopt;  // before start(): run() says so
+  outcome.errors = unknown_sections(sections, *live, [&s] { return load_layers(s.options.layers); });
+  if (outcome.errors.empty()) return std::nullopt;
+  return outcome;
+}
 
 
 }  // namespace hotreload::detail

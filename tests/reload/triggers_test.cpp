@@ -179,6 +179,34 @@ TEST_F(TriggersTest, StopWhenFollowsAStopToken) {
   EXPECT_EQ(reloader.request_reload_async().get().errors.at(0).code, ErrorCode::usage);
 }
 
+TEST_F(TriggersTest, StopFromInsideAnAsynchronousReloadIsSafe) {
+  // A module that stops the reloader from the background thread's own reload: the thread cannot
+  // join itself, so it ends after that reload and a later stop() or start() from another thread,
+  // or the destructor, joins it (it used to be detached and could outlive the reloader).
+  for (int round = 0; round < 20; ++round) {
+    ReloadOptions opts = options();
+    opts.module_timeout = std::chrono::milliseconds(0);  // modules run on the reloading thread
+    auto reloader = std::make_unique<Reloader<Config>>(opts);
+    std::atomic<int> stops{0};
+    reloader->on_change("limit", [&](const Config&, const Config&) -> ModuleResult {
+      reloader->stop();
+      ++stops;
+      return {};
+    });
+    ASSERT_TRUE(reloader->start().has_value());
+    dir_.write("config.yaml", config_text(10 + round));
+    ReloadOutcome outcome = reloader->request_reload_async().get();
+    ASSERT_EQ(outcome.status, ReloadStatus::applied) << to_string(outcome.errors);
+    EXPECT_EQ(stops.load(), 1);
+    EXPECT_EQ(reloader->request_reload_async().get().errors.at(0).code, ErrorCode::usage) << "stopped";
+    if (round % 2 == 0) {
+      ASSERT_TRUE(reloader->start().has_value()) << "start() joins the stopped thread and starts a new one";
+      EXPECT_EQ(reloader->request_reload_async().get().status, ReloadStatus::unchanged);
+    }
+    reloader.reset();  // joins whatever thread is left; ASan reports any use after this
+  }
+}
+
 TEST_F(TriggersTest, DestroyingTheReloaderJoinsAnOverrunningModule) {
   std::atomic<bool> stopped{false};
   {
