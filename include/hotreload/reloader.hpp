@@ -119,8 +119,8 @@ struct ReloadOutcome {
   bool ok() const { return status != ReloadStatus::failed; }
 };
 
-// Automatic reloads are those the program did not ask for explicitly: file and etcd.
-constexpr bool is_automatic(Trigger trigger) { return trigger == Trigger::file || trigger == Trigger::etcd; }
+// Automatic reloads are those the program did not ask for explicitly: a source's (file, etcd, url...).
+constexpr bool is_automatic(Trigger trigger) { return trigger.automatic(); }
 
 namespace detail {
 
@@ -145,6 +145,7 @@ class Pipeline {
 
   // With `sections`, only changes under those dotted paths are applied; the rest stay live.
   ReloadOutcome run(Trigger trigger, const std::vector<std::string>& sections = {});
+  Result<std::shared_ptr<const Document>, Errors> dry_run();
   // Queues a reload for the background thread (started by start_background()).
   std::future<ReloadOutcome> run_async(Trigger trigger, std::vector<std::string> sections);
   // The background thread: asynchronous requests, SIGHUP, backoff retries, deferral deadlines.
@@ -269,6 +270,12 @@ class Reloader {
   // usage error, unless a DeferGuard is held: then it is deferred like any other request, which
   // lets a watcher start before the first load without losing a change made during it.
   ReloadOutcome reload(Trigger trigger = Trigger::api) { return pipeline_.run(trigger); }
+
+  // A dry run: loads the layers and checks them exactly as a reload would (the restart policy
+  // against the live config once started, the schema, the binding, every validator), but runs no
+  // module, publishes nothing and emits no event. The candidate document, or every error (secrets
+  // scrubbed). `hotreload validate` is this call.
+  Result<std::shared_ptr<const Document>, Errors> dry_run() { return pipeline_.dry_run(); }
 
   // Reloads only the named sections (seed 001's RequestReload(ctx, "database", "cache")): changes
   // under them are applied, every other key keeps its live value even if its file changed.

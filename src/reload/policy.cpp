@@ -51,16 +51,6 @@ SourceLocation location_at(const Document& doc, const std::string& dotted) {
 
 }  // namespace
 
-std::vector<Change> restart_changes(const std::vector<Change>& changes, const FieldRules& rules) {
-  std::vector<Change> out;
-  for (const Change& change : changes) {
-    if (rules.policy_of(change.path) == ReloadPolicy::restart || !rules.restart_patterns_below(change.path).empty()) {
-      out.push_back(change);
-    }
-  }
-  return out;
-}
-
 Errors restart_errors(const std::vector<Change>& restart, const Document& previous, const Document& next,
                       const FieldRules& rules) {
   Errors errors;

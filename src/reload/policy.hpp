@@ -10,9 +10,6 @@
 
 namespace hotreload::detail {
 
-// The changes that touch a restart-only field: the field itself, or a section holding one.
-std::vector<Change> restart_changes(const std::vector<Change>& changes, const FieldRules& rules);
-
 // One restart_required error per change, located at the new value (or the old one if removed).
 Errors restart_errors(const std::vector<Change>& restart, const Document& previous, const Document& next,
                       const FieldRules& rules);

@@ -68,6 +68,33 @@ class ReloadTransaction {
     }
   }
 
+  // The same load, shaping and check without an attempt: no reload id, no events, no modules,
+  // nothing published. What `hotreload validate` and a program's pre-flight check run.
+  Result<std::shared_ptr<const Document>, Errors> dry_run() {
+    {
+      std::lock_guard lock(s_.live_mutex);
+      previous_ = s_.live_document;
+    }
+    Errors errors;
+    std::shared_ptr<Document> candidate;
+    try {
+      auto loaded = load_layers(s_.options.layers);
+      if (!loaded) return unexpected(std::move(loaded).error());
+      candidate = std::make_shared<Document>(std::move(*loaded));
+      Shaped shaped = shape(*candidate);
+      if (auto bound = check(*candidate); !bound) {
+        errors = std::move(bound).error();
+      } else if (!shaped.refused_restart.empty()) {
+        errors = restart_errors(shaped.refused_restart, *previous_, *candidate, s_.options.fields);
+      }
+    } catch (const std::exception& failure) {
+      errors = {Error{ErrorCode::internal, std::string("exception during the check: ") + failure.what(), {}, {}}};
+    }
+    if (errors.empty()) return std::shared_ptr<const Document>(std::move(candidate));
+    if (candidate) redact_errors(errors, candidate->root, s_.options.fields);
+    return unexpected(std::move(errors));
+  }
+
  private:
   bool initial() const { return previous_ == nullptr; }
   Event event(std::string_view type) const { return make_event(type, outcome_.reload_id, trigger_); }
@@ -236,6 +263,12 @@ class ReloadTransaction {
   std::vector<std::pair<std::string, std::string>> versions_;  // of the sources this attempt read
   ReloadOutcome outcome_;
 };
+
+Result<std::shared_ptr<const Document>, Errors> Pipeline::dry_run() {
+  static const std::vector<std::string> everything;
+  std::lock_guard reload_lock(state_->reload_mutex);  // validators never run concurrently
+  return ReloadTransaction(*state_, Trigger::api, everything).dry_run();
+}
 
 ReloadOutcome Pipeline::State::run_locked(Trigger trigger, const std::vector<std::string>& sections) {
   return ReloadTransaction(*this, trigger, sections).run();

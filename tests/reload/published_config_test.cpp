@@ -125,3 +125,45 @@ TEST_F(PublishedConfig, AnInvalidValueOutsideTheReloadedSectionsDoesNotBlockThem
 }
 
 }  // namespace hotreload::published_config_test
+
+namespace hotreload::published_config_test {
+
+TEST_F(PublishedConfig, ADryRunChecksLikeAReloadAndChangesNothing) {
+  Reloader<Limits> reloader(options());
+  add_cross_field_validator(reloader);
+  auto before_start = reloader.dry_run();
+  ASSERT_TRUE(before_start) << to_string(before_start.error());
+  EXPECT_EQ((*before_start)->root.find_dotted("a.rps")->as_int(), 10);
+  ASSERT_TRUE(reloader.start().has_value());
+  auto queue = reloader.events().open_queue();
+
+  dir_.write("limits.yaml", limits_text(10, 20, 10, 5));  // a.burst over b.rps: the validator refuses
+  auto refused = reloader.dry_run();
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(refused.error().size(), 1u) << to_string(refused.error());
+  EXPECT_EQ(refused.error()[0].path, "a.burst");
+  EXPECT_EQ(refused.error()[0].location.line, 3u) << "located like a reload's error";
+
+  dir_.write("limits.yaml", limits_text(10, 5, 30, 5));
+  auto fine = reloader.dry_run();
+  ASSERT_TRUE(fine) << to_string(fine.error());
+  EXPECT_EQ((*fine)->root.find_dotted("b.rps")->as_int(), 30);
+
+  EXPECT_EQ(reloader.generation(), 1u) << "nothing published";
+  EXPECT_EQ(reloader.read()->b.rps, 10);
+  EXPECT_FALSE(queue->try_recv()) << "no event";
+}
+
+TEST_F(PublishedConfig, ADryRunAppliesTheRestartPolicyAgainstTheLiveConfig) {
+  ReloadOptions opts = options();
+  opts.fields.restart("b.rps");
+  Reloader<Limits> reloader(opts);
+  ASSERT_TRUE(reloader.start().has_value());
+  dir_.write("limits.yaml", limits_text(10, 5, 11, 5));
+  auto refused = reloader.dry_run();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().at(0).code, ErrorCode::restart_required);
+  EXPECT_EQ(refused.error().at(0).path, "b.rps");
+}
+
+}  // namespace hotreload::published_config_test

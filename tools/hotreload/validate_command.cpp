@@ -16,6 +16,7 @@
 #include "hotreload/json.hpp"
 #include "hotreload/json_text.hpp"
 #include "hotreload/layers.hpp"
+#include "hotreload/reloader.hpp"
 
 namespace hotreload::cli {
 namespace {
@@ -29,7 +30,7 @@ struct ValidateArgs {
   bool print_config = false;
   bool print_sources = false;
   bool quiet = false;
-  EtcdArgs etcd;
+  SourceArgs sources;
 };
 
 // The files the load actually read: a directory layer counts each of its files, a missing optional
@@ -41,46 +42,39 @@ std::size_t files_read(const Document& document) {
 }
 
 int run_validate(const ValidateArgs& args) {
-  LayerOptions options;
-  auto layers = make_layers(args.files, args.optional_files, format_option(args.format), args.etcd);
+  auto layers = make_layers(args.files, args.optional_files, format_option(args.format), args.sources);
   if (!layers) {
     print_errors({layers.error()});
     return kExitTrouble;
   }
-  options.files = layers->specs;
-  if (!args.env_prefix.empty()) options.env = EnvOverlay{args.env_prefix};
-  std::optional<ConfigSchema> schema;
+  ReloadOptions options;
+  options.layers.files = layers->specs;
+  if (!args.env_prefix.empty()) options.layers.env = EnvOverlay{args.env_prefix};
   if (!args.schema.path.empty()) {
     auto compiled = load_schema(args.schema);
     if (!compiled) {
       print_errors(compiled.error());
       return kExitTrouble;  // a broken schema is trouble, not a finding about the config
     }
-    schema = std::move(*compiled);
+    // Its x-secret fields join the rules, so their values are scrubbed from error messages.
+    options.schema = std::move(*compiled);
     // A JSON Schema instance may be any JSON value, not only a map.
-    options.parse.require_object = false;
+    options.layers.parse.require_object = false;
   }
 
-  // An etcd layer that cannot be read fails validation like a file that cannot be.
-  if (Errors unreadable = sync_etcd_layers(*layers); !unreadable.empty()) {
+  // A remote layer that cannot be read fails validation like a file that cannot be.
+  if (Errors unreadable = sync_sources(options.layers); !unreadable.empty()) {
     print_errors(unreadable);
     return kExitFinding;
   }
-  auto loaded = load_layers(options);
-  if (!loaded) {
-    print_errors(loaded.error());
+  // The reloader's own dry run: the same load and check a reload makes, nothing published.
+  Reloader<nlohmann::json> reloader(std::move(options));
+  auto checked = reloader.dry_run();
+  if (!checked) {
+    print_errors(checked.error());
     return kExitFinding;
   }
-  if (schema) {
-    Errors invalid = schema->schema.validate(*loaded);
-    if (!invalid.empty()) {
-      FieldRules rules;
-      add_schema_field_rules(rules, schema->field_rules);
-      redact_errors(invalid, loaded->root, rules);
-      print_errors(invalid);
-      return kExitFinding;
-    }
-  }
+  const Document* loaded = checked->get();
   if (args.print_config) std::cout << dump_json(to_json(loaded->root), 2) + '\n';
   if (args.print_sources) {
     // Which layer set each key, and where: "database.max_conns  env:APP_DATABASE__MAX_CONNS".
@@ -104,7 +98,7 @@ int run_validate(const ValidateArgs& args) {
 Command add_validate_command(CLI::App& app) {
   auto args = std::make_shared<ValidateArgs>();
   CLI::App* command = app.add_subcommand("validate", "Load the files as layers and report every error");
-  command->add_option("files", args->files, "Config files or etcd:// layers, lowest priority first")->required();
+  command->add_option("files", args->files, "Config files, etcd:// or http(s):// layers, lowest priority first")->required();
   command->add_option("--env-prefix", args->env_prefix,
                       "Overlay environment variables PREFIX_A__B (sets a.b) after the files");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
@@ -113,7 +107,7 @@ Command add_validate_command(CLI::App& app) {
   command->add_flag("--print-config", args->print_config, "Print the merged config as JSON when valid");
   command->add_flag("--print-sources", args->print_sources, "Print each key with the file:line:col that set it");
   command->add_flag("-q,--quiet", args->quiet, "Print nothing when valid");
-  add_etcd_options(*command, args->etcd);
+  add_source_options(*command, args->sources);
   return [args] { return run_validate(*args); };
 }
 
