@@ -9,11 +9,12 @@
 //   {"time":"2024-05-01T12:00:00.123456Z","kind":"reload","reloadId":3,"trigger":"http",
 //    "who":"127.0.0.1:51234","files":[{"path":"config.yaml","sha256":"9f86..."}],
 //    "outcome":"applied","generation":3,"changes":[{"path","op","old","new"}],"errors":[],
-//    "failedModule":null,"skipReason":null}
+//    "failedModule":null,"skipReason":null,"sourceVersions":{}}
 // outcome is applied, unchanged, failed or skipped. who is the HTTP peer for trigger http (when the
 // reload ran inside an http_peer() scope on the reloading thread, as the admin server does; else
-// "http"), "signal" for signal, the changed files' paths (comma-separated) for file, and "api"
-// otherwise. A file's sha256 is that of its bytes when the record is written; null if unreadable.
+// "http"), "signal" for signal, the changed files' paths (comma-separated) for file, the source's
+// kind for another source ("etcd", "url"), and "api" otherwise. sourceVersions: the revision each
+// remote layer was read at, as in the events. A file's sha256 is that of its bytes when the record is written; null if unreadable.
 // An unauthorized admin request:
 //   {"time":...,"kind":"admin.unauthorized","who":"127.0.0.1:51236","method":"POST",
 //    "path":"/reload","reason":"missing bearer token"}

@@ -7,7 +7,7 @@
 //   options.layers.files = {{"defaults.yaml"}, {.path = source->name(), .source = source}};
 //   hotreload::Reloader<Config> reloader(options);
 //   reloader.start();
-//   source->start([&] { (void)reloader.reload(hotreload::Trigger::etcd); });
+//   auto watching = hotreload::watch_sources(reloader);   // watch_sources.hpp: etcd and every other source
 //
 // The source talks to etcd v3's JSON gateway over HTTP(S) with cpp-httplib (docs/ETCD.md says
 // why): a range at a revision, then a streaming watch from the next revision, so no update is
@@ -112,12 +112,15 @@ class EtcdSource final : public LayerSource {
 
   // Reads the key or prefix now (blocking up to the timeouts) and caches it. An io error names
   // the URL when etcd cannot be reached; the cache keeps what it had.
-  Result<void> sync();
+  Result<void> sync() override;
   // Starts watching: first a range if none succeeded yet (retried with backoff), then a watch
   // from the cached revision + 1. Calls on_change (debounced) whenever the cached state changed
   // and on_error for each failure (etcd down, connection lost, a bad stream). Once only.
   void start(ChangeCallback on_change, ErrorCallback on_error = {});
   void stop();
+  // LayerSource's watch: start() reporting the revision of each change; dropping the handle
+  // stop()s the source. The source must outlive the handle.
+  std::unique_ptr<SourceWatch> watch(SourceListener listener) override;
 
   // The cached layer. A tree: one Source per key ("etcd://h:p/app/database/max_conns"); a
   // document: the parsed value. Every Source's version is the revision. Errors: an invalid
@@ -125,6 +128,7 @@ class EtcdSource final : public LayerSource {
   // segment, a key that is both a value and a parent), each naming the key and its revision.
   Result<Document, Errors> load() const override;
   std::string name() const override;
+  std::string kind() const override { return "etcd"; }
 
   EtcdStatus status() const;
   const EtcdLocation& location() const;

@@ -26,12 +26,42 @@
 
 namespace hotreload {
 
-// What started a reload attempt.
-enum class Trigger { initial, file, signal, api, http, etcd };
+// What started a reload attempt: the program (initial, api), the operator (signal, http: the
+// admin endpoint) or a source that watches its layer, named after the source's kind (file,
+// etcd, url, or a kind a program's own source brings: Trigger::source("consul")). Reloads a
+// source causes are automatic: they back off after failures; explicit ones always run.
+// A small value: copyable, comparable, and its name lives as long as the program.
+class Trigger {
+ public:
+  static const Trigger initial, file, signal, api, http, etcd, url;
 
-// "initial", "file", "signal", "api", "http", "etcd".
-const char* to_string(Trigger trigger);
-// The inverse of to_string(Trigger); nullopt for any other text.
+  // The trigger of a source of this kind; a built-in kind gives the built-in trigger
+  // (source("etcd") == Trigger::etcd). The name is interned: any thread, any time.
+  static Trigger source(std::string_view kind);
+
+  constexpr const char* name() const { return name_; }
+  constexpr bool automatic() const { return automatic_; }
+
+  friend bool operator==(const Trigger& a, const Trigger& b) { return std::string_view(a.name_) == b.name_; }
+  friend bool operator<(const Trigger& a, const Trigger& b) { return std::string_view(a.name_) < b.name_; }
+
+ private:
+  constexpr Trigger(const char* name, bool automatic) : name_(name), automatic_(automatic) {}
+  const char* name_;
+  bool automatic_;
+};
+
+inline constexpr Trigger Trigger::initial{"initial", false};
+inline constexpr Trigger Trigger::file{"file", true};
+inline constexpr Trigger Trigger::signal{"signal", false};
+inline constexpr Trigger Trigger::api{"api", false};
+inline constexpr Trigger Trigger::http{"http", false};  // POST /reload on the admin endpoint
+inline constexpr Trigger Trigger::etcd{"etcd", true};
+inline constexpr Trigger Trigger::url{"url", true};  // an http:// or https:// layer (the HTTP source)
+
+// "initial", "file", "signal", "api", "http", "etcd", "url", or a source's kind.
+inline const char* to_string(Trigger trigger) { return trigger.name(); }
+// The built-in trigger of that name; nullopt for any other text.
 std::optional<Trigger> parse_trigger(std::string_view text);
 
 // The event types, as they appear in Event::type and in the CloudEvents "type" attribute. The

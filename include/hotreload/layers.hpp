@@ -2,6 +2,7 @@
 // environment variables on top. Every node keeps the origin of the layer that set it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,9 +26,10 @@ struct LayerSpec {
   bool optional = false;
   std::optional<Format> format{};  // nullopt: from the extension
   std::string name{};              // the layer's name in provenance and sources; empty: the path
-  // A layer that is not a file (etcd): read through source->load() instead of from `path`
-  // (which then only names the layer), with no permission check and no ..data pinning.
-  std::shared_ptr<const LayerSource> source{};
+  // A layer that is not a file (etcd, an HTTP URL): read through source->load() instead of from
+  // `path` (which then only names the layer), with no permission check and no ..data pinning.
+  // Shared, not const: watch_sources() syncs and watches it.
+  std::shared_ptr<LayerSource> source{};
   // A directory of layers, the conf.d pattern: when set, `path` names a directory and every file
   // in it whose name matches this fnmatch(3) glob ("*.yaml") is a layer, in lexical order of its
   // path relative to the directory (10-base.yaml before 20-tuning.yaml), each with the format of
@@ -65,6 +67,12 @@ struct LayerOptions {
 // layer order. The overlay is applied only when all files loaded: against a partial merge it
 // could report conflicts that do not exist.
 Result<Document, Errors> load_layers(const LayerOptions& options);
+
+// Reads every source of `layers` once (LayerSource::sync), for one-shot commands and before a
+// first load; a source that cannot be read serves what it has (empty at first). Returns the
+// errors, each also passed to `on_error` with its source when given.
+Errors sync_sources(const LayerOptions& layers,
+                    const std::function<void(const LayerSource&, const Error&)>& on_error = {});
 
 // Deep merge: maps merge key by key (a key keeps its first position, new keys append); anything
 // else (a scalar, an array, a change of kind) replaces the base, origin included. A merged map

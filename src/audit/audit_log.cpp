@@ -75,16 +75,18 @@ void AuditLog::observe(const Event& event) {
   if (type == event_type::started) {
     Attempt attempt;
     attempt.files = event.files;
-    switch (event.trigger) {
-      case Trigger::http: attempt.who = current_peer != nullptr ? *current_peer : "http"; break;
-      case Trigger::signal: attempt.who = "signal"; break;
-      case Trigger::file: {
-        std::lock_guard lock(mu_);
-        attempt.who = changed_files_.empty() ? join(event.files) : join(changed_files_);
-        changed_files_.clear();
-        break;
-      }
-      default: attempt.who = "api"; break;
+    if (event.trigger == Trigger::http) {
+      attempt.who = current_peer != nullptr ? *current_peer : "http";
+    } else if (event.trigger == Trigger::signal) {
+      attempt.who = "signal";
+    } else if (event.trigger == Trigger::file) {
+      std::lock_guard lock(mu_);
+      attempt.who = changed_files_.empty() ? join(event.files) : join(changed_files_);
+      changed_files_.clear();
+    } else if (event.trigger.automatic()) {
+      attempt.who = event.trigger.name();  // a source: "etcd", "url"
+    } else {
+      attempt.who = "api";
     }
     std::lock_guard lock(mu_);
     attempts_[event.reload_id] = std::move(attempt);
@@ -140,6 +142,10 @@ void AuditLog::observe(const Event& event) {
   record["errors"] = std::move(errors);
   record["failedModule"] = type == event_type::failed ? null_if_empty(event.module) : nlohmann::ordered_json(nullptr);
   record["skipReason"] = type == event_type::skipped ? null_if_empty(event.reason) : nlohmann::ordered_json(nullptr);
+  // The revision each remote layer was read at (an etcd revision, an HTTP ETag); {} for files only.
+  nlohmann::ordered_json versions = nlohmann::ordered_json::object();
+  for (const auto& [layer, version] : event.source_versions) versions[layer] = version;
+  record["sourceVersions"] = std::move(versions);
   write_line(dump_json(record));
 }
 

@@ -13,72 +13,16 @@
 #include <chrono>
 
 #include "etcd/etcd_wire.hpp"
+#include "net/http_client.hpp"
 
 namespace hotreload::detail::etcd {
 namespace {
-
-void set_timeout(httplib::Client& client, std::chrono::milliseconds timeout,
-                 void (httplib::Client::*setter)(time_t, time_t)) {
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout - seconds);
-  (client.*setter)(static_cast<time_t>(seconds.count()), static_cast<time_t>(micros.count()));
-}
 
 httplib::Headers headers_for(const std::string& token) {
   httplib::Headers headers;
   // etcd takes the bare token, not "Bearer <token>".
   if (!token.empty()) headers.emplace("Authorization", token);
   return headers;
-}
-
-// A write to a connection the peer closed raises SIGPIPE, which kills a process that has not
-// ignored it; OpenSSL's writes (and some of cpp-httplib's) do not pass MSG_NOSIGNAL. A library must
-// not change the process's signal dispositions, so each request blocks SIGPIPE on its own thread
-// and consumes one it raised before unblocking (the signal then only makes the write fail, EPIPE).
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigemptyset(&sigpipe_);
-    sigaddset(&sigpipe_, SIGPIPE);
-    sigset_t pending;
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &sigpipe_, &previous_);
-  }
-  ~SigpipeGuard() {
-    if (!was_pending_) {
-      sigset_t pending;
-      sigpending(&pending);
-      if (sigismember(&pending, SIGPIPE) == 1) {
-        const timespec now{0, 0};
-        while (sigtimedwait(&sigpipe_, nullptr, &now) == -1 && errno == EINTR) {
-        }
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t sigpipe_;
-  sigset_t previous_;
-  bool was_pending_ = false;
-};
-
-// httplib's own names ("Connection", "Read") say little to an operator.
-std::string describe(httplib::Error error) {
-  switch (error) {
-    case httplib::Error::Connection: return "cannot connect (is etcd running and listening there?)";
-    case httplib::Error::ConnectionTimeout: return "connecting timed out";
-    case httplib::Error::Read: return "the connection broke or the reply timed out";
-    case httplib::Error::Write: return "the request could not be sent";
-    case httplib::Error::SSLConnection: return "the TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "cannot load the TLS CA, certificate or key files";
-    case httplib::Error::SSLServerVerification: return "the server's TLS certificate did not verify";
-    case httplib::Error::Canceled: return "the request was canceled";
-    default: return httplib::to_string(error);
-  }
 }
 
 // A POST of a JSON body that records the reply's status in `status` and hands its bytes to
@@ -104,7 +48,7 @@ httplib::Request json_post(const std::string& path, const std::string& body, con
 // Sends `request`; false with `error` set when it could not be sent or its reply not read.
 bool send_request(httplib::Client& client, httplib::Request& request, httplib::Error& error) {
   httplib::Response response;
-  SigpipeGuard no_sigpipe;
+  net::SigpipeGuard no_sigpipe;
   return client.send(request, response, error);
 }
 
@@ -133,9 +77,7 @@ std::unique_ptr<httplib::Client> Connection::make_client(std::chrono::millisecon
     if (!tls.ca_file.empty()) client->set_ca_cert_path(tls.ca_file);
     client->enable_server_certificate_verification(true);
   }
-  set_timeout(*client, options_.connect_timeout, &httplib::Client::set_connection_timeout);
-  set_timeout(*client, read_timeout, &httplib::Client::set_read_timeout);
-  set_timeout(*client, options_.request_timeout, &httplib::Client::set_write_timeout);
+  net::set_timeouts(*client, options_.connect_timeout, read_timeout, options_.request_timeout);
   client->set_keep_alive(false);
   return client;
 }
@@ -158,7 +100,7 @@ Result<std::string> Connection::post(const std::string& path, const std::string&
   if (status != 0 && status != 200) {
     return unexpected(failure("HTTP " + std::to_string(status) + ": " + gateway_error_text(reply)));
   }
-  if (!sent) return unexpected(failure(describe(error)));
+  if (!sent) return unexpected(failure(net::describe(error, "etcd")));
   return reply;
 }
 
@@ -200,7 +142,7 @@ Result<void> Connection::stream(const std::string& path, const std::string& body
   }
   if (!sent) {
     if (error == httplib::Error::Read) return unexpected(failure("the watch stream broke or stayed idle too long"));
-    return unexpected(failure(describe(error)));
+    return unexpected(failure(net::describe(error, "etcd")));
   }
   return unexpected(failure("the watch stream ended"));
 }

@@ -353,6 +353,28 @@ Result<Document, Errors> EtcdSource::load() const {
   return detail::etcd::build_layer(state_->location, state_->options, keys, revision);
 }
 
+namespace {
+
+class EtcdWatch final : public SourceWatch {
+ public:
+  explicit EtcdWatch(EtcdSource& source) : source_(source) {}
+  ~EtcdWatch() override { source_.stop(); }
+
+ private:
+  EtcdSource& source_;
+};
+
+}  // namespace
+
+std::unique_ptr<SourceWatch> EtcdSource::watch(SourceListener listener) {
+  start(
+      [this, changed = std::move(listener.changed)] {
+        if (changed) changed(std::to_string(status().revision));
+      },
+      std::move(listener.failed));
+  return std::make_unique<EtcdWatch>(*this);
+}
+
 std::string EtcdSource::name() const { return state_->location.url(); }
 
 EtcdStatus EtcdSource::status() const {

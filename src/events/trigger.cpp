@@ -1,23 +1,34 @@
+#include <mutex>
+#include <set>
+#include <string>
+
 #include "hotreload/events.hpp"
 
 namespace hotreload {
+namespace {
 
-const char* to_string(Trigger trigger) {
-  switch (trigger) {
-    case Trigger::initial: return "initial";
-    case Trigger::file: return "file";
-    case Trigger::signal: return "signal";
-    case Trigger::api: return "api";
-    case Trigger::http: return "http";
-    case Trigger::etcd: return "etcd";
+constexpr Trigger kBuiltIn[] = {Trigger::initial, Trigger::file, Trigger::signal, Trigger::api,
+                                Trigger::http,    Trigger::etcd, Trigger::url};
+
+}  // namespace
+
+Trigger Trigger::source(std::string_view kind) {
+  for (Trigger trigger : kBuiltIn) {
+    if (kind == trigger.name()) return trigger;
   }
-  return "api";
+  // A program's own kind: interned so the name outlives the source that named it. std::set
+  // never moves its strings, so the pointer stays valid.
+  static std::mutex mu;
+  static std::set<std::string, std::less<>> names;
+  std::lock_guard lock(mu);
+  auto found = names.find(kind);
+  if (found == names.end()) found = names.emplace(kind).first;
+  return Trigger(found->c_str(), true);
 }
 
 std::optional<Trigger> parse_trigger(std::string_view text) {
-  for (Trigger trigger : {Trigger::initial, Trigger::file, Trigger::signal, Trigger::api,
-                          Trigger::http, Trigger::etcd}) {
-    if (text == to_string(trigger)) return trigger;
+  for (Trigger trigger : kBuiltIn) {
+    if (text == trigger.name()) return trigger;
   }
   return std::nullopt;
 }

@@ -194,4 +194,16 @@ Result<Document, Errors> load_layers(const LayerOptions& options) {
   return merged;
 }
 
+Errors sync_sources(const LayerOptions& layers, const std::function<void(const LayerSource&, const Error&)>& on_error) {
+  Errors errors;
+  for (const LayerSpec& spec : layers.files) {
+    if (!spec.source) continue;
+    if (auto synced = spec.source->sync(); !synced) {
+      if (on_error) on_error(*spec.source, synced.error());
+      errors.push_back(std::move(synced).error());
+    }
+  }
+  return errors;
+}
+
 }  // namespace hotreload

@@ -6,8 +6,8 @@
 namespace hotreload {
 namespace {
 
-constexpr Trigger kTriggers[] = {Trigger::initial, Trigger::file, Trigger::signal,
-                                 Trigger::api,     Trigger::http, Trigger::etcd};
+constexpr Trigger kTriggers[] = {Trigger::initial, Trigger::file, Trigger::signal, Trigger::api,
+                                 Trigger::http,    Trigger::etcd, Trigger::url};
 
 // The reason label of a failure: the first error's code, a word from a fixed set. Never the
 // message, which may quote a (non-secret but unbounded) value.

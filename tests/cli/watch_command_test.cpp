@@ -135,7 +135,9 @@ TEST(CliWatch, AMissingFileIsReportedAndItsReturnReloads) {
   auto missing = next_event(watch, "file.missing");
   EXPECT_NE(missing.dump().find("file is missing; the last good config stays live"), std::string::npos) << missing;
   testing::replace_file(dir.file("config.yaml"), "a: 2\n");
+  // The file readable again may be seen before the new content: that reload finds nothing new.
   auto completed = next_event(watch, "reload.completed");
+  if (completed.at("data").value("status", "") == "unchanged") completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 2);
   watch.send_signal(SIGTERM);
   EXPECT_EQ(watch.wait(kBound), 0);
@@ -167,7 +169,9 @@ TEST(CliWatch, AnUnreadableFileIsAnErrorEventAndTheOldConfigStays) {
   std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
                                          std::filesystem::perms::group_read | std::filesystem::perms::others_read);
   testing::replace_file(dir.file("config.yaml"), "a: 2\n");
+  // The file readable again may be seen before the new content: that reload finds nothing new.
   auto completed = next_event(watch, "reload.completed");
+  if (completed.at("data").value("status", "") == "unchanged") completed = next_event(watch, "reload.completed");
   EXPECT_EQ(completed.at("data").at("changes").at(0).at("new"), 2);
   watch.send_signal(SIGTERM);
   EXPECT_EQ(watch.wait(kBound), 0);

@@ -1,4 +1,5 @@
 #include "support/etcd_server.hpp"
+#include "support/test_certificates.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -103,20 +104,7 @@ void EtcdServer::stop() {
 }
 
 bool EtcdServer::enable_tls() {
-  const std::string dir = dir_.path().string();
-  dir_.write("san.ext", "subjectAltName=IP:127.0.0.1\n");
-  const std::string quiet = " >>" + dir + "/openssl.log 2>&1";
-  const std::string commands[] = {
-      "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir + "/ca.key -out " + dir +
-          "/ca.pem -days 1 -subj /CN=hotreload-test-ca" + quiet,
-      "openssl req -newkey rsa:2048 -nodes -keyout " + dir + "/server.key -out " + dir +
-          "/server.csr -subj /CN=127.0.0.1" + quiet,
-      "openssl x509 -req -in " + dir + "/server.csr -CA " + dir + "/ca.pem -CAkey " + dir + "/ca.key -CAcreateserial -out " +
-          dir + "/server.pem -days 1 -extfile " + dir + "/san.ext" + quiet,
-  };
-  for (const std::string& command : commands) {
-    if (std::system(command.c_str()) != 0) return false;
-  }
+  if (!make_test_certificates(dir_.path().string())) return false;
   tls_ = true;
   return true;
 }

@@ -19,14 +19,14 @@ struct DiffArgs {
   std::string format;
   std::vector<std::string> secrets;
   bool json = false;
-  EtcdArgs etcd;
+  SourceArgs sources;
 };
 
 int run_diff(const DiffArgs& args) {
   std::optional<Format> format = format_option(args.format);
   // Either side may be an etcd layer (read once).
-  auto old_doc = read_one_layer(args.old_file, format, args.etcd);
-  auto new_doc = read_one_layer(args.new_file, format, args.etcd);
+  auto old_doc = read_one_layer(args.old_file, format, args.sources);
+  auto new_doc = read_one_layer(args.new_file, format, args.sources);
   if (!old_doc || !new_doc) {
     if (!old_doc) print_errors(old_doc.error());
     if (!new_doc) print_errors(new_doc.error());
@@ -53,12 +53,12 @@ int run_diff(const DiffArgs& args) {
 Command add_diff_command(CLI::App& app) {
   auto args = std::make_shared<DiffArgs>();
   CLI::App* command = app.add_subcommand("diff", "Show what changed between two config files");
-  command->add_option("old", args->old_file, "The old config file (or an etcd:// layer)")->required();
-  command->add_option("new", args->new_file, "The new config file (or an etcd:// layer)")->required();
+  command->add_option("old", args->old_file, "The old config file (or an etcd:// or http(s):// layer)")->required();
+  command->add_option("new", args->new_file, "The new config file (or an etcd:// or http(s):// layer)")->required();
   command->add_flag("--json", args->json, "Print a JSON array of {path, op, old, new}");
   command->add_option("--format", args->format, "Force the format of both files: yaml, json or toml");
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
-  add_etcd_options(*command, args->etcd);
+  add_source_options(*command, args->sources);
   return [args] { return run_diff(*args); };
 }
 

@@ -31,7 +31,7 @@
 #include "reaper.hpp"
 #include "schema_args.hpp"
 #include "hotreload/reloader.hpp"
-#include "hotreload/layer_watcher.hpp"
+#include "hotreload/watch_sources.hpp"
 #include "hotreload/watch.hpp"
 #include "webhook.hpp"
 
@@ -53,7 +53,7 @@ struct ExecArgs {
   std::vector<std::string> restart_fields;
   long debounce_ms = 100;
   bool restart = false;
-  EtcdArgs etcd;
+  SourceArgs sources;
 };
 
 void report(const std::string& line) { report_exec(line); }
@@ -63,12 +63,10 @@ void report_errors(const Errors& errors) {
 }
 
 // With --restart, a change restarts CMD when it touches a --restart-field (or any change, when no
-// field is named: the program cannot reload at all). The same test as the reloader's own policy.
+// field is named: the program cannot reload at all): the reloader's own test (restart_changes).
 bool needs_restart(const std::vector<Change>& changes, const FieldRules& rules, bool every_change) {
   if (every_change) return !changes.empty();
-  return std::any_of(changes.begin(), changes.end(), [&](const Change& change) {
-    return rules.policy_of(change.path) == ReloadPolicy::restart || !rules.restart_patterns_below(change.path).empty();
-  });
+  return !restart_changes(changes, rules).empty();
 }
 
 int run_exec(const ExecArgs& args) {
@@ -99,8 +97,8 @@ int run_exec(const ExecArgs& args) {
     ~Closer() { ::close(fd); }
   } close_signal_fd{signal_fd};
 
-  // Files and etcd:// layers (docs/ETCD.md), in order.
-  auto layers = make_layers(args.files, {}, format_option(args.format), args.etcd,
+  // Files, directories, etcd:// and http(s):// layers, in order.
+  auto layers = make_layers(args.files, {}, format_option(args.format), args.sources,
                             std::chrono::milliseconds(args.debounce_ms));
   if (!layers) {
     report_errors({layers.error()});
@@ -160,41 +158,28 @@ int run_exec(const ExecArgs& args) {
     }
   });
 
-  EtcdLayers etcd(*layers, [](const std::string&, const Error& error) { report("etcd: " + error.to_string()); });
+  // What exec says on stderr about its sources: a file gone missing, a remote layer that cannot
+  // be read (etcd down, an HTTP error); the last good config stays live either way.
+  Subscription source_reporter = reloader.events().subscribe([](const Event& event) {
+    const bool missing = event.type == event_type::file_missing;
+    const bool source_error = event.type.ends_with(".error");
+    if (!missing && !source_error) return;
+    for (const Error& error : event.errors) {
+      report(source_error ? event.type.substr(0, event.type.size() - 6) + ": " + error.to_string() : error.to_string());
+    }
+  });
 
-  // As in `watch`: the watcher's baseline is read before the first load, and reloads are held
-  // until that load is published, so no change made from here on is lost.
-  std::optional<DeferGuard> hold(reloader.defer());
+  // The library's start sequence (watch_sources.hpp), as in `watch`: no change made from here on is lost.
   WatchOptions watch;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
-  auto on_files = [&](const std::vector<FileChange>& changes) {
-    bool reload = false;
-    for (const FileChange& change : changes) {
-      if (change.kind == FileChange::Kind::missing) {
-        report(change.path + ": file is missing; the last good config stays live");
-      } else {
-        reload = true;
-      }
-    }
-    if (reload) (void)reloader.reload(Trigger::file);
-  };
-  // In a directory layer every change counts, a removed file included: it takes its layer away.
-  auto on_directories = [&](const std::vector<DirChange>& changes) {
-    if (!changes.empty()) (void)reloader.reload(Trigger::file);
-  };
-  auto watcher = LayerWatcher::start(options.layers, watch, {.on_files = on_files, .on_directories = on_directories});
+  auto watcher = watch_sources(reloader, watch);
   if (!watcher) {
-    report_errors({watcher.error()});
-    return kExitTrouble;
-  }
-  if (auto started = reloader.start(); !started) {
-    report_errors(started.error());
-    const Errors& errors = started.error();
+    const Errors& errors = watcher.error().errors;
+    report_errors(errors);
+    if (watcher.error().stage == WatchStartError::Stage::watch) return kExitTrouble;
     bool unreadable = std::any_of(errors.begin(), errors.end(), [](const Error& e) { return e.code == ErrorCode::io; });
     return unreadable ? kExitTrouble : kExitFinding;  // either way CMD was never started
   }
-  hold.reset();
-  etcd.start([&reloader] { (void)reloader.reload(Trigger::etcd); });
 
   // Orphans among CMD's descendants become exec's children, as a PID 1's would, so that exec can
   // reap them and end them when CMD is gone. (As PID 1 exec is their reaper anyway.)
@@ -206,8 +191,8 @@ int run_exec(const ExecArgs& args) {
                          .webhook_timeout = kWebhookTimeout,
                          .signals = signals});
   int status = supervisor.run(signal_fd, inbox, [&reloader] { (void)reloader.reload(Trigger::signal); });
-  watcher->reset();  // joins the watcher's thread before the reloader and inbox go away
-  return status;  // etcd's sources stop before the reloader goes
+  watcher->reset();  // joins every watch's thread before the reloader and inbox go away
+  return status;
 }
 
 CLI::Validator signal_validator() {
@@ -235,7 +220,7 @@ Command add_exec_command(CLI::App& app) {
   // main() cuts the command line at the first `--` before CLI11 sees it (exec_command_line()),
   // so a list of configs can never swallow the command or its options.
   command->add_option("--config", args->files,
-                      "Config files or etcd:// layers, lowest priority first (--config A B or --config A --config B)")
+                      "Config files, etcd:// or http(s):// layers, lowest priority first (--config A B or --config A --config B)")
       ->required();
   command->add_option("--signal", args->signal, "The signal sent to CMD after a valid change (default HUP)")
       ->check(signal_validator());
@@ -252,7 +237,7 @@ Command add_exec_command(CLI::App& app) {
       ->allow_extra_args(false);
   command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
   command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
-  add_etcd_options(*command, args->etcd);
+  add_source_options(*command, args->sources);
   return [args] {
     args->command = exec_command_line();
     return run_exec(*args);

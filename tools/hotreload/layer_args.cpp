@@ -8,6 +8,8 @@
 
 namespace hotreload::cli {
 
+namespace {
+
 void add_etcd_options(CLI::App& command, EtcdArgs& args) {
   command.add_flag("--etcd-tls", args.tls, "Talk HTTPS to etcd (the system CA store unless --etcd-cacert)");
   command.add_option("--etcd-cacert", args.cacert, "Verify etcd's certificate against this CA file (implies TLS)");
@@ -16,6 +18,41 @@ void add_etcd_options(CLI::App& command, EtcdArgs& args) {
   command.add_option("--etcd-user", args.user, "Authenticate to etcd as this user");
   command.add_option("--etcd-password-file", args.password_file,
                      "The etcd user's password, from a file (else $HOTRELOAD_ETCD_PASSWORD)");
+}
+
+void add_http_options(CLI::App& command, HttpArgs& args) {
+  command.add_option("--http-interval", args.interval_ms, "Poll http(s):// layers every MS milliseconds (default 30000)")
+      ->check(CLI::Range(1L, 86'400'000L));
+  command.add_option("--http-cacert", args.cacert, "Verify https:// layers against this CA file (else the system store)");
+  command.add_option("--http-header", args.headers, "Send this header with every HTTP request: 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
+  command.add_option("--http-token-file", args.token_file,
+                     "Send 'Authorization: Bearer <the file's content>' to http(s):// layers");
+}
+
+Result<HttpSourceOptions> http_options(const HttpArgs& args, std::optional<Format> format) {
+  HttpSourceOptions options;
+  options.interval = std::chrono::milliseconds(args.interval_ms);
+  options.ca_file = args.cacert;
+  options.bearer_token_file = args.token_file;
+  options.format = format;
+  for (const std::string& header : args.headers) {
+    const std::size_t colon = header.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return unexpected(Error{ErrorCode::usage, "--http-header wants 'Name: value', not '" + header + "'", {}, {}});
+    }
+    std::string value = header.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    options.headers.emplace_back(header.substr(0, colon), std::move(value));
+  }
+  return options;
+}
+
+}  // namespace
+
+void add_source_options(CLI::App& command, SourceArgs& args) {
+  add_etcd_options(command, args.etcd);
+  add_http_options(command, args.http);
 }
 
 Result<EtcdOptions> etcd_options(const EtcdArgs& args, std::optional<Format> format, std::chrono::milliseconds debounce) {
@@ -65,71 +102,62 @@ std::optional<LayerSpec> directory_layer(const std::string& argument, bool is_op
 
 }  // namespace
 
-Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
-                              std::optional<Format> format, const EtcdArgs& etcd, std::chrono::milliseconds debounce) {
-  CliLayers layers;
-  std::optional<EtcdOptions> options;
-  for (const std::string& argument : arguments) {
-    const bool is_optional = std::find(optional.begin(), optional.end(), argument) != optional.end();
-    if (!is_etcd_url(argument)) {
-      if (auto directory = directory_layer(argument, is_optional, format)) {
-        layers.specs.push_back(std::move(*directory));
-        continue;
-      }
-      layers.specs.push_back({argument, is_optional, format, ""});
-      continue;
-    }
-    if (!options) {
-      auto parsed = etcd_options(etcd, format, debounce);
-      if (!parsed) return unexpected(parsed.error());
-      options = std::move(*parsed);
-    }
+namespace {
+
+// The remote layer an argument names, by its scheme; nullptr for a local path.
+Result<std::shared_ptr<LayerSource>> remote_source(const std::string& argument, bool is_optional,
+                                                   std::optional<Format> format, const SourceArgs& args,
+                                                   std::chrono::milliseconds debounce) {
+  if (is_etcd_url(argument)) {
+    auto options = etcd_options(args.etcd, format, debounce);
+    if (!options) return unexpected(options.error());
     auto location = parse_etcd_url(argument);
     if (!location) return unexpected(location.error());
-    EtcdOptions these = *options;
-    these.optional = is_optional;
-    auto source = std::make_shared<EtcdSource>(std::move(*location), std::move(these));
-    layers.specs.push_back({.path = source->name(), .optional = is_optional, .format = format, .source = source});
-    layers.etcd.push_back(std::move(source));
+    options->optional = is_optional;
+    return std::shared_ptr<LayerSource>(std::make_shared<EtcdSource>(std::move(*location), std::move(*options)));
+  }
+  if (is_http_url(argument)) {
+    auto options = http_options(args.http, format);
+    if (!options) return unexpected(options.error());
+    if (auto checked = parse_http_url(argument); !checked) return unexpected(checked.error());
+    options->optional = is_optional;
+    return std::shared_ptr<LayerSource>(std::make_shared<HttpSource>(argument, std::move(*options)));
+  }
+  return std::shared_ptr<LayerSource>();
+}
+
+}  // namespace
+
+Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
+                              std::optional<Format> format, const SourceArgs& sources, std::chrono::milliseconds debounce) {
+  CliLayers layers;
+  for (const std::string& argument : arguments) {
+    const bool is_optional = std::find(optional.begin(), optional.end(), argument) != optional.end();
+    auto source = remote_source(argument, is_optional, format, sources, debounce);
+    if (!source) return unexpected(source.error());
+    if (*source) {
+      layers.specs.push_back({.path = (*source)->name(), .optional = is_optional, .format = format, .source = *source});
+    } else if (auto directory = directory_layer(argument, is_optional, format)) {
+      layers.specs.push_back(std::move(*directory));
+    } else {
+      layers.specs.push_back({argument, is_optional, format, ""});
+    }
   }
   return layers;
 }
 
-Errors sync_etcd_layers(const CliLayers& layers) {
-  Errors errors;
-  for (const auto& source : layers.etcd) {
-    if (auto synced = source->sync(); !synced) errors.push_back(std::move(synced).error());
-  }
-  return errors;
-}
-
-EtcdLayers::EtcdLayers(const CliLayers& layers, OnError on_error)
-    : sources_(layers.etcd), on_error_(std::move(on_error)) {
-  for (const auto& source : sources_) {
-    if (auto synced = source->sync(); !synced) on_error_(source->name(), synced.error());
-  }
-}
-
-EtcdLayers::~EtcdLayers() {
-  for (const auto& source : sources_) source->stop();
-}
-
-void EtcdLayers::start(const std::function<void()>& reload) {
-  for (const auto& source : sources_) {
-    source->start(reload, [on_error = on_error_, name = source->name()](const Error& error) { on_error(name, error); });
-  }
-}
-
-Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format, const EtcdArgs& etcd) {
-  if (!is_etcd_url(argument)) {
+Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format,
+                                        const SourceArgs& sources) {
+  auto layers = make_layers({argument}, {}, format, sources);
+  if (!layers) return unexpected(Errors{layers.error()});
+  const LayerSpec& spec = layers->specs.front();
+  if (!spec.source) {
     auto parsed = parse_file(argument, format);
     if (!parsed) return unexpected(Errors{std::move(parsed).error()});
     return std::move(*parsed);
   }
-  auto layers = make_layers({argument}, {}, format, etcd);
-  if (!layers) return unexpected(Errors{layers.error()});
-  if (Errors errors = sync_etcd_layers(*layers); !errors.empty()) return unexpected(std::move(errors));
-  return layers->etcd.front()->load();
+  if (auto synced = spec.source->sync(); !synced) return unexpected(Errors{std::move(synced).error()});
+  return spec.source->load();
 }
 
 }  // namespace hotreload::cli

@@ -8,8 +8,9 @@
 // stderr once it accepts connections; its token comes from --admin-token-file or the
 // HOTRELOAD_ADMIN_TOKEN environment variable, never from the command line. --audit-log appends
 // one JSON line per reload attempt (audit.hpp). A layer may be etcd://HOST:PORT/KEY or
-// etcd://HOST:PORT/PREFIX/ (docs/ETCD.md, options --etcd-*): it reloads on etcd's watch, and
-// etcd.error events report an etcd that cannot be read while the last good config stays live.
+// etcd://HOST:PORT/PREFIX/ (docs/ETCD.md, options --etcd-*), reloading on etcd's watch, or an
+// http(s):// URL (options --http-*), polled; <kind>.error events (etcd.error, url.error) report
+// a source that cannot be read while the last good config stays live.
 // --schema judges every config (a violation is a reload.failed); its x-reload / x-secret fields
 // join --restart / --secret (ReloadOptions::schema).
 #include <pthread.h>
@@ -29,7 +30,7 @@
 #include "hotreload/reload_metrics.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/watch.hpp"
-#include "hotreload/watch_reload.hpp"
+#include "hotreload/watch_sources.hpp"
 
 namespace hotreload::cli {
 namespace {
@@ -49,7 +50,7 @@ struct WatchArgs {
   std::string admin_token_file;  // else HOTRELOAD_ADMIN_TOKEN
   bool admin_allow_remote = false;
   std::string audit_log;
-  EtcdArgs etcd;
+  SourceArgs sources;
 };
 
 // The admin options from the arguments, or an error to print (exit 2). Checked before anything
@@ -82,29 +83,16 @@ Result<AdminOptions> admin_options(const WatchArgs& args) {
   return options;
 }
 
-// An etcd layer could not be read or watched (etcd down, connection lost): data.error says why,
-// data.files names the layer. The last good config stays live; the layer is retried.
-constexpr std::string_view kEtcdError = "etcd.error";
-
-void publish_etcd_error(EventBus& bus, const std::string& layer, const Error& error) {
-  Event event;
-  event.type = std::string(kEtcdError);
-  event.trigger = Trigger::etcd;
-  event.files = {layer};
-  event.errors = {error};
-  bus.publish(std::move(event));
-}
-
 // The types a consumer of `watch` sees; started/validated are internal steps.
 bool printed(const std::string& type) {
   return type == event_type::completed || type == event_type::failed || type == event_type::rolled_back ||
          type == event_type::skipped || type == event_type::deferral_overdue || type == event_type::file_changed ||
-         type == event_type::file_missing || type == kEtcdError;
+         type == event_type::file_missing || type.ends_with(".error");  // a source's: etcd.error, url.error
 }
 
 int run_watch(const WatchArgs& args) {
-  // Files and etcd:// layers, in order; a bad URL or --etcd-* option is a usage error.
-  auto layers = make_layers(args.files, args.optional_files, format_option(args.format), args.etcd,
+  // Files, directories, etcd:// and http(s):// layers, in order; a bad URL or option is a usage error.
+  auto layers = make_layers(args.files, args.optional_files, format_option(args.format), args.sources,
                             std::chrono::milliseconds(args.debounce_ms));
   if (!layers) {
     print_errors({layers.error()});
@@ -171,29 +159,19 @@ int run_watch(const WatchArgs& args) {
   MetricsRegistry registry;
   ReloadMetrics metrics(reloader.events(), registry);
   Subscription auditing = audit ? audit->attach(reloader.events()) : Subscription{};
-  EtcdLayers etcd(*layers, [&reloader](const std::string& layer, const Error& error) {
-    publish_etcd_error(reloader.events(), layer, error);
-  });
 
-  // The watcher reads its baseline before the first load, and reloads are held until that load
-  // is published: a change made at any moment from here on is applied, none is lost in between.
-  std::optional<DeferGuard> hold(reloader.defer());
+  // The library's start sequence (watch_sources.hpp): every remote layer read once (one that
+  // cannot be is reported as <kind>.error and serves empty until it can), the watchers' baseline
+  // taken before the first load, reloads held until that load is published: a change made at any
+  // moment from here on is applied, none is lost in between.
   WatchOptions watch;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
   if (args.poll_ms > 0) watch.poll_interval = std::chrono::milliseconds(args.poll_ms);
-  // With only etcd layers there is nothing to watch here.
-  auto watcher = LayerWatcher::start(
-      options.layers, watch, reloading_callbacks(reloader.events(), [&reloader] { (void)reloader.reload(Trigger::file); }));
+  auto watcher = watch_sources(reloader, watch);
   if (!watcher) {
-    print_errors({watcher.error()});
-    return kExitTrouble;
+    print_errors(watcher.error().errors);
+    return watcher.error().stage == WatchStartError::Stage::watch ? kExitTrouble : kExitFinding;
   }
-  if (auto started = reloader.start(); !started) {
-    print_errors(started.error());
-    return kExitFinding;
-  }
-  hold.reset();  // runs one reload now if a change arrived during the first load
-  etcd.start([&reloader] { (void)reloader.reload(Trigger::etcd); });
 
   std::optional<AdminServer> admin;
   if (admin_settings) {
@@ -235,7 +213,7 @@ Command add_watch_command(CLI::App& app) {
   auto args = std::make_shared<WatchArgs>();
   CLI::App* command = app.add_subcommand("watch", "Reload on every change and print each event as CloudEvents JSON");
   command->add_option("files", args->files,
-                      "Config files or etcd://HOST:PORT/KEY and etcd://HOST:PORT/PREFIX/ layers, lowest priority first")
+                      "Config files, etcd://HOST:PORT/KEY, etcd://HOST:PORT/PREFIX/ or http(s):// layers, lowest priority first")
       ->required();
   command->add_option("--debounce", args->debounce_ms, "Quiet period after the last change, in ms (default 100)")
       ->check(CLI::Range(0L, 3'600'000L));
@@ -253,7 +231,7 @@ Command add_watch_command(CLI::App& app) {
                       "The admin bearer token for POST /reload (else $HOTRELOAD_ADMIN_TOKEN)");
   command->add_flag("--admin-allow-remote", args->admin_allow_remote, "Allow --admin on a non-loopback address");
   command->add_option("--audit-log", args->audit_log, "Append one JSON line per reload attempt to FILE");
-  add_etcd_options(*command, args->etcd);
+  add_source_options(*command, args->sources);
   return [args] { return run_watch(*args); };
 }
 

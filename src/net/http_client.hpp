@@ -1,0 +1,38 @@
+// What the two HTTP clients (the etcd gateway, the HTTP source) share about cpp-httplib's client:
+// timeouts set from durations, and a failure said in words a user can act on.
+#pragma once
+
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <httplib.h>
+
+namespace hotreload::detail::net {
+
+// A write to a connection the peer closed raises SIGPIPE, which kills a process that has not
+// ignored it; OpenSSL's writes (and some of cpp-httplib's) do not pass MSG_NOSIGNAL. A library must
+// not change the process's signal dispositions, so each request blocks SIGPIPE on its own thread
+// and consumes one it raised before unblocking (the signal then only makes the write fail, EPIPE).
+class SigpipeGuard {
+ public:
+  SigpipeGuard();
+  ~SigpipeGuard();
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t sigpipe_;
+  sigset_t previous_;
+  bool was_pending_ = false;
+};
+
+void set_timeouts(httplib::Client& client, std::chrono::milliseconds connect, std::chrono::milliseconds read,
+                  std::chrono::milliseconds write);
+
+// "cannot connect (is <server> running and listening there?)", "the reply timed out", ...
+std::string describe(httplib::Error error, std::string_view server);
+
+}  // namespace hotreload::detail::net
