@@ -7,7 +7,7 @@
 //   options.layers.files = {{"defaults.yaml"}, {.path = source->name(), .source = source}};
 //   hotreload::Reloader<Config> reloader(options);
 //   reloader.start();
-//   source->start([&] { (void)reloader.reload(hotreload::Trigger::etcd); });
+//   if (auto watching = source->start([&] { (void)reloader.reload(hotreload::Trigger::etcd); }); !watching) ...
 //
 // The source talks to etcd v3's JSON gateway over HTTP(S) with cpp-httplib (docs/ETCD.md says
 // why): a range at a revision, then a streaming watch from the next revision, so no update is
@@ -115,8 +115,10 @@ class EtcdSource final : public LayerSource {
   Result<void> sync();
   // Starts watching: first a range if none succeeded yet (retried with backoff), then a watch
   // from the cached revision + 1. Calls on_change (debounced) whenever the cached state changed
-  // and on_error for each failure (etcd down, connection lost, a bad stream). Once only.
-  void start(ChangeCallback on_change, ErrorCallback on_error = {});
+  // and on_error for each failure (etcd down, connection lost, a bad stream). Once only: a second
+  // call does nothing. Fails with ErrorCode::usage, starting nothing, for a negative debounce or
+  // max_debounce.
+  Result<void> start(ChangeCallback on_change, ErrorCallback on_error = {});
   void stop();
 
   // The cached layer. A tree: one Source per key ("etcd://h:p/app/database/max_conns"); a

@@ -116,7 +116,9 @@ EtcdLayers::~EtcdLayers() {
 
 void EtcdLayers::start(const std::function<void()>& reload) {
   for (const auto& source : sources_) {
-    source->start(reload, [on_error = on_error_, name = source->name()](const Error& error) { on_error(name, error); });
+    auto started =
+        source->start(reload, [on_error = on_error_, name = source->name()](const Error& error) { on_error(name, error); });
+    if (!started) on_error_(source->name(), started.error());
   }
 }
 
