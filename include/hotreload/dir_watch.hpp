@@ -22,6 +22,8 @@ struct DirWatchOptions {
                                                               // a leading '.' must match explicitly
   bool recursive = false;                                     // also files in subdirectories (not via symlinks)
   std::chrono::milliseconds debounce{100};                    // quiet period after the last event; 0 allowed
+  std::chrono::milliseconds max_wait{2000};                   // a directory written to continuously
+                                                              // still reports by then
   std::optional<std::chrono::milliseconds> poll_interval{};   // set: rescan at this interval instead of inotify
   // The directory may be missing at start or disappear later: its parent is watched too, so that
   // when it (re)appears its files are reported added (and removed when it goes). The parent must
@@ -66,7 +68,8 @@ class DirWatcher {
   const char* backend_name() const;
 
  private:
-  struct Loop;  // src/watch/dir_watcher.cpp
+  struct Loop;                      // the watcher's thread and its state (src/watch/dir_watcher.cpp)
+  friend struct DirWatcherFactory;  // lets tests start a watcher with failing inotify syscalls
   explicit DirWatcher(std::unique_ptr<Loop> loop);
   std::unique_ptr<Loop> loop_;
 };

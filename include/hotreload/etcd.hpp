@@ -6,7 +6,6 @@
 //   (void)source->sync();                      // read now; if etcd is down the layer is empty
 //   options.layers.files = {{"defaults.yaml"}, {.path = source->name(), .source = source}};
 //   hotreload::Reloader<Config> reloader(options);
-//   reloader.start();
 //   auto watching = hotreload::watch_sources(reloader);   // watch_sources.hpp: etcd and every other source
 //
 // The source talks to etcd v3's JSON gateway over HTTP(S) with cpp-httplib (docs/ETCD.md says
@@ -115,8 +114,10 @@ class EtcdSource final : public LayerSource {
   Result<void> sync() override;
   // Starts watching: first a range if none succeeded yet (retried with backoff), then a watch
   // from the cached revision + 1. Calls on_change (debounced) whenever the cached state changed
-  // and on_error for each failure (etcd down, connection lost, a bad stream). Once only.
-  void start(ChangeCallback on_change, ErrorCallback on_error = {});
+  // and on_error for each failure (etcd down, connection lost, a bad stream). Once only: a second
+  // call does nothing. Fails with ErrorCode::usage, starting nothing, for a negative debounce or
+  // max_debounce.
+  Result<void> start(ChangeCallback on_change, ErrorCallback on_error = {});
   void stop();
   // LayerSource's watch: start() reporting the revision of each change; dropping the handle
   // stop()s the source. The source must outlive the handle.

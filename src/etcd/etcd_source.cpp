@@ -12,6 +12,7 @@
 
 #include "etcd/etcd_http.hpp"
 #include "etcd/etcd_wire.hpp"
+#include "hotreload/debounce.hpp"
 #include "hotreload/etcd.hpp"
 #include "hotreload/json_text.hpp"
 
@@ -22,7 +23,10 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct EtcdSource::State {
   State(EtcdLocation where, EtcdOptions with)
-      : location(std::move(where)), options(std::move(with)), connection(location, options) {}
+      : location(std::move(where)),
+        options(std::move(with)),
+        connection(location, options),
+        debounce(options.debounce, options.max_debounce) {}
 
   const EtcdLocation location;
   const EtcdOptions options;
@@ -33,9 +37,7 @@ struct EtcdSource::State {
   std::map<std::string, KeyValue> keys;      // guarded by mu: the layer's keys as last seen
   EtcdStatus status;                         // guarded by mu; status.revision is the cache's
   std::string token;                         // guarded by mu: the auth token, if any
-  bool dirty = false;                        // guarded by mu: a change not yet reported
-  SteadyClock::time_point first_change{};    // guarded by mu: of the burst being debounced
-  SteadyClock::time_point last_change{};     // guarded by mu
+  Debounce debounce;                         // guarded by mu: changes not yet reported
 
   // Set by start() before the threads start, read only by them.
   ChangeCallback on_change;
@@ -116,10 +118,7 @@ Result<bool> EtcdSource::State::read_range(bool allow_older) {
 void EtcdSource::State::mark_changed() {
   {
     std::lock_guard lock(mu);
-    const auto now = SteadyClock::now();
-    if (!dirty) first_change = now;
-    last_change = now;
-    dirty = true;
+    debounce.note(SteadyClock::now());
   }
   wake.notify_all();
 }
@@ -285,14 +284,12 @@ void EtcdSource::State::run_notifier(std::stop_token stop) {
   while (true) {
     {
       std::unique_lock lock(mu);
-      if (!wake.wait(lock, stop, [&] { return dirty; })) return;
-      while (true) {
-        const auto deadline = std::min(last_change + options.debounce, first_change + options.max_debounce);
-        if (SteadyClock::now() >= deadline) break;
-        wake.wait_until(lock, stop, deadline, [] { return false; });
+      if (!wake.wait(lock, stop, [&] { return debounce.pending(); })) return;
+      // A change noted meanwhile moves the deadline: wait again until the burst is due.
+      while (!debounce.take(SteadyClock::now())) {
+        wake.wait_until(lock, stop, *debounce.deadline(), [] { return false; });
         if (stop.stop_requested()) return;
       }
-      dirty = false;
     }
     if (on_change) on_change();
   }
@@ -313,15 +310,20 @@ Result<void> EtcdSource::sync() {
   return {};
 }
 
-void EtcdSource::start(ChangeCallback on_change, ErrorCallback on_error) {
+Result<void> EtcdSource::start(ChangeCallback on_change, ErrorCallback on_error) {
   State& s = *state_;
+  if (s.options.debounce.count() < 0 || s.options.max_debounce.count() < 0) {
+    return unexpected(Error{ErrorCode::usage, "etcd: debounce and max_debounce must not be negative",
+                            {s.location.url(), 0, 0}, {}});
+  }
   std::lock_guard lifecycle(s.lifecycle);
-  if (s.started) return;
+  if (s.started) return {};
   s.started = true;
   s.on_change = std::move(on_change);
   s.on_error = std::move(on_error);
   s.notifier = std::jthread([&s](std::stop_token stop) { s.run_notifier(stop); });
   s.watcher = std::jthread([&s](std::stop_token stop) { s.run_watch(stop); });
+  return {};
 }
 
 void EtcdSource::stop() {
@@ -367,11 +369,15 @@ class EtcdWatch final : public SourceWatch {
 }  // namespace
 
 std::unique_ptr<SourceWatch> EtcdSource::watch(SourceListener listener) {
-  start(
-      [this, changed = std::move(listener.changed)] {
+  auto started = start(
+      [this, changed = listener.changed] {
         if (changed) changed(std::to_string(status().revision));
       },
-      std::move(listener.failed));
+      listener.failed);
+  if (!started) {
+    if (listener.failed) listener.failed(started.error());
+    return nullptr;
+  }
   return std::make_unique<EtcdWatch>(*this);
 }
 

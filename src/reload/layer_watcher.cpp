@@ -30,6 +30,7 @@ Result<std::unique_ptr<LayerWatcher>, Error> LayerWatcher::start(const LayerOpti
                                       .pattern = spec.directory_glob,
                                       .recursive = spec.recursive,
                                       .debounce = options.debounce,
+                                      .max_wait = options.max_wait,
                                       .poll_interval = options.poll_interval,
                                       // An optional layer may appear later, any layer may be
                                       // deleted and recreated by a deploy: the loader copes with

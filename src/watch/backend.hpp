@@ -1,6 +1,6 @@
 // The one small interface every watch backend implements. A backend only says "a watched file may have
-// changed"; file_watcher.cpp owns the thread, the debounce and the content hashes, so both backends
-// share the rules about what counts as a change.
+// changed"; file_watcher.cpp and dir_watcher.cpp own the threads, the debounce and the content hashes,
+// so both backends share the rules about what counts as a change.
 #pragma once
 
 #include <chrono>
@@ -11,11 +11,15 @@
 #include <utility>
 #include <vector>
 
+#include "hotreload/dir_watch.hpp"
 #include "hotreload/error.hpp"
 #include "hotreload/result.hpp"
 #include "hotreload/watch.hpp"
 
 namespace hotreload::watch {
+
+// A name in a directory: (directory, name).
+using DirEntry = std::pair<std::string, std::string>;
 
 class Backend {
  public:
@@ -38,6 +42,16 @@ class Backend {
   // is seen. Returns true if the file system moved under it while arming (scan again soon); an
   // error means the backend cannot go on (e.g. out of inotify watches) and polling should take over.
   virtual Result<bool, Error> track(const std::vector<std::string>& files) = 0;
+
+  // The directory watcher's track(), also called before every scan reads: every entry of each of
+  // `directories` matters (created, deleted, renamed, written, its attributes) and so does the
+  // directory itself going away; in each (directory, name) of `entries` only that one name does (the
+  // parent of a directory that may come and go). Replaces what was tracked before. A directory of
+  // `directories` that vanished meanwhile is skipped: the scan that follows sees it gone. An error
+  // means the backend cannot do the job (out of inotify watches, the directory of an entry does not
+  // exist) and polling should take over.
+  virtual Result<void, Error> track_directories(const std::vector<std::string>& directories,
+                                                const std::vector<DirEntry>& entries) = 0;
 };
 
 // A hash of the file's content (following symlinks), or nullopt if it cannot be read: missing,
@@ -57,14 +71,16 @@ InotifyCalls real_inotify_calls();
 Result<std::unique_ptr<Backend>, Error> make_inotify_backend(InotifyCalls calls = real_inotify_calls());
 std::unique_ptr<Backend> make_poll_backend(std::chrono::milliseconds interval);
 
-// FileWatcher::start() with the given inotify syscalls: tests use it to check the fallbacks.
+// FileWatcher::start() and DirWatcher::start() with the given inotify syscalls: tests use them to check
+// the fallbacks.
 Result<std::unique_ptr<FileWatcher>, Error> start_watcher(WatchOptions options, ChangeCallback on_change,
                                                           InotifyCalls calls);
+Result<std::unique_ptr<DirWatcher>, Error> start_dir_watcher(DirWatchOptions options, DirChangeCallback on_change,
+                                                             InotifyCalls calls);
 
 // Every (directory, name) whose change could change what `file` resolves to: the file's own entry, each
 // symlink on the way (in any component, e.g. Kubernetes' `..data`), and for a path that does not
 // resolve, the nearest existing directory and the first missing name in it.
-using DirEntry = std::pair<std::string, std::string>;
 std::vector<DirEntry> resolve_chain(const std::string& absolute_file);
 
 }  // namespace hotreload::watch

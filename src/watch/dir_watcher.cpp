@@ -1,10 +1,8 @@
-// The directory watcher: inotify on the directory (and its subdirectories when recursive) only says
-// "something in here changed"; after the debounce the whole tree is rescanned and compared by content
-// hash, so a missed or overflowed event costs nothing but a rescan. The poll fallback rescans on
-// every interval.
+// The directory watcher: the backend (inotify, or polling) watches the directory and its subdirectories
+// when recursive, and only says "something in here changed"; after the debounce the whole tree is
+// rescanned and compared by content hash, so a missed or overflowed event costs nothing but a rescan.
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "hotreload/debounce.hpp"
 #include "hotreload/dir_watch.hpp"
 #include "layers/directory_listing.hpp"
 #include "watch/backend.hpp"
@@ -30,15 +29,11 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kFallbackPollInterval{1000};
-constexpr unsigned kDirectoryEvents = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM |
-                                      IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-// On the parent of a directory that may be missing: entries appearing and going are enough.
-constexpr unsigned kParentEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR;
 
 Error usage(std::string message) { return Error{ErrorCode::usage, std::move(message), {}, {}}; }
 
 // What one scan found: every readable matching file's hash, the escaping symlinks, and the directories
-// whose events can change the result.
+// whose entries can change the result.
 struct Scan {
   std::map<std::string, std::uint64_t> files;  // relative path -> content hash
   std::map<std::string, std::string> refused;  // relative path -> message
@@ -58,14 +53,17 @@ const char* to_string(DirChange::Kind kind) {
 }
 
 struct DirWatcher::Loop {
-  Loop(DirWatchOptions options_in, DirChangeCallback on_change_in, std::string root_in, std::string parent_in,
-       int wake_fd_in)
-      : options(std::move(options_in)), on_change(std::move(on_change_in)), root(std::move(root_in)),
-        parent(std::move(parent_in)), wake_fd(wake_fd_in) {}
-  ~Loop() {
-    if (inotify_fd >= 0) ::close(inotify_fd);
-    ::close(wake_fd);
-  }
+  Loop(DirWatchOptions options_in, DirChangeCallback on_change_in, std::string root_in,
+       std::vector<watch::DirEntry> entries_in, std::unique_ptr<watch::Backend> backend_in, int wake_fd_in)
+      : options(std::move(options_in)),
+        on_change(std::move(on_change_in)),
+        root(std::move(root_in)),
+        entries(std::move(entries_in)),
+        backend(std::move(backend_in)),
+        debounce(options.debounce, options.max_wait),
+        backend_name(backend->name()),
+        wake_fd(wake_fd_in) {}
+  ~Loop() { ::close(wake_fd); }
 
   Scan scan_tree() const {
     // A directory that may come and go may also come back as a symlink somewhere else: resolve it
@@ -81,49 +79,32 @@ struct DirWatcher::Loop {
     for (const std::string& relative : listing.files) {
       if (auto hash = watch::hash_file(current_root + "/" + relative)) scan.files[relative] = *hash;
     }
-    if (options.allow_missing) scan.directories.insert(parent);
     return scan;
   }
 
-  // Adds a watch for every directory the scan found; true if any is new (its files may have changed
-  // before the watch existed, so scan again). ENOSPC / EMFILE: polling takes over.
-  bool arm(const Scan& scan) {
-    if (inotify_fd < 0) return false;
-    bool added = false;
-    for (const auto& directory : scan.directories) {
-      const bool is_parent = options.allow_missing && directory == parent;
-      int wd = ::inotify_add_watch(inotify_fd, directory.c_str(), is_parent ? kParentEvents : kDirectoryEvents);
-      if (wd < 0) {
-        if (is_parent && (errno == ENOENT || errno == ENOTDIR)) {
-          std::cerr << "hotreload: dir watcher: " << directory << " does not exist, so " << options.directory
-                    << " cannot be watched for; polling every " << kFallbackPollInterval.count() << " ms\n";
-          use_polling(kFallbackPollInterval);
-          return false;
-        }
-        if (errno == ENOENT || errno == ENOTDIR) continue;  // gone since the walk: its parent's event says so
-        std::cerr << "hotreload: dir watcher: inotify_add_watch(" << directory << ") failed: " << std::strerror(errno)
-                  << "; falling back to polling every " << kFallbackPollInterval.count() << " ms\n";
-        use_polling(kFallbackPollInterval);
-        return false;
-      }
-      added |= watched.insert(wd).second;
-    }
-    return added;
-  }
-
+  // Tracks the directories, then reads them, so any change after the read is seen. A scan that finds
+  // directories not tracked before it read (a new subdirectory, the directory (re)appearing) tracks
+  // and reads again: its files may have changed before they were watched.
   Scan armed_scan() {
-    Scan scan = scan_tree();
-    while (arm(scan)) scan = scan_tree();
-    return scan;
+    for (;;) {
+      std::vector<std::string> directories(tracked.begin(), tracked.end());
+      if (auto armed = backend->track_directories(directories, entries); !armed) {
+        std::cerr << "hotreload: dir watcher: " << armed.error().message << "; falling back to polling every "
+                  << kFallbackPollInterval.count() << " ms\n";
+        use_backend(watch::make_poll_backend(kFallbackPollInterval));
+        continue;
+      }
+      Scan scan = scan_tree();
+      if (scan.directories == tracked) return scan;
+      tracked = scan.directories;
+    }
   }
 
-  void use_polling(std::chrono::milliseconds interval) {
-    if (inotify_fd >= 0) ::close(inotify_fd);
-    inotify_fd = -1;
-    watched.clear();
-    poll_interval = interval;
-    next_tick = Clock::now() + interval;
-    backend_name.store("poll", std::memory_order_release);
+  void use_backend(std::unique_ptr<watch::Backend> replacement) {
+    backend = std::move(replacement);
+    backend_name.store(backend->name(), std::memory_order_release);
+    if (auto interval = backend->tick()) next_tick = Clock::now() + *interval;
+    else next_tick.reset();
   }
 
   void report(Scan scan) {
@@ -159,26 +140,20 @@ struct DirWatcher::Loop {
     }
   }
 
-  // Reads and drops every pending inotify event: which file an event names does not matter, the
-  // rescan finds out (IN_Q_OVERFLOW included: the rescan is the recovery).
-  void drain() {
-    alignas(inotify_event) char buffer[16 * 1024];
-    while (::read(inotify_fd, buffer, sizeof buffer) > 0) {
-    }
+  // How long ppoll may block: until the burst is due or the next poll tick, or forever (nullopt).
+  std::optional<timespec> timeout() const {
+    std::optional<Clock::time_point> wake_at = debounce.deadline();
+    if (next_tick && (!wake_at || *next_tick < *wake_at)) wake_at = next_tick;
+    if (!wake_at) return std::nullopt;
+    auto left = std::max(Clock::duration::zero(), *wake_at - Clock::now());
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    return timespec{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
   }
 
   void run() {
     for (;;) {
-      std::optional<Clock::time_point> wake_at;
-      if (pending) wake_at = last_event + options.debounce;
-      if (next_tick && (!wake_at || *next_tick < *wake_at)) wake_at = next_tick;
-      std::optional<timespec> wait;
-      if (wake_at) {
-        auto left = std::max(Clock::duration::zero(), *wake_at - Clock::now());
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-        wait = timespec{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-      }
-      pollfd fds[2] = {{wake_fd, POLLIN, 0}, {inotify_fd, POLLIN, 0}};
+      pollfd fds[2] = {{wake_fd, POLLIN, 0}, {backend->event_fd(), POLLIN, 0}};
+      std::optional<timespec> wait = timeout();
       int ready = ::ppoll(fds, 2, wait ? &*wait : nullptr, nullptr);
       if (ready < 0 && errno != EINTR) {
         std::cerr << "hotreload: dir watcher: poll failed: " << std::strerror(errno) << "\n";
@@ -186,68 +161,68 @@ struct DirWatcher::Loop {
       }
       if (stop_requested.load(std::memory_order_acquire)) return;
       Clock::time_point now = Clock::now();
-      if (ready > 0 && inotify_fd >= 0 && (fds[1].revents & POLLIN)) {
-        drain();
-        pending = true;
-        last_event = now;
-      }
+      if (ready > 0 && (fds[1].revents & POLLIN) && backend->check()) debounce.note(now);
       if (next_tick && now >= *next_tick) {
-        // Polling: every tick rescans; a difference from the previous tick starts (or extends) the
-        // debounce, so a file being written is reported once it has been quiet.
-        next_tick = now + *poll_interval;
-        Scan scan = scan_tree();
-        if (scan.files != last_tick.files || scan.refused != last_tick.refused) {
-          pending = true;
-          last_event = now;
-        }
-        last_tick = scan;
-        if (pending && now >= last_event + options.debounce) {
-          pending = false;
-          report(std::move(scan));
-        }
-      } else if (inotify_fd >= 0 && pending && now >= last_event + options.debounce) {
-        pending = false;
-        report(armed_scan());
+        next_tick = now + *backend->tick();
+        if (backend->check()) debounce.note(now);
       }
+      if (debounce.take(now)) report(armed_scan());
     }
   }
 
   const DirWatchOptions options;
   const DirChangeCallback on_change;
-  const std::string root;    // canonical; with allow_missing, as given (absolute) until it exists
-  const std::string parent;  // with allow_missing: the directory containing `options.directory`
+  const std::string root;  // canonical; with allow_missing, as given (absolute) until it exists
+  // With allow_missing: (parent, name) of `options.directory`, where it appears and goes.
+  const std::vector<watch::DirEntry> entries;
 
   // Used only by the watcher's thread once started.
-  int inotify_fd = -1;
-  std::set<int> watched;  // watch descriptors already added
-  std::optional<std::chrono::milliseconds> poll_interval;
-  std::optional<Clock::time_point> next_tick;
-  bool pending = false;  // events arrived; rescan after the debounce
-  Clock::time_point last_event;
-  Scan known;      // what was last reported (or seen at start)
-  Scan last_tick;  // polling: what the previous tick saw
+  std::unique_ptr<watch::Backend> backend;
+  Debounce debounce;                         // events since the last scan
+  std::optional<Clock::time_point> next_tick;  // when the backend polls
+  std::set<std::string> tracked;             // the directories the backend watches
+  Scan known;                                // what was last reported (or seen at start)
 
   // Shared with the owner's thread.
-  std::atomic<const char*> backend_name{"inotify"};
-  const int wake_fd;
+  std::atomic<const char*> backend_name;
+  const int wake_fd;  // eventfd: written by the destructor, read by the loop
   std::atomic<bool> stop_requested{false};
-  std::thread thread;
+  std::thread thread;  // started last, joined by ~DirWatcher
+};
+
+struct DirWatcherFactory {
+  static Result<std::unique_ptr<DirWatcher>, Error> start(DirWatchOptions options, DirChangeCallback on_change,
+                                                          watch::InotifyCalls calls);
 };
 
 Result<std::unique_ptr<DirWatcher>, Error> DirWatcher::start(DirWatchOptions options, DirChangeCallback on_change) {
-  if (options.debounce.count() < 0) return unexpected(usage("dir watch: debounce must not be negative"));
+  return DirWatcherFactory::start(std::move(options), std::move(on_change), watch::real_inotify_calls());
+}
+
+Result<std::unique_ptr<DirWatcher>, Error> watch::start_dir_watcher(DirWatchOptions options,
+                                                                    DirChangeCallback on_change, InotifyCalls calls) {
+  return DirWatcherFactory::start(std::move(options), std::move(on_change), calls);
+}
+
+Result<std::unique_ptr<DirWatcher>, Error> DirWatcherFactory::start(DirWatchOptions options,
+                                                                    DirChangeCallback on_change,
+                                                                    watch::InotifyCalls calls) {
+  if (options.debounce.count() < 0 || options.max_wait.count() < 0) {
+    return unexpected(usage("dir watch: debounce and max_wait must not be negative"));
+  }
   if (options.poll_interval && options.poll_interval->count() <= 0) {
     return unexpected(usage("dir watch: the poll interval must be positive"));
   }
   if (!on_change) return unexpected(usage("dir watch: no change callback"));
   std::error_code error;
   fs::path root = fs::canonical(options.directory, error);
-  std::string parent;
+  std::vector<watch::DirEntry> entries;
   if (options.allow_missing) {
-    // Where the directory appears: the parent of the path as given (not of its symlink target).
+    // Where the directory appears: its name in the parent of the path as given (not of its
+    // symlink target).
     fs::path given = fs::absolute(options.directory, error).lexically_normal();
     if (!given.has_filename()) given = given.parent_path();  // "conf.d/" names "conf.d"
-    parent = given.parent_path().string();
+    entries.emplace_back(given.parent_path().string(), given.filename().string());
     if (!fs::exists(given, error)) {
       root = given;
     } else if (!fs::is_directory(root)) {
@@ -256,22 +231,28 @@ Result<std::unique_ptr<DirWatcher>, Error> DirWatcher::start(DirWatchOptions opt
   } else if (error || !fs::is_directory(root)) {
     return unexpected(usage("dir watch: not a directory: " + options.directory));
   }
+  // The wake fd first: a process one descriptor short of its limit then still gets a watcher
+  // (inotify_init1 fails with EMFILE and polling takes over) instead of none.
   int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0) {
     return unexpected(Error{ErrorCode::io, std::string("dir watch: eventfd failed: ") + std::strerror(errno), {}, {}});
   }
-  auto loop = std::make_unique<Loop>(std::move(options), std::move(on_change), root.string(), std::move(parent),
-                                     wake_fd);
-  if (loop->options.poll_interval) {
-    loop->use_polling(*loop->options.poll_interval);
-  } else if ((loop->inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
-    std::cerr << "hotreload: dir watcher: inotify_init1 failed: " << std::strerror(errno)
-              << "; falling back to polling every " << kFallbackPollInterval.count() << " ms\n";
-    loop->use_polling(kFallbackPollInterval);
+  std::unique_ptr<watch::Backend> backend;
+  if (options.poll_interval) {
+    backend = watch::make_poll_backend(*options.poll_interval);
+  } else if (auto inotify = watch::make_inotify_backend(calls)) {
+    backend = std::move(*inotify);
+  } else {
+    // EMFILE (max_user_instances) or ENOSYS: polling still works, just later and at some CPU cost.
+    std::cerr << "hotreload: dir watcher: " << inotify.error().message << "; falling back to polling every "
+              << kFallbackPollInterval.count() << " ms\n";
+    backend = watch::make_poll_backend(kFallbackPollInterval);
   }
+  auto loop = std::make_unique<DirWatcher::Loop>(std::move(options), std::move(on_change), root.string(),
+                                                 std::move(entries), std::move(backend), wake_fd);
+  loop->use_backend(std::move(loop->backend));  // starts the poll clock
   // The baseline: files present now are not reported, escaping symlinks are (once).
   Scan baseline = loop->armed_scan();
-  loop->last_tick = baseline;
   std::map<std::string, std::string> refused = std::move(baseline.refused);
   loop->known = std::move(baseline);
   if (!refused.empty()) {

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <thread>
 
+#include "hotreload/debounce.hpp"
 #include "hotreload/watch.hpp"
 #include "watch/backend.hpp"
 
@@ -86,6 +87,7 @@ struct FileWatcher::Loop {
       : options(std::move(options_in)),
         on_change(std::move(on_change_in)),
         backend(std::move(backend_in)),
+        debounce(options.debounce, options.max_wait),
         backend_name(backend->name()),
         wake_fd(wake_fd_in) {
     for (const auto& file : options.files) {
@@ -113,31 +115,19 @@ struct FileWatcher::Loop {
         scan_now = rescan_requested.exchange(false, std::memory_order_acq_rel);
       }
       Clock::time_point now = Clock::now();
-      if (ready > 0 && (fds[1].revents & POLLIN) && backend->check()) note_event(now);
+      if (ready > 0 && (fds[1].revents & POLLIN) && backend->check()) debounce.note(now);
       if (next_tick && now >= *next_tick) {
         next_tick = now + *backend->tick();
-        if (backend->check()) note_event(now);
+        if (backend->check()) debounce.note(now);
       }
-      if (scan_now || (first_event && now >= deadline())) {
-        first_event.reset();
-        scan(/*report=*/true);
-      }
+      if (scan_now) debounce.reset();  // the scan reads every file: it ends any burst in progress
+      if (debounce.take(now) || scan_now) scan(/*report=*/true);
     }
   }
 
-  // A burst ends after `debounce` without events, or `max_wait` after it began if events keep coming.
-  void note_event(Clock::time_point now) {
-    if (!first_event) first_event = now;
-    last_event = now;
-  }
-  Clock::time_point deadline() const {
-    return std::min(last_event + options.debounce, *first_event + options.max_wait);
-  }
-
-  // How long ppoll may block: until the debounce ends or the next poll tick, or forever (nullopt).
+  // How long ppoll may block: until the burst is due or the next poll tick, or forever (nullopt).
   std::optional<timespec> timeout() const {
-    std::optional<Clock::time_point> wake_at;
-    if (first_event) wake_at = deadline();
+    std::optional<Clock::time_point> wake_at = debounce.deadline();
     if (next_tick && (!wake_at || *next_tick < *wake_at)) wake_at = next_tick;
     if (!wake_at) return std::nullopt;
     auto left = std::max(Clock::duration::zero(), *wake_at - Clock::now());
@@ -157,7 +147,7 @@ struct FileWatcher::Loop {
       use_backend(watch::make_poll_backend(kFallbackPollInterval));
       (void)backend->track(paths);
     } else if (*tracked) {
-      note_event(Clock::now());  // something moved while arming: look again after the debounce
+      debounce.note(Clock::now());  // something moved while arming: look again after the debounce
     }
 
     std::vector<FileChange> changes;
@@ -203,8 +193,7 @@ struct FileWatcher::Loop {
   const ChangeCallback on_change;
   std::vector<WatchedFile> files;
   std::unique_ptr<watch::Backend> backend;
-  std::optional<Clock::time_point> first_event;  // of the burst being debounced
-  Clock::time_point last_event;
+  Debounce debounce;  // events since the last scan
   std::optional<Clock::time_point> next_tick;  // when the backend polls
 
   // Shared with the owner's threads.

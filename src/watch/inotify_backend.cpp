@@ -1,6 +1,7 @@
 // inotify backend: watches the directories that hold each file and each symlink on its chain, because
 // most tools replace a file (rename over it, delete and recreate, swap a `..data` link) rather than
 // write it in place, and a watch on the file's own inode would go stale with the first replacement.
+// The directory watcher's directories are watched the same way, with every entry of interest.
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,19 +71,52 @@ class InotifyBackend final : public Backend {
   }
 
   Result<bool, Error> track(const std::vector<std::string>& files) override {
-    std::map<std::string, std::set<std::string>> names_by_dir;
+    std::map<std::string, Interest> wanted;
     for (const auto& file : files) {
-      for (auto& [dir, entry] : resolve_chain(file)) names_by_dir[dir].insert(entry);
+      for (auto& [dir, entry] : resolve_chain(file)) wanted[dir].names.insert(entry);
     }
-    bool moved_while_arming = false;
-    std::map<int, std::set<std::string>> armed;
-    for (auto& [dir, names] : names_by_dir) {
+    auto vanished = arm(wanted);
+    if (!vanished) return unexpected(std::move(vanished).error());
+    // A directory went away after resolve_chain saw it; its parent's watch reports that, but scan
+    // again anyway in case the event came before our watch.
+    return !vanished->empty();
+  }
+
+  Result<void, Error> track_directories(const std::vector<std::string>& directories,
+                                        const std::vector<DirEntry>& entries) override {
+    std::map<std::string, Interest> wanted;
+    for (const auto& directory : directories) wanted[directory].every_entry = true;
+    for (const auto& [directory, name] : entries) wanted[directory].names.insert(name);
+    auto vanished = arm(wanted);
+    if (!vanished) return unexpected(std::move(vanished).error());
+    for (const auto& [directory, name] : entries) {
+      // Nothing here could see the entry appear: the directory holding it must exist.
+      if (vanished->contains(directory)) {
+        return unexpected(Error{ErrorCode::io, directory + " does not exist, so " + directory + "/" + name +
+                                                   " cannot be watched for",
+                                {}, {}});
+      }
+    }
+    return {};
+  }
+
+ private:
+  // What matters in one watched directory: every entry, or only these names.
+  struct Interest {
+    bool every_entry = false;
+    std::set<std::string> names;
+  };
+
+  // Watches exactly the wanted directories (removing the watches no longer wanted). Returns the ones
+  // that do not exist (ENOENT/ENOTDIR: gone since the caller looked).
+  Result<std::set<std::string>, Error> arm(const std::map<std::string, Interest>& wanted) {
+    std::set<std::string> vanished;
+    std::map<int, Interest> armed;
+    for (const auto& [dir, interest] : wanted) {
       int wd = calls_.add_watch(fd_, dir.c_str(), kDirectoryEvents);
       if (wd < 0) {
         int error = errno;
-        // ENOENT/ENOTDIR: the directory went away after resolve_chain saw it; its parent's watch
-        // reports that, but scan again anyway in case the event came before our watch.
-        if (error == ENOENT || error == ENOTDIR) { moved_while_arming = true; continue; }
+        if (error == ENOENT || error == ENOTDIR) { vanished.insert(dir); continue; }
         // EACCES: a directory we may not watch; nothing in it can be read either, so the file stays
         // missing. Any other error (ENOSPC: out of watches) means inotify cannot do the job.
         if (error == EACCES) continue;
@@ -90,34 +124,36 @@ class InotifyBackend final : public Backend {
                                 "inotify_add_watch(" + dir + ") failed: " + std::strerror(error), {}, {}});
       }
       // Two paths can name one directory (through a symlinked directory): the kernel returns the same
-      // descriptor, so the names are merged.
-      armed[wd].insert(names.begin(), names.end());
+      // descriptor, so the interests are merged.
+      Interest& merged = armed[wd];
+      merged.every_entry |= interest.every_entry;
+      merged.names.insert(interest.names.begin(), interest.names.end());
     }
-    for (auto& [wd, names] : names_by_wd_) {
+    for (auto& [wd, interest] : interest_by_wd_) {
       if (!armed.contains(wd)) calls_.rm_watch(fd_, wd);
     }
-    names_by_wd_ = std::move(armed);
-    return moved_while_arming;
+    interest_by_wd_ = std::move(armed);
+    return vanished;
   }
 
- private:
   bool concerns_a_watched_file(const inotify_event& event) {
     // IN_Q_OVERFLOW: the kernel dropped events, possibly the very rename that matters; rescan all.
     if (event.mask & IN_Q_OVERFLOW) return true;
-    auto watched = names_by_wd_.find(event.wd);
-    if (watched == names_by_wd_.end()) return false;  // a watch removed by track(); its last events
+    auto watched = interest_by_wd_.find(event.wd);
+    if (watched == interest_by_wd_.end()) return false;  // a watch removed by track(); its last events
     // IN_IGNORED / DELETE_SELF / MOVE_SELF: the directory itself is gone or elsewhere; the scan
     // re-resolves every chain and watches the nearest existing ancestor until it comes back.
     if (event.mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
-      if (event.mask & IN_IGNORED) names_by_wd_.erase(watched);
+      if (event.mask & IN_IGNORED) interest_by_wd_.erase(watched);
       return true;
     }
-    return event.len > 0 && watched->second.contains(event.name);
+    if (watched->second.every_entry) return true;
+    return event.len > 0 && watched->second.names.contains(event.name);
   }
 
   InotifyCalls calls_;
   int fd_;
-  std::map<int, std::set<std::string>> names_by_wd_;  // the names that matter in each watched dir
+  std::map<int, Interest> interest_by_wd_;  // what matters in each watched directory
 };
 
 }  // namespace

@@ -1,11 +1,14 @@
 // Polling backend: for file systems that send no inotify events (NFS, FUSE) and for when inotify is
 // exhausted. Compares every stat() field a replacement changes; the content hash in file_watcher.cpp
-// then decides whether the content really changed (touch and chmod change ctime, not content).
+// then decides whether the content really changed (touch and chmod change ctime, not content). For the
+// directory watcher it also lists each watched directory, so an entry appearing or going is seen.
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include <cerrno>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -40,6 +43,23 @@ long long wall_clock_ns() {
   return nanoseconds(now);
 }
 
+// The names in a directory; empty when it cannot be listed (missing, not a directory, no permission).
+std::set<std::string> names_in(const std::string& directory) {
+  std::set<std::string> names;
+  DIR* listing = ::opendir(directory.c_str());
+  if (listing == nullptr) return names;
+  while (const dirent* entry = ::readdir(listing)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.insert(std::move(name));
+  }
+  ::closedir(listing);
+  return names;
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
 StatSignature signature_of(const std::string& file) {
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) return {};
@@ -56,6 +76,12 @@ class PollBackend final : public Backend {
 
   bool check() override {
     bool may_have_changed = false;
+    for (auto& [directory, names] : listings_) {
+      std::set<std::string> now = names_in(directory);
+      if (now == names) continue;
+      may_have_changed = true;
+      names = std::move(now);  // compared with this listing from now on, so a quiet directory is quiet
+    }
     for (auto& [file, last] : last_seen_) {
       long long checked_at = wall_clock_ns();
       StatSignature now = signature_of(file);
@@ -71,12 +97,25 @@ class PollBackend final : public Backend {
   }
 
   Result<bool, Error> track(const std::vector<std::string>& files) override {
+    listings_.clear();
     last_seen_.clear();
-    for (const auto& file : files) {
-      long long checked_at = wall_clock_ns();
-      last_seen_[file] = observe(file, signature_of(file), checked_at);
-    }
+    for (const auto& file : files) see(file);
     return false;
+  }
+
+  // Every entry of a directory is watched like a file (stat follows a symlink, so a retargeted link
+  // shows), and the listing itself catches entries appearing and going.
+  Result<void, Error> track_directories(const std::vector<std::string>& directories,
+                                        const std::vector<DirEntry>& entries) override {
+    listings_.clear();
+    last_seen_.clear();
+    for (const auto& directory : directories) {
+      std::set<std::string> names = names_in(directory);
+      for (const auto& name : names) see(join(directory, name));
+      listings_[directory] = std::move(names);
+    }
+    for (const auto& [directory, name] : entries) see(join(directory, name));
+    return {};
   }
 
  private:
@@ -84,6 +123,11 @@ class PollBackend final : public Backend {
     StatSignature stat;
     std::optional<std::uint64_t> content;  // only while stat is too recent to be trusted
   };
+
+  void see(const std::string& file) {
+    long long checked_at = wall_clock_ns();
+    last_seen_[file] = observe(file, signature_of(file), checked_at);
+  }
 
   static Observation observe(const std::string& file, const StatSignature& stat, long long checked_at) {
     Observation observation{stat, std::nullopt};
@@ -93,6 +137,7 @@ class PollBackend final : public Backend {
 
   std::chrono::milliseconds interval_;
   std::map<std::string, Observation> last_seen_;  // taken before the scan read the content
+  std::map<std::string, std::set<std::string>> listings_;  // directory -> its names when tracked
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ TEST(EtcdConcurrency, LoadsAndReloadsRaceTheWatchAndConvergeOnTheLastWrite) {
   options.backoff.enabled = false;
   Reloader<nlohmann::json> reloader(options);
   ASSERT_TRUE(reloader.start());
-  source->start([&] { (void)reloader.reload(Trigger::etcd); });
+  ASSERT_TRUE(source->start([&] { (void)reloader.reload(Trigger::etcd); }));
 
   std::atomic<bool> done{false};
   std::vector<std::thread> readers;

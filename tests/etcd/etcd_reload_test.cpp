@@ -37,7 +37,10 @@ struct Fixture {
       ADD_FAILURE() << to_string(started.error());
       return false;
     }
-    source->start([this] { (void)reloader->reload(Trigger::etcd); });
+    if (auto watching = source->start([this] { (void)reloader->reload(Trigger::etcd); }); !watching) {
+      ADD_FAILURE() << watching.error().to_string();
+      return false;
+    }
     return true;
   }
   nlohmann::json config() const { return *reloader->load(); }

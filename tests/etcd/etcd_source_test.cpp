@@ -1,9 +1,11 @@
 // EtcdSource against a real etcd on 127.0.0.1: reads, watches, and the faults of issue 8.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <utility>
 
 #include "etcd/etcd_test_support.hpp"
 #include "hotreload/etcd.hpp"
@@ -99,7 +101,7 @@ TEST_F(EtcdSourceTest, WatchAppliesPutsAndDeletes) {
   auto source = source_for(etcd, "/app/");
   ASSERT_TRUE(source->sync());
   std::atomic<int> changes{0};
-  source->start([&] { ++changes; });
+  ASSERT_TRUE(source->start([&] { ++changes; }));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   etcd.put("/app/b", "2");
   ASSERT_TRUE(eventually([&] { return value_at(*source, "b") == "2"; }));
@@ -117,11 +119,11 @@ TEST_F(EtcdSourceTest, ATransactionIsAppliedAtOnceAndReportedOnce) {
   ASSERT_TRUE(source->sync());
   std::mutex mu;
   std::vector<std::size_t> seen;  // the number of keys each on_change saw
-  source->start([&] {
+  ASSERT_TRUE(source->start([&] {
     auto layer = source->load();
     std::lock_guard lock(mu);
     seen.push_back(layer ? layer->root.as_object().size() : 0);
-  });
+  }));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   std::vector<std::pair<std::string, std::string>> pairs;
   for (int i = 0; i < 100; ++i) pairs.emplace_back("/app/k" + std::to_string(i), std::to_string(i));
@@ -138,7 +140,7 @@ TEST_F(EtcdSourceTest, ATransactionIsAppliedAtOnceAndReportedOnce) {
 TEST_F(EtcdSourceTest, StopIsPromptWhileWatching) {
   auto source = source_for(etcd, "/app/");
   ASSERT_TRUE(source->sync());
-  source->start([] {});
+  ASSERT_TRUE(source->start([] {}));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   const auto before = std::chrono::steady_clock::now();
   source->stop();
@@ -163,7 +165,7 @@ TEST(EtcdSourceDown, DownAtStartIsAClearErrorAndRetriedUntilItComesUp) {
 
   std::atomic<int> errors{0};
   std::atomic<int> changes{0};
-  source->start([&] { ++changes; }, [&](const Error&) { ++errors; });
+  ASSERT_TRUE(source->start([&] { ++changes; }, [&](const Error&) { ++errors; }));
   ASSERT_TRUE(eventually([&] { return errors.load() >= 2; }));  // retried, each failure reported
   ASSERT_TRUE(etcd.start());
   etcd.put("/app/a", "1");
@@ -177,7 +179,7 @@ TEST_F(EtcdSourceTest, ReconnectsAfterARestartAndResumesFromTheLastRevision) {
   auto source = source_for(etcd, "/app/");
   ASSERT_TRUE(source->sync());
   std::atomic<int> errors{0};
-  source->start([] {}, [&](const Error&) { ++errors; });
+  ASSERT_TRUE(source->start([] {}, [&](const Error&) { ++errors; }));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   etcd.stop();
   ASSERT_TRUE(eventually([&] { return !source->status().watching && errors.load() >= 1; }));
@@ -198,7 +200,7 @@ TEST_F(EtcdSourceTest, ACompactedWatchRevisionReReadsTheRange) {
   const std::int64_t last = etcd.remove("/app/b");
   ASSERT_TRUE(etcd.compact(last));  // ...and the history it would watch from is gone
   std::atomic<int> changes{0};
-  source->start([&] { ++changes; });
+  ASSERT_TRUE(source->start([&] { ++changes; }));
   ASSERT_TRUE(eventually([&] { return source->status().compactions == 1u && source->status().watching; }));
   EXPECT_EQ(value_at(*source, "a"), "2");
   EXPECT_EQ(value_at(*source, "b"), "");
@@ -214,10 +216,10 @@ TEST_F(EtcdSourceTest, AStoreThatWentBackIsReadAgain) {
   ASSERT_TRUE(source->sync());
   std::vector<std::string> errors;
   std::mutex mu;
-  source->start([] {}, [&](const Error& error) {
+  ASSERT_TRUE(source->start([] {}, [&](const Error& error) {
     std::lock_guard lock(mu);
     errors.push_back(error.message);
-  });
+  }));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   etcd.wipe();  // restored from nothing: revision 1 again
   ASSERT_TRUE(etcd.start());
@@ -234,7 +236,7 @@ TEST_F(EtcdSourceTest, AnInvalidDocumentFailsLoadNamingKeyAndRevision) {
   etcd.put("/app/config.yaml", "a: 1\n");
   auto source = source_for(etcd, "/app/config.yaml");
   ASSERT_TRUE(source->sync());
-  source->start([] {});
+  ASSERT_TRUE(source->start([] {}));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   const std::int64_t bad = etcd.put("/app/config.yaml", "a: [1,\n");
   ASSERT_TRUE(eventually([&] { return source->status().revision == bad; }));
@@ -278,7 +280,7 @@ TEST(EtcdSourceTls, ReadsAndWatchesOverHttpsAndRefusesAnUntrustedServer) {
   auto source = source_for(etcd, "/app/", options);
   ASSERT_TRUE(source->sync());
   EXPECT_EQ(value_at(*source, "a"), "1");
-  source->start([] {});
+  ASSERT_TRUE(source->start([] {}));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   etcd.put("/app/a", "2");
   EXPECT_TRUE(eventually([&] { return value_at(*source, "a") == "2"; }));
@@ -307,10 +309,29 @@ TEST_F(EtcdSourceTest, AuthenticatesWithUserAndPassword) {
   auto source = source_for(etcd, "/app/", options);
   ASSERT_TRUE(source->sync());
   EXPECT_EQ(value_at(*source, "a"), "1");
-  source->start([] {});
+  ASSERT_TRUE(source->start([] {}));
   ASSERT_TRUE(eventually([&] { return source->status().watching; }));
   etcd.put("/app/a", "2");
   EXPECT_TRUE(eventually([&] { return value_at(*source, "a") == "2"; }));
+}
+
+// Refused before any thread starts or etcd is contacted: no server needed.
+TEST(EtcdSourceStart, RefusesANegativeDebounceOrMaxDebounce) {
+  auto location = parse_etcd_url("etcd://127.0.0.1:1/app/");
+  ASSERT_TRUE(location) << location.error().to_string();
+  for (auto [debounce, max_debounce] : {std::pair{-1ms, 2000ms}, std::pair{100ms, -1ms}}) {
+    EtcdOptions options = fast_options();
+    options.debounce = debounce;
+    options.max_debounce = max_debounce;
+    EtcdSource source(*location, options);
+    int calls = 0;
+    auto started = source.start([&] { ++calls; }, [&](const Error&) { ++calls; });
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, ErrorCode::usage);
+    EXPECT_THAT(started.error().message, ::testing::HasSubstr("must not be negative"));
+    EXPECT_FALSE(source.status().watching);
+    EXPECT_EQ(calls, 0);
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace hotreload::testing {
@@ -55,6 +56,23 @@ inline void replace_file(const std::string& path, std::string_view content) {
   write_file(temp, content);
   std::filesystem::rename(temp, path);
 }
+
+// Rewrites a file in place with new content every couple of milliseconds until destroyed, so the
+// watcher never sees it quiet. The pause only paces the writes (it synchronises nothing): a writer
+// that never paused would starve the watcher on a two-core machine.
+class ContinuousWriter {
+ public:
+  explicit ContinuousWriter(std::string path)
+      : thread_([path = std::move(path)](std::stop_token stop) {
+          for (unsigned long n = 0; !stop.stop_requested(); ++n) {
+            write_file(path, "n: " + std::to_string(n) + "\n");
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          }
+        }) {}
+
+ private:
+  std::jthread thread_;  // stopped and joined by its destructor
+};
 
 inline std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

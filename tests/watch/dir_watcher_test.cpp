@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -11,12 +13,15 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hotreload/dir_watch.hpp"
 #include "support/temp_dir.hpp"
 #include "support/watch_support.hpp"
+#include "watch/backend.hpp"
 
 namespace hotreload {
 namespace {
@@ -45,14 +50,17 @@ class DirChangeLog : public testing::BatchLog<std::vector<DirChange>> {
 };
 
 using testing::BackendParam;
+using testing::ContinuousWriter;
 using testing::replace_file;
 using testing::write_file;
 
 class DirWatchContract : public ::testing::TestWithParam<BackendParam> {
  protected:
-  std::unique_ptr<DirWatcher> watch(std::string pattern = "*.yaml", bool recursive = false) {
+  std::unique_ptr<DirWatcher> watch(std::string pattern = "*.yaml", bool recursive = false,
+                                    std::chrono::milliseconds debounce = 200ms,
+                                    std::chrono::milliseconds max_wait = 2000ms) {
     auto watcher = DirWatcher::start({.directory = conf.path().string(), .pattern = std::move(pattern),
-                                      .recursive = recursive, .debounce = 200ms,
+                                      .recursive = recursive, .debounce = debounce, .max_wait = max_wait,
                                       .poll_interval = GetParam().poll_interval},
                                      log.callback());
     EXPECT_TRUE(watcher) << watcher.error().to_string();
@@ -201,6 +209,33 @@ TEST_P(DirWatchContract, ASymlinkedDirectorySwappedElsewhereIsFollowed) {
   EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("c.yaml modified"));
 }
 
+// The quiet window is far longer than the test may take, so only the max-wait cap can end the
+// burst: the callback arrives while the writes go on.
+TEST_P(DirWatchContract, ADirectoryWrittenToContinuouslyStillReportsByMaxWait) {
+  auto busy = conf.write("busy.yaml", "n: start\n");
+  auto watcher = watch("*.yaml", /*recursive=*/false, /*debounce=*/std::chrono::hours(1), /*max_wait=*/300ms);
+  ContinuousWriter writer(busy);
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("busy.yaml modified"));
+}
+
+// The callback logs each batch, then throws the first time: the next change is still reported.
+TEST_P(DirWatchContract, CallbackExceptionDoesNotStopTheWatcher) {
+  bool thrown = false;  // used only on the watcher's thread
+  auto watcher = DirWatcher::start({.directory = conf.path().string(), .pattern = "*.yaml", .debounce = 10ms,
+                                    .poll_interval = GetParam().poll_interval},
+                                   [&, push = log.callback()](const std::vector<DirChange>& changes) {
+                                     push(changes);
+                                     if (!std::exchange(thrown, true)) throw std::runtime_error("boom");
+                                   });
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+  ::testing::internal::CaptureStderr();
+  conf.write("a.yaml", "a: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("a.yaml added"));
+  conf.write("b.yaml", "b: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("b.yaml added"));
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), ::testing::HasSubstr("change callback threw: boom"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DirWatchContract,
                          ::testing::Values(BackendParam{"inotify", std::nullopt}, BackendParam{"poll", 10ms}),
                          [](const auto& backend) { return std::string(backend.param.name); });
@@ -219,6 +254,53 @@ TEST(DirWatch, AllowingAMissingDirectoryStillRejectsAFile) {
   ASSERT_FALSE(watcher);
   EXPECT_EQ(watcher.error().code, ErrorCode::usage);
   EXPECT_THAT(watcher.error().message, ::testing::HasSubstr("not a directory: " + file));
+}
+
+TEST(DirWatch, StartRejectsANegativeDebounceOrMaxWait) {
+  hotreload::testing::TempDir dir;
+  for (auto [debounce, max_wait] : {std::pair{-1ms, 2000ms}, std::pair{100ms, -1ms}}) {
+    auto watcher = DirWatcher::start({.directory = dir.path().string(), .debounce = debounce, .max_wait = max_wait},
+                                     [](const std::vector<DirChange>&) {});
+    ASSERT_FALSE(watcher);
+    EXPECT_EQ(watcher.error().code, ErrorCode::usage);
+    EXPECT_THAT(watcher.error().message, ::testing::HasSubstr("must not be negative"));
+  }
+}
+
+// Out of inotify instances (max_user_instances): polling takes over, and changes are still reported.
+TEST(DirWatchFallback, NoInotifyInstanceFallsBackToPolling) {
+  hotreload::testing::TempDir dir;
+  watch::InotifyCalls calls = watch::real_inotify_calls();
+  calls.init1 = [](int) { errno = EMFILE; return -1; };
+  DirChangeLog log;
+  ::testing::internal::CaptureStderr();
+  auto watcher = watch::start_dir_watcher({.directory = dir.path().string(), .pattern = "*.yaml", .debounce = 10ms},
+                                          log.callback(), calls);
+  std::string warning = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+  EXPECT_STREQ((*watcher)->backend_name(), "poll");
+  EXPECT_THAT(warning, ::testing::HasSubstr("inotify_init1 failed"));
+  EXPECT_THAT(warning, ::testing::HasSubstr("falling back to polling"));
+  dir.write("a.yaml", "a: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("a.yaml added"));
+}
+
+// Out of watches (max_user_watches, ENOSPC from inotify_add_watch): polling takes over.
+TEST(DirWatchFallback, NoInotifyWatchFallsBackToPolling) {
+  hotreload::testing::TempDir dir;
+  watch::InotifyCalls calls = watch::real_inotify_calls();
+  calls.add_watch = [](int, const char*, unsigned) { errno = ENOSPC; return -1; };
+  DirChangeLog log;
+  ::testing::internal::CaptureStderr();
+  auto watcher = watch::start_dir_watcher({.directory = dir.path().string(), .pattern = "*.yaml", .debounce = 10ms},
+                                          log.callback(), calls);
+  std::string warning = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+  EXPECT_STREQ((*watcher)->backend_name(), "poll");
+  EXPECT_THAT(warning, ::testing::HasSubstr("inotify_add_watch"));
+  EXPECT_THAT(warning, ::testing::HasSubstr("No space left on device"));
+  dir.write("a.yaml", "a: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("a.yaml added"));
 }
 
 // inotify cannot watch for a directory whose parent does not exist either: polling can.
