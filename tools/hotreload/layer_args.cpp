@@ -63,20 +63,38 @@ std::optional<LayerSpec> directory_layer(const std::string& argument, bool is_op
                    .directory_glob = std::move(glob)};
 }
 
+// One layer argument with its format: "keyvalue:/etc/tor/torrc" reads that file as keyvalue
+// whatever --format says, so a YAML defaults layer and a torrc can be combined. Only a registered
+// format's name (as --format takes it) before the first ':' is a prefix, and not when "//"
+// follows, so etcd:// and http:// URLs and ordinary paths mean what they did; ./json:x is a file.
+struct LayerArgument {
+  std::string location;
+  std::optional<Format> format;
+};
+
+LayerArgument split_format_prefix(const std::string& argument, std::optional<Format> format) {
+  std::size_t colon = argument.find(':');
+  if (colon == std::string::npos || colon == 0 || argument.compare(colon + 1, 2, "//") == 0) return {argument, format};
+  auto prefix = parse_format(std::string_view(argument).substr(0, colon));
+  if (!prefix) return {argument, format};
+  return {argument.substr(colon + 1), prefix};
+}
+
 }  // namespace
 
 Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
                               std::optional<Format> format, const EtcdArgs& etcd, std::chrono::milliseconds debounce) {
   CliLayers layers;
   std::optional<EtcdOptions> options;
-  for (const std::string& argument : arguments) {
-    const bool is_optional = std::find(optional.begin(), optional.end(), argument) != optional.end();
+  for (const std::string& given : arguments) {
+    const bool is_optional = std::find(optional.begin(), optional.end(), given) != optional.end();
+    const auto [argument, layer_format] = split_format_prefix(given, format);
     if (!is_etcd_url(argument)) {
-      if (auto directory = directory_layer(argument, is_optional, format)) {
+      if (auto directory = directory_layer(argument, is_optional, layer_format)) {
         layers.specs.push_back(std::move(*directory));
         continue;
       }
-      layers.specs.push_back({argument, is_optional, format, ""});
+      layers.specs.push_back({argument, is_optional, layer_format, ""});
       continue;
     }
     if (!options) {
@@ -88,8 +106,9 @@ Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const s
     if (!location) return unexpected(location.error());
     EtcdOptions these = *options;
     these.optional = is_optional;
+    these.format = layer_format;
     auto source = std::make_shared<EtcdSource>(std::move(*location), std::move(these));
-    layers.specs.push_back({.path = source->name(), .optional = is_optional, .format = format, .source = source});
+    layers.specs.push_back({.path = source->name(), .optional = is_optional, .format = layer_format, .source = source});
     layers.etcd.push_back(std::move(source));
   }
   return layers;
@@ -121,8 +140,8 @@ void EtcdLayers::start(const std::function<void()>& reload) {
 }
 
 Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format, const EtcdArgs& etcd) {
-  if (!is_etcd_url(argument)) {
-    auto parsed = parse_file(argument, format);
+  if (const auto [location, layer_format] = split_format_prefix(argument, format); !is_etcd_url(location)) {
+    auto parsed = parse_file(location, layer_format);
     if (!parsed) return unexpected(Errors{std::move(parsed).error()});
     return std::move(*parsed);
   }

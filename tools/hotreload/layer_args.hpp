@@ -1,5 +1,6 @@
 // Layers from the command line: every place that takes a config file also takes an etcd layer,
-// etcd://HOST:PORT/KEY (one document) or etcd://HOST:PORT/PREFIX/ (a tree). Shared by the
+// etcd://HOST:PORT/KEY (one document) or etcd://HOST:PORT/PREFIX/ (a tree), and either may be
+// prefixed FORMAT: to set that layer's format (keyvalue:/etc/tor/torrc). Shared by the
 // subcommands so they all accept the same arguments and options.
 #pragma once
 
@@ -40,7 +41,8 @@ struct CliLayers {
 };
 
 // Files, directory layers ("conf.d/*.yaml": a glob in the last component) and etcd URLs in
-// order; `optional` lists arguments that may be missing. Errors: a bad
+// order, each read as `format` (nullopt: by its extension) unless it starts with a registered
+// format's name and ':' ("keyvalue:torrc"); `optional` lists arguments that may be missing. Errors: a bad
 // etcd URL (usage), bad --etcd-* options.
 Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
                               std::optional<Format> format, const EtcdArgs& etcd,
@@ -70,7 +72,8 @@ class EtcdLayers {
   OnError on_error_;
 };
 
-// One argument read on its own (diff's OLD and NEW): a file, or an etcd layer read once.
+// One argument read on its own (diff's OLD and NEW): a file, or an etcd layer read once; a
+// FORMAT: prefix as in make_layers().
 Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format, const EtcdArgs& etcd);
 
 }  // namespace hotreload::cli
