@@ -1,6 +1,7 @@
 // Each parser into the document model. The first byte picks the format ('0' YAML, '1' JSON,
-// '2' TOML: byte % 3); the rest is the text. Checks: no internal errors, limits hold, origins
-// index the sources, and a parsed tree survives a round trip through its JSON rendering.
+// '2' TOML, '3' keyvalue: byte % 4); the rest is the text. Checks: no internal errors, limits
+// hold, origins index the sources, and a parsed tree survives a round trip through its JSON
+// rendering.
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -18,8 +19,7 @@ constexpr hotreload::ParseLimits kLimits{.max_file_bytes = 1u << 20, .max_depth 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace hotreload;
   if (size == 0) return 0;
-  // The first byte picks the format: the first three in the order of the enum Format once was,
-  // so the corpus keeps its meaning, then keyvalue.
+  // '0'..'3' (48..51) pick these in order, as the corpus files' first bytes expect.
   constexpr Format kFormats[] = {Format::yaml, Format::json, Format::toml, Format::keyvalue};
   const Format format = kFormats[data[0] % std::size(kFormats)];
   std::string_view text = fuzz::as_text(data + 1, size - 1);
