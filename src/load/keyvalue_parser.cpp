@@ -120,7 +120,7 @@ class KeyValueParser {
         return unexpected(error("bad continuation: the file ends after a trailing backslash", backslash));
       }
       if (next.text.empty()) {
-        return unexpected(error("bad continuation: the line after a trailing backslash is blank", backslash));
+        return unexpected(error("bad continuation: the line after a trailing backslash is blank or a comment", backslash));
       }
       backslash = end_of(next);
       continues = take_continuation(next);
