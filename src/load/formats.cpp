@@ -49,7 +49,9 @@ class FormatRegistry {
   Result<Format> add(FormatSpec spec) {
     if (!is_word(spec.name)) return unexpected(usage("format name \"" + spec.name + "\" " + kWordRule));
     for (const std::string& extension : spec.extensions) {
-      if (!is_word(extension)) return unexpected(usage("extension \"" + extension + "\" of format " + spec.name + " " + kWordRule));
+      if (!is_word(extension)) {
+        return unexpected(usage("extension \"" + extension + "\" of format " + spec.name + " " + kWordRule));
+      }
     }
     if (!spec.parser) return unexpected(usage("format " + spec.name + " has no parser"));
     std::unique_lock lock(mu_);

@@ -120,7 +120,8 @@ class KeyValueParser {
         return unexpected(error("bad continuation: the file ends after a trailing backslash", backslash));
       }
       if (next.text.empty()) {
-        return unexpected(error("bad continuation: the line after a trailing backslash is blank or a comment", backslash));
+        return unexpected(
+            error("bad continuation: the line after a trailing backslash is blank or a comment", backslash));
       }
       backslash = end_of(next);
       continues = take_continuation(next);
@@ -176,8 +177,10 @@ class KeyValueParser {
     return error("more than " + std::to_string(limits_.max_nodes) + " values", origin, ErrorCode::limit);
   }
 
+  // A limit is not a syntax error, so its message says only the limit, as the other formats' do.
   Error error(const std::string& message, const Origin& origin, ErrorCode code = ErrorCode::parse) const {
-    return error_at(code, "invalid keyvalue: " + message, source_name_, origin.line, origin.column);
+    std::string text = code == ErrorCode::parse ? "invalid keyvalue: " + message : message;
+    return error_at(code, std::move(text), source_name_, origin.line, origin.column);
   }
 
   Lines lines_;
