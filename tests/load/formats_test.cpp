@@ -5,10 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "hotreload/document.hpp"
@@ -149,31 +147,6 @@ TEST(Formats, RegistrationRefusesMalformedNamesAndMissingParsers) {
             "extension \".ini\" of format ini-lite must be lower case letters, digits, '-' or '_'");
   EXPECT_EQ(registration_error({.name = "ini-lite"}), "format ini-lite has no parser");
   EXPECT_EQ(parse_format("ini-lite"), std::nullopt);
-}
-
-// Lookups take a shared lock while a registration takes the exclusive one: parsing on several
-// threads while formats are added must neither race (the TSan build checks) nor fail.
-TEST(Formats, ParsingWhileAFormatIsRegisteredIsSafe) {
-  std::atomic<bool> failed{false};
-  std::vector<std::thread> parsers;
-  for (int t = 0; t < 3; ++t) {
-    parsers.emplace_back([&failed] {
-      for (int i = 0; i < 200; ++i) {
-        if (!parse("a: 1\n", Format::yaml, "x.yaml") || !parse("a 1\n", Format::keyvalue, "torrc")) failed = true;
-        if (!parse_format("json")) failed = true;
-      }
-    });
-  }
-  static int round = 0;  // names stay new under --gtest_repeat
-  const std::string prefix = "concurrent-" + std::to_string(round++) + "-";
-  bool all_registered = true;
-  for (int i = 0; i < 20; ++i) {
-    if (!register_format({.name = prefix + std::to_string(i), .parser = parse_lines})) all_registered = false;
-  }
-  for (std::thread& thread : parsers) thread.join();
-  EXPECT_TRUE(all_registered);
-  EXPECT_FALSE(failed);
-  EXPECT_TRUE(parse_format(prefix + "19"));
 }
 
 }  // namespace
