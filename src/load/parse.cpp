@@ -46,10 +46,10 @@ bool is_empty(EmptyText rule, std::string_view text, const Value& root) {
   return false;
 }
 
-// Every format here is Unicode (YAML, JSON and TOML say so; keyvalue and registered formats
-// inherit it so that every JSON writer downstream works): a byte that is not UTF-8 is refused here, where it can
-// be located, rather than passed through to break every JSON writer downstream (yaml-cpp would
-// pass it through; nlohmann and toml++ would refuse it in words of their own).
+// YAML, JSON and TOML are all Unicode, and keyvalue and registered formats are held to the same
+// rule: a byte that is not UTF-8 is refused here, where it can be located, rather than passed
+// through to break every JSON writer downstream (yaml-cpp would pass it through; nlohmann and
+// toml++ would refuse it in words of their own).
 std::optional<Error> invalid_utf8(std::string_view text, std::string_view source_name) {
   std::size_t offset = detail::find_invalid_utf8(text);
   if (offset == std::string_view::npos) return std::nullopt;
@@ -74,9 +74,12 @@ Result<Document> parse_checked(std::string_view text, Format format, std::string
   if (text.size() > options.limits.max_file_bytes) {
     return unexpected(too_large(text.size(), options.limits, source_name));
   }
+  // Unreachable through the public API (a Format always names a registered format); kept so a
+  // bug reads as an error rather than a crash.
   const FormatSpec* spec = detail::find_format_spec(format);
   if (spec == nullptr) {
-    return unexpected(file_error(ErrorCode::usage, std::string("unknown format \"") + to_string(format) + "\"", source_name));
+    return unexpected(
+        file_error(ErrorCode::usage, std::string("unknown format \"") + to_string(format) + "\"", source_name));
   }
   Value root;
   if (!is_blank(text)) {
