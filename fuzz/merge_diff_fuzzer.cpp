@@ -4,6 +4,7 @@
 // its old and new values; a merge keeps all of the overlay and is idempotent.
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -65,7 +66,8 @@ void check_changes(const Value& old_root, const Value& new_root) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const auto format = static_cast<Format>(data[0] % 3);
+  constexpr Format kFormats[] = {Format::yaml, Format::json, Format::toml};
+  const Format format = kFormats[data[0] % std::size(kFormats)];
   auto parts = fuzz::split_parts(fuzz::as_text(data + 1, size - 1), 2);
   ParseOptions options{.limits = kLimits, .require_object = false, .allow_empty = true};
   Result<Document> base = parse(parts[0], format, "base.conf", options);

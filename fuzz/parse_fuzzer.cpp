@@ -1,8 +1,10 @@
 // Each parser into the document model. The first byte picks the format ('0' YAML, '1' JSON,
-// '2' TOML: byte % 3); the rest is the text. Checks: no internal errors, limits hold, origins
-// index the sources, and a parsed tree survives a round trip through its JSON rendering.
+// '2' TOML, '3' keyvalue: byte % 4); the rest is the text. Checks: no internal errors, limits
+// hold, origins index the sources, and a parsed tree survives a round trip through its JSON
+// rendering.
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 
 #include "fuzz_support.hpp"
 #include "hotreload/document.hpp"
@@ -17,7 +19,9 @@ constexpr hotreload::ParseLimits kLimits{.max_file_bytes = 1u << 20, .max_depth 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace hotreload;
   if (size == 0) return 0;
-  const auto format = static_cast<Format>(data[0] % 3);
+  // '0'..'3' (48..51) pick these in order, as the corpus files' first bytes expect.
+  constexpr Format kFormats[] = {Format::yaml, Format::json, Format::toml, Format::keyvalue};
+  const Format format = kFormats[data[0] % std::size(kFormats)];
   std::string_view text = fuzz::as_text(data + 1, size - 1);
 
   ParseOptions options{.limits = kLimits, .require_object = false, .allow_empty = true};

@@ -1,5 +1,6 @@
-// Parsing one source (a YAML, JSON or TOML text) into a Value tree with positions, under limits
-// that keep hostile input from exhausting memory or stack.
+// Parsing one source (a YAML, JSON, TOML or keyvalue text, or one in a format a program registered:
+// formats.hpp) into a Value tree with positions, under limits that keep hostile input from
+// exhausting memory or stack.
 #pragma once
 
 #include <cstddef>
@@ -10,25 +11,11 @@
 #include <vector>
 
 #include "hotreload/error.hpp"
+#include "hotreload/formats.hpp"
 #include "hotreload/result.hpp"
 #include "hotreload/value.hpp"
 
 namespace hotreload {
-
-enum class Format { yaml, json, toml };
-
-// "yaml", "json", "toml".
-const char* to_string(Format format);
-// By extension: .yaml/.yml, .json, .toml; nullopt otherwise.
-std::optional<Format> format_from_path(std::string_view path);
-// "yaml" / "yml" / "json" / "toml" (case-insensitive); nullopt otherwise.
-std::optional<Format> parse_format(std::string_view name);
-
-struct ParseLimits {
-  std::size_t max_file_bytes = 16u << 20;  // 16 MiB
-  std::size_t max_depth = 64;              // nesting of maps and arrays
-  std::size_t max_nodes = 1'000'000;       // after YAML alias expansion ("billion laughs")
-};
 
 // One named input of a Document: a file, the environment, later an etcd key.
 struct Source {
@@ -59,7 +46,8 @@ struct ParseOptions {
   bool allow_empty = false;
 };
 
-// Parses `text` in `format`; `source_name` is what error locations and origins print (a path).
+// Parses `text` with the parser registered for `format`; `source_name` is what error locations
+// and origins print (a path).
 // All failures are values: parse errors carry file:line:col, limits name the limit exceeded.
 Result<Document> parse(std::string_view text, Format format, std::string_view source_name,
                        const ParseOptions& options = {});

@@ -1,4 +1,4 @@
-// The per-format parsers behind hotreload::parse(). Each turns one text into a Value tree whose
+// The built-in parsers registered in formats.cpp, behind hotreload::parse(). Each turns one text into a Value tree whose
 // origins point at source 0 with 1-based positions, or returns an Error located in `source_name`.
 // They enforce ParseLimits::max_depth (and YAML max_nodes); size and emptiness are checked by
 // parse() for every format alike.
@@ -26,6 +26,14 @@ Result<Value> parse_json(std::string_view text, std::string_view source_name, co
 // Always a table (an Object); a comment-only text gives an empty one.
 Result<Value> parse_toml(std::string_view text, std::string_view source_name, const ParseLimits& limits);
 
+// torrc / sshd_config style `Key Value` lines (keyvalue_parser.cpp states the rules); always a
+// map, and a comment-only text gives an empty one.
+Result<Value> parse_keyvalue(std::string_view text, std::string_view source_name, const ParseLimits& limits);
+
+// The registry's entry for `format`; nullptr for none (a Format always names a registered
+// format, so only a bug gives one). Entries are never removed: the pointer stays valid.
+const FormatSpec* find_format_spec(Format format);
+
 // parse_file() reading `read_path` but naming the file `name` in the document and its errors (and
 // telling the format from `name`): a Kubernetes file is read through its pinned ..data directory.
 Result<Document> parse_file_as(const std::string& read_path, const std::string& name, std::optional<Format> format,
@@ -40,7 +48,7 @@ enum class ReadStep { open, read };
 using ReadFaultHook = std::function<int(const std::string& path, ReadStep step)>;
 void set_read_fault_hook_for_testing(ReadFaultHook hook);
 
-// The messages the three parsers share, so that they read the same whatever the format.
+// The messages the parsers share, so that they read the same whatever the format.
 inline Error error_at(ErrorCode code, std::string message, std::string_view source_name,
                       std::uint32_t line, std::uint32_t column, const Path& path = {}) {
   return Error{code, std::move(message), SourceLocation{std::string(source_name), line, column},

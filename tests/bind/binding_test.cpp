@@ -66,6 +66,26 @@ TEST(Binding, WrongTypeNamesPathPositionAndValue) {
   EXPECT_EQ(config.error()[0].code, ErrorCode::type);
 }
 
+// A torrc read as keyvalue binds like any layer: its values are typed as environment values are.
+struct Torrc {
+  int SocksPort = 0;
+  std::string Nickname;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Torrc, SocksPort, Nickname)
+
+TEST(Binding, KeyvalueNumberBindsToAnInt) {
+  auto doc = parse("SocksPort 9050\nNickname relay1\n", Format::keyvalue, "torrc");
+  ASSERT_TRUE(doc) << doc.error().to_string();
+  auto torrc = bind<Torrc>(*doc);
+  ASSERT_TRUE(torrc.has_value()) << to_string(torrc.error());
+  EXPECT_EQ(torrc->SocksPort, 9050);
+  EXPECT_EQ(torrc->Nickname, "relay1");
+
+  auto wrong = bind<Torrc>(*parse("SocksPort auto\nNickname relay1\n", Format::keyvalue, "torrc"));
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error()[0].to_string(), "torrc:1:11: SocksPort: expected number, got string \"auto\"");
+}
+
 TEST(Binding, MissingKeyPointsAtItsParent) {
   auto config = bind<Config>(yaml("database:\n  host: x\n  max_conns: 1\n  timeout: 1s\nservers: []\n"));
   ASSERT_FALSE(config.has_value());

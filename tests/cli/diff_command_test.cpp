@@ -97,5 +97,17 @@ TEST(CliDiff, InvalidUtf8IsRefusedAtTheByte) {
   }
 }
 
+// A torrc compared with the YAML it replaces: each side in its own format, values typed alike.
+TEST(CliDiff, FormatPrefixSetsTheFormatOfEachSide) {
+  testing::TempDir dir;
+  auto before = dir.write("before.yaml", "SocksPort: 9050\nNickname: relay\n");
+  auto after = dir.write("torrc", "SocksPort 9050\nNickname relay2\n");
+  auto result = run_command({cli_path(), "diff", before, "keyvalue:" + after});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.out, "Nickname: \"relay\" -> \"relay2\"\n");
+  auto forced = run_command({cli_path(), "diff", "--format", "keyvalue", after, after});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+}
+
 }  // namespace
 }  // namespace hotreload

@@ -185,6 +185,20 @@ TEST(ExecCommand, SeveralFilesAfterOneConfigAreLayers) {
   EXPECT_NE(invalid.err.find(broken + ":"), std::string::npos) << invalid.err;
 }
 
+// A torrc layer over the YAML config: editing it signals the command; a broken edit is refused
+// with its position and the command is left alone.
+TEST(ExecCommand, KeyvalueLayerChangeSignalsTheCommand) {
+  Exec t;
+  std::string torrc = t.dir.write("torrc", "SocksPort 9050\n");
+  t.start({"--config", "keyvalue:" + torrc}, script(t.out));
+  testing::replace_file(torrc, "SocksPort 9050 \\\n  # no value follows\n");
+  const std::string where = torrc + ":1:16: invalid keyvalue: bad continuation";
+  EXPECT_TRUE(eventually([&] { return slurp(t.err).find(where) != std::string::npos; })) << slurp(t.err);
+  testing::replace_file(torrc, "SocksPort 9060\n");
+  EXPECT_TRUE(eventually([&] { return t.hups() == 1; })) << slurp(t.err);
+  EXPECT_EQ(count(slurp(t.err), "sent SIGHUP"), 1u);
+}
+
 TEST(ExecCommand, UsageErrorsExitTwoWithAClearMessage) {
   testing::TempDir dir;
   std::string config = dir.write("config.yaml", "a: 1\n");

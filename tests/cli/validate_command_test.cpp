@@ -160,5 +160,57 @@ TEST(CliValidate, ForcedFormatReadsAnyExtension) {
   EXPECT_EQ(unknown.err, file + ": cannot tell the format from the extension; use .yaml, .yml, .json or .toml\n");
 }
 
+TEST(CliValidate, FormatKeyvalueReadsATorrc) {
+  testing::TempDir dir;
+  auto torrc = dir.write("torrc", "# relay\nSocksPort 9050 # local only\nLog notice stdout\nLog debug file /tmp/x\n");
+  auto result = run_command({cli_path(), "validate", "--print-config", "--format", "keyvalue", torrc});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "{\n  \"SocksPort\": 9050,\n  \"Log\": [\n    \"notice stdout\",\n    \"debug file /tmp/x\"\n  ]\n}\n");
+}
+
+// The case: YAML defaults with a torrc over them, each layer in its own format.
+TEST(CliValidate, FormatPrefixSetsTheFormatOfOneLayer) {
+  testing::TempDir dir;
+  auto defaults = dir.write("defaults.yaml", "SocksPort: 9150\nNickname: unnamed\n");
+  auto torrc = dir.write("torrc", "SocksPort 9050\n");
+  auto result = run_command({cli_path(), "validate", "--print-config", defaults, "keyvalue:" + torrc});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "{\n  \"SocksPort\": 9050,\n  \"Nickname\": \"unnamed\"\n}\n");
+
+  auto sources = run_command({cli_path(), "validate", "--print-sources", defaults, "keyvalue:" + torrc});
+  EXPECT_EQ(sources.out, "SocksPort  " + torrc + ":1:11\nNickname  " + defaults + ":2:11\n");
+
+  // The prefix wins over --format for its layer; the others keep --format.
+  auto json = dir.write("over.conf", "{\"Nickname\": \"relay\"}");
+  auto mixed = run_command({cli_path(), "validate", "--print-config", "--format", "json", "yaml:" + defaults,
+                            "keyvalue:" + torrc, json});
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.err;
+  EXPECT_EQ(mixed.out, "{\n  \"SocksPort\": 9050,\n  \"Nickname\": \"relay\"\n}\n");
+}
+
+TEST(CliValidate, KeyvalueErrorsSayWhere) {
+  testing::TempDir dir;
+  auto torrc = dir.write("torrc", "SocksPort 9050\nRunAsDaemon\nExitPolicy reject *:* \\\n");
+  auto result = run_command({cli_path(), "validate", "keyvalue:" + torrc});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, torrc + ":2:1: invalid keyvalue: key \"RunAsDaemon\" has no value\n");
+  dir.write("torrc", "ExitPolicy reject *:* \\\n");
+  auto continuation = run_command({cli_path(), "validate", "--format", "keyvalue", torrc});
+  EXPECT_EQ(continuation.exit_code, 1);
+  EXPECT_EQ(continuation.err,
+            torrc + ":1:23: invalid keyvalue: bad continuation: the file ends after a trailing backslash\n");
+}
+
+// Only a registered format's name before ':' is a prefix: other colons are part of the path.
+TEST(CliValidate, AColonThatIsNotAFormatPrefixIsPartOfThePath) {
+  testing::TempDir dir;
+  auto odd = dir.write("ini:config.yaml", "a: 1\n");
+  auto result = run_command({cli_path(), "validate", odd});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  auto missing = run_command({cli_path(), "validate", "keyvalue:" + dir.file("absent")});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err.rfind(dir.file("absent") + ": ", 0), 0u) << missing.err;  // the prefix is not in the path
+}
+
 }  // namespace
 }  // namespace hotreload

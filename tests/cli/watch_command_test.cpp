@@ -289,5 +289,30 @@ TEST(CliWatch, UsageErrorsExitTwo) {
   EXPECT_EQ(testing::run_command({cli_path(), "watch", "--debounce", "-5", "x.yaml"}).exit_code, 2);
 }
 
+// A torrc layer over YAML defaults: an edit reloads with the typed change, and a broken edit is
+// a failed reload located in the torrc while the old config stays.
+TEST(CliWatch, AKeyvalueLayerReloadsWhenEdited) {
+  testing::TempDir dir;
+  auto defaults = dir.write("defaults.yaml", "SocksPort: 9150\n");
+  auto torrc = dir.write("torrc", "SocksPort 9050\n");
+  ChildProcess watch({cli_path(), "watch", "--debounce", "0", defaults, "keyvalue:" + torrc});
+  auto initial = next_event(watch, "reload.completed");
+  EXPECT_EQ(initial.at("data").at("trigger"), "initial");
+  testing::replace_file(torrc, "SocksPort 9060\nLog notice stdout\n");
+  auto completed = next_event(watch, "reload.completed");
+  EXPECT_EQ(completed.at("data").at("changes"), nlohmann::json::parse(R"([
+    {"path": "SocksPort", "op": "modified", "old": 9050, "new": 9060},
+    {"path": "Log", "op": "added", "old": null, "new": "notice stdout"}])"));
+  testing::replace_file(torrc, "SocksPort\n");
+  auto failed = next_event(watch, "reload.failed");
+  EXPECT_EQ(failed.at("data").at("error"), torrc + ":1:1: invalid keyvalue: key \"SocksPort\" has no value");
+  // The next change is measured against the config that stayed live.
+  testing::replace_file(torrc, "SocksPort 9070\nLog notice stdout\n");
+  EXPECT_EQ(next_event(watch, "reload.completed").at("data").at("changes"),
+            nlohmann::json::parse(R"([{"path": "SocksPort", "op": "modified", "old": 9060, "new": 9070}])"));
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(kBound), 0);
+}
+
 }  // namespace
 }  // namespace hotreload

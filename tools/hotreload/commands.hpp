@@ -32,6 +32,14 @@ std::vector<std::string>& exec_command_line();
 // Prints each error on its own line to stderr as FILE:LINE:COL: PATH: message.
 void print_errors(const Errors& errors);
 
+// "yaml, json, toml or keyvalue": the registered formats, for help and error messages.
+std::string format_names();
+// The help of --format for commands that take layers: what it sets, and the per-layer prefix.
+inline std::string format_help() {
+  return "Force the format of every layer: " + format_names() +
+         ". One layer's own format: prefix it FORMAT: (keyvalue:/etc/tor/torrc)";
+}
+
 // Parses a --format value; an unknown name throws CLI::ValidationError (exit 2).
 std::optional<Format> format_option(const std::string& name);
 

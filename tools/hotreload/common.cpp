@@ -8,10 +8,20 @@ void print_errors(const Errors& errors) {
   for (const Error& error : errors) std::cerr << error.to_string() << '\n';
 }
 
+std::string format_names() {
+  std::vector<Format> formats = registered_formats();
+  std::string names;
+  for (std::size_t i = 0; i < formats.size(); ++i) {
+    if (i > 0) names += i + 1 == formats.size() ? " or " : ", ";
+    names += to_string(formats[i]);
+  }
+  return names;
+}
+
 std::optional<Format> format_option(const std::string& name) {
   if (name.empty()) return std::nullopt;
   auto format = parse_format(name);
-  if (!format) throw CLI::ValidationError("--format", "unknown format \"" + name + "\" (yaml, json or toml)");
+  if (!format) throw CLI::ValidationError("--format", "unknown format \"" + name + "\" (" + format_names() + ")");
   return format;
 }
 

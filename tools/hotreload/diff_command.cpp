@@ -1,4 +1,5 @@
-// hotreload diff [--json] [--secret PATTERN]... [--etcd-*] OLD NEW   (each a file or an etcd:// layer)
+// hotreload diff [--json] [--secret PATTERN]... [--format F] [--etcd-*] OLD NEW   (each a file or an etcd://
+// layer, either maybe prefixed FORMAT: as in keyvalue:torrc)
 // One change per line as PATH: OLD -> NEW, or a JSON array of {path, op, old, new}.
 // Exit codes like diff(1): 0 equal, 1 different, 2 trouble.
 #include <iostream>
@@ -53,10 +54,10 @@ int run_diff(const DiffArgs& args) {
 Command add_diff_command(CLI::App& app) {
   auto args = std::make_shared<DiffArgs>();
   CLI::App* command = app.add_subcommand("diff", "Show what changed between two config files");
-  command->add_option("old", args->old_file, "The old config file (or an etcd:// or http(s):// layer)")->required();
-  command->add_option("new", args->new_file, "The new config file (or an etcd:// or http(s):// layer)")->required();
+  command->add_option("old", args->old_file, "The old config file (or an etcd:// or http(s):// layer; FORMAT:LAYER sets its format)")->required();
+  command->add_option("new", args->new_file, "The new config file (or an etcd:// or http(s):// layer; FORMAT:LAYER sets its format)")->required();
   command->add_flag("--json", args->json, "Print a JSON array of {path, op, old, new}");
-  command->add_option("--format", args->format, "Force the format of both files: yaml, json or toml");
+  command->add_option("--format", args->format, "Force the format of both files: " + format_names() + ". One file's own: prefix it FORMAT: (keyvalue:torrc)");
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
   add_source_options(*command, args->sources);
   return [args] { return run_diff(*args); };

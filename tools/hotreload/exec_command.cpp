@@ -220,7 +220,8 @@ Command add_exec_command(CLI::App& app) {
   // main() cuts the command line at the first `--` before CLI11 sees it (exec_command_line()),
   // so a list of configs can never swallow the command or its options.
   command->add_option("--config", args->files,
-                      "Config files, etcd:// or http(s):// layers, lowest priority first (--config A B or --config A --config B)")
+                      "Config files, etcd:// or http(s):// layers, lowest priority first (--config A B or --config A --config B); "
+                      "FORMAT:LAYER sets one layer's format (keyvalue:/etc/tor/torrc)")
       ->required();
   command->add_option("--signal", args->signal, "The signal sent to CMD after a valid change (default HUP)")
       ->check(signal_validator());
@@ -236,7 +237,7 @@ Command add_exec_command(CLI::App& app) {
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")
       ->allow_extra_args(false);
   command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
-  command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
+  command->add_option("--format", args->format, format_help());
   add_source_options(*command, args->sources);
   return [args] {
     args->command = exec_command_line();

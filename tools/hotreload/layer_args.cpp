@@ -100,6 +100,23 @@ std::optional<LayerSpec> directory_layer(const std::string& argument, bool is_op
                    .directory_glob = std::move(glob)};
 }
 
+// One layer argument with its format: "keyvalue:/etc/tor/torrc" reads that file as keyvalue
+// whatever --format says, so a YAML defaults layer and a torrc can be combined. Only a registered
+// format's name (as --format takes it) before the first ':' is a prefix, and not when "//"
+// follows, so etcd:// and http:// URLs and ordinary paths mean what they did; ./json:x is a file.
+struct LayerArgument {
+  std::string location;
+  std::optional<Format> format;
+};
+
+LayerArgument split_format_prefix(const std::string& argument, std::optional<Format> format) {
+  std::size_t colon = argument.find(':');
+  if (colon == std::string::npos || colon == 0 || argument.compare(colon + 1, 2, "//") == 0) return {argument, format};
+  auto prefix = parse_format(std::string_view(argument).substr(0, colon));
+  if (!prefix) return {argument, format};
+  return {argument.substr(colon + 1), prefix};
+}
+
 }  // namespace
 
 namespace {
@@ -131,16 +148,17 @@ Result<std::shared_ptr<LayerSource>> remote_source(const std::string& argument, 
 Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
                               std::optional<Format> format, const SourceArgs& sources, std::chrono::milliseconds debounce) {
   CliLayers layers;
-  for (const std::string& argument : arguments) {
-    const bool is_optional = std::find(optional.begin(), optional.end(), argument) != optional.end();
-    auto source = remote_source(argument, is_optional, format, sources, debounce);
+  for (const std::string& given : arguments) {
+    const bool is_optional = std::find(optional.begin(), optional.end(), given) != optional.end();
+    const auto [argument, layer_format] = split_format_prefix(given, format);
+    auto source = remote_source(argument, is_optional, layer_format, sources, debounce);
     if (!source) return unexpected(source.error());
     if (*source) {
-      layers.specs.push_back({.path = (*source)->name(), .optional = is_optional, .format = format, .source = *source});
-    } else if (auto directory = directory_layer(argument, is_optional, format)) {
+      layers.specs.push_back({.path = (*source)->name(), .optional = is_optional, .format = layer_format, .source = *source});
+    } else if (auto directory = directory_layer(argument, is_optional, layer_format)) {
       layers.specs.push_back(std::move(*directory));
     } else {
-      layers.specs.push_back({argument, is_optional, format, ""});
+      layers.specs.push_back({argument, is_optional, layer_format, ""});
     }
   }
   return layers;
@@ -152,7 +170,7 @@ Result<Document, Errors> read_one_layer(const std::string& argument, std::option
   if (!layers) return unexpected(Errors{layers.error()});
   const LayerSpec& spec = layers->specs.front();
   if (!spec.source) {
-    auto parsed = parse_file(argument, format);
+    auto parsed = parse_file(spec.path, spec.format);
     if (!parsed) return unexpected(Errors{std::move(parsed).error()});
     return std::move(*parsed);
   }

@@ -1,7 +1,8 @@
 // Layers from the command line: every place that takes a config file also takes a directory
 // layer ("conf.d/*.yaml"), an etcd layer (etcd://HOST:PORT/KEY or etcd://HOST:PORT/PREFIX/) and an
-// HTTP(S) URL. make_layers() is the one place an argument becomes a layer: a new source adds its
-// scheme there. Shared by the subcommands so they all accept the same arguments and options.
+// HTTP(S) URL, and any of them may be prefixed FORMAT: to set that layer's format
+// (keyvalue:/etc/tor/torrc). make_layers() is the one place an argument becomes a layer: a new
+// source adds its scheme there. Shared by the subcommands so they all accept the same arguments.
 #pragma once
 
 #include <chrono>
@@ -55,13 +56,15 @@ struct CliLayers {
 };
 
 // Files, directory layers ("conf.d/*.yaml": a glob in the last component), etcd and HTTP(S)
-// URLs in order; `optional` lists arguments that may be missing. Errors: a bad URL (usage), bad
-// --etcd-* or --http-* options.
+// URLs in order, each read as `format` (nullopt: by its extension) unless it starts with a
+// registered format's name and ':' ("keyvalue:torrc"); `optional` lists arguments that may be
+// missing. Errors: a bad URL (usage), bad --etcd-* or --http-* options.
 Result<CliLayers> make_layers(const std::vector<std::string>& arguments, const std::vector<std::string>& optional,
                               std::optional<Format> format, const SourceArgs& sources,
                               std::chrono::milliseconds debounce = std::chrono::milliseconds(100));
 
-// One argument read on its own (diff's OLD and NEW): a file, or a remote layer read once.
+// One argument read on its own (diff's OLD and NEW): a file, or a remote layer read once; a
+// FORMAT: prefix as in make_layers().
 Result<Document, Errors> read_one_layer(const std::string& argument, std::optional<Format> format,
                                         const SourceArgs& sources);
 

@@ -98,10 +98,11 @@ int run_validate(const ValidateArgs& args) {
 Command add_validate_command(CLI::App& app) {
   auto args = std::make_shared<ValidateArgs>();
   CLI::App* command = app.add_subcommand("validate", "Load the files as layers and report every error");
-  command->add_option("files", args->files, "Config files, etcd:// or http(s):// layers, lowest priority first")->required();
+  command->add_option("files", args->files, "Config files, etcd:// or http(s):// layers, lowest priority first; FORMAT:LAYER sets one "
+                      "layer's format (keyvalue:/etc/tor/torrc)")->required();
   command->add_option("--env-prefix", args->env_prefix,
                       "Overlay environment variables PREFIX_A__B (sets a.b) after the files");
-  command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
+  command->add_option("--format", args->format, format_help());
   add_schema_options(*command, args->schema, "Validate the merged config against this JSON Schema (JSON or YAML)");
   command->add_option("--optional", args->optional_files, "A listed file that may be missing")->allow_extra_args(false);
   command->add_flag("--print-config", args->print_config, "Print the merged config as JSON when valid");

@@ -213,14 +213,15 @@ Command add_watch_command(CLI::App& app) {
   auto args = std::make_shared<WatchArgs>();
   CLI::App* command = app.add_subcommand("watch", "Reload on every change and print each event as CloudEvents JSON");
   command->add_option("files", args->files,
-                      "Config files, etcd://HOST:PORT/KEY, etcd://HOST:PORT/PREFIX/ or http(s):// layers, lowest priority first")
+                      "Config files, etcd://HOST:PORT/KEY, etcd://HOST:PORT/PREFIX/ or http(s):// layers, lowest priority first; "
+                      "FORMAT:LAYER sets one layer's format (keyvalue:/etc/tor/torrc)")
       ->required();
   command->add_option("--debounce", args->debounce_ms, "Quiet period after the last change, in ms (default 100)")
       ->check(CLI::Range(0L, 3'600'000L));
   command->add_option("--poll", args->poll_ms, "Poll every MS milliseconds instead of using inotify")
       ->check(CLI::Range(1L, 3'600'000L));
   command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
-  command->add_option("--format", args->format, "Force the format of every file: yaml, json or toml");
+  command->add_option("--format", args->format, format_help());
   command->add_option("--optional", args->optional_files, "A listed file that may be missing")->allow_extra_args(false);
   command->add_option("--secret", args->secrets, "A key path pattern whose values are redacted (repeatable)")->allow_extra_args(false);
   command->add_option("--restart", args->restart_fields, "A key path pattern that needs a restart (repeatable)")->allow_extra_args(false);
