@@ -98,6 +98,7 @@ TEST(Formats, SharedChecksApplyToARegisteredFormat) {
 }
 
 TEST(Formats, LoadLayersFindsARegisteredFormatByExtensionAndByName) {
+  (void)lines_format();  // registered here too: ctest runs each test in a process of its own
   testing::TempDir dir;
   std::string defaults = dir.write("defaults.yaml", "host: localhost\nport: 80\n");
   std::string by_extension = dir.write("site.kv", "port=8080\n");
