@@ -73,6 +73,12 @@ class FlagdDefinitions {
   std::vector<std::string> keys() const;
   std::size_t size() const;
 
+  // The flags as a flagd flag definition document, for other evaluators (flagd's sync protocol,
+  // flagd providers in-process): every flag with its state, variants, defaultVariant, targeting
+  // with each $ref replaced by its evaluator (so no "$evaluators"), and its metadata with the set's
+  // folded in; the set's metadata at the top. Evaluating it gives what this evaluates.
+  nlohmann::ordered_json to_json() const;
+
  private:
   friend class FlagdStore;
   explicit FlagdDefinitions(std::shared_ptr<const detail::FlagdTable> table) : table_(std::move(table)) {}

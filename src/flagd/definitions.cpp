@@ -252,9 +252,32 @@ class Builder {
       const bool in_evaluator = !problem.path.empty() && problem.path.front() == PathSegment(std::string("$evaluators"));
       if (!in_evaluator) lint(problem.message, problem.origin, problem.path);
     }
-    if (!runnable) return;
+    if (!runnable) {
+      flag.targeting_source = to_json_as<nlohmann::json>(targeting);  // served as broken as it is
+      return;
+    }
     check_results(flag, rule, targeting, at);
     flag.targeting = std::move(rule);
+    flag.targeting_source = inline_refs(targeting);
+  }
+
+  // The rule as written with every {"$ref": NAME} replaced by that evaluator's rule, so that a
+  // configuration served to other evaluators needs no $evaluators, and files merged for serving
+  // cannot clash over evaluator names. Called on rules that compiled: every $ref names an
+  // evaluator and no chain loops.
+  nlohmann::json inline_refs(const Value& rule) const {
+    if (rule.is_array()) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const Value& item : rule.as_array()) out.push_back(inline_refs(item));
+      return out;
+    }
+    if (!rule.is_object()) return to_json_as<nlohmann::json>(rule);
+    if (const Value* name = rule.as_object().find("$ref"); name != nullptr && name->is_string() && evaluators_ != nullptr) {
+      if (const Value* target = evaluators_->as_object().find(name->as_string())) return inline_refs(*target);
+    }
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, item] : rule.as_object()) out[key] = inline_refs(item);
+    return out;
   }
 
   // The variants a rule can return literally (the branches of if, the buckets of fractional) must
@@ -351,5 +374,24 @@ std::vector<std::string> FlagdDefinitions::keys() const {
 }
 
 std::size_t FlagdDefinitions::size() const { return table_->flags.size(); }
+
+nlohmann::ordered_json FlagdDefinitions::to_json() const {
+  nlohmann::ordered_json flags = nlohmann::ordered_json::object();
+  for (const auto& flag : table_->flags) {
+    nlohmann::ordered_json definition;
+    definition["state"] = flag->enabled ? "ENABLED" : "DISABLED";
+    nlohmann::ordered_json variants = nlohmann::ordered_json::object();
+    for (const detail::FlagdVariant& variant : flag->variants) variants[variant.name] = variant.value;
+    definition["variants"] = std::move(variants);
+    if (flag->default_variant != nullptr) definition["defaultVariant"] = flag->default_variant->name;
+    if (!flag->targeting_source.is_null()) definition["targeting"] = flag->targeting_source;
+    if (!flag->metadata.empty()) definition["metadata"] = flag->metadata;
+    flags[flag->key] = std::move(definition);
+  }
+  nlohmann::ordered_json document;
+  document["flags"] = std::move(flags);
+  if (!table_->metadata.empty()) document["metadata"] = table_->metadata;
+  return document;
+}
 
 }  // namespace hotreload

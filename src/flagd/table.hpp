@@ -36,6 +36,8 @@ struct FlagdFlag {
   std::vector<FlagdVariant> variants;
   const FlagdVariant* default_variant = nullptr;  // into variants; null when none is named
   std::optional<logic::Term> targeting;           // none (or {}): the flag is static
+  // The rule as written, $refs inlined (null when static): what to_json() serves to other evaluators.
+  nlohmann::json targeting_source;
   std::string broken;  // set when a lenient load kept a targeting rule that cannot run (PARSE_ERROR)
   nlohmann::json metadata = nlohmann::json::object();  // the flag set's, overlaid by the flag's
 

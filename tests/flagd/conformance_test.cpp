@@ -409,20 +409,8 @@ Feature: Sample
   EXPECT_EQ(cases[2].steps[1].table.size(), 2u);
 }
 
-TEST(FlagdConformance, TestbedScenariosPass) {
-  const fs::path root = testbed();
-  const fs::path flags_file = root / "flags" / "testkit-flags.json";
-  if (!fs::exists(root / "gherkin") || !fs::exists(flags_file)) {
-    GTEST_SKIP() << "the flagd test-bed is not here (" << root.string()
-                 << "): the conformance scenarios need ../shared next to the repository";
-  }
-  // Lenient, as flagd loads it: the test-bed's flag file deliberately contains rules that cannot
-  // run (a $ref to a missing evaluator, sem_ver with "===", starts_with with one argument), whose
-  // runtime behaviour the scenarios check. A strict load refuses the file (tested in flagd_test).
-  FlagdStore store;
-  auto loaded = store.load_file(flags_file.string(), {.strict = false});
-  ASSERT_TRUE(loaded) << to_string(loaded.error());
-
+// Runs every scenario of the test-bed against `store`, which holds the test-bed's flags.
+void run_testbed_scenarios(const fs::path& root, FlagdStore& store) {
   std::vector<fs::path> features;
   for (const auto& entry : fs::directory_iterator(root / "gherkin")) {
     if (entry.path().extension() == ".feature") features.push_back(entry.path());
@@ -461,6 +449,46 @@ TEST(FlagdConformance, TestbedScenariosPass) {
     total_failed += failed;
   }
   std::cout << "[conformance] total: " << total_passed << " passed, " << total_failed << " failed\n";
+}
+
+// Where the test-bed is, or empty (the test then skips, saying why).
+fs::path testbed_flags_file() {
+  const fs::path root = testbed();
+  const fs::path flags_file = root / "flags" / "testkit-flags.json";
+  if (!fs::exists(root / "gherkin") || !fs::exists(flags_file)) return {};
+  return flags_file;
+}
+
+constexpr const char* kNoTestbed = "the flagd test-bed is not here: the conformance scenarios need ../shared next to the repository";
+
+// Lenient, as flagd loads it: the test-bed's flag file deliberately contains rules that cannot
+// run (a $ref to a missing evaluator, sem_ver with "===", starts_with with one argument), whose
+// runtime behaviour the scenarios check. A strict load refuses the file (tested in flagd_test).
+constexpr FlagdOptions kAsFlagd{.strict = false};
+
+TEST(FlagdConformance, TestbedScenariosPass) {
+  const fs::path flags_file = testbed_flags_file();
+  if (flags_file.empty()) GTEST_SKIP() << kNoTestbed << " (" << testbed().string() << ")";
+  FlagdStore store;
+  auto loaded = store.load_file(flags_file.string(), kAsFlagd);
+  ASSERT_TRUE(loaded) << to_string(loaded.error());
+  run_testbed_scenarios(testbed(), store);
+}
+
+// What hotreload serves to other evaluators (FlagdDefinitions::to_json(), the flagd sync
+// protocol) evaluates exactly as the file it came from: the same scenarios pass against it.
+TEST(FlagdConformance, TestbedScenariosPassOnTheServedDocument) {
+  const fs::path flags_file = testbed_flags_file();
+  if (flags_file.empty()) GTEST_SKIP() << kNoTestbed << " (" << testbed().string() << ")";
+  auto original = FlagdDefinitions::parse_file(flags_file.string(), kAsFlagd);
+  ASSERT_TRUE(original) << to_string(original.error());
+  const std::string served = original->to_json().dump();
+  EXPECT_EQ(served.find("$evaluators"), std::string::npos);
+  FlagdStore store;
+  auto loaded = store.load(served, "served.json", Format::json, kAsFlagd);
+  ASSERT_TRUE(loaded) << to_string(loaded.error());
+  EXPECT_EQ(store.definitions().keys(), original->keys());
+  run_testbed_scenarios(testbed(), store);
 }
 
 }  // namespace

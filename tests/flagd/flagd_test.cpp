@@ -344,6 +344,32 @@ TEST(Flagd, MissingFileIsAnIoError) {
   EXPECT_EQ(result.error()[0].code, ErrorCode::io);
 }
 
+// The document served to other evaluators: $refs inlined (no $evaluators), the set's metadata
+// folded into each flag's, the file order kept, a flag without defaultVariant left without one.
+TEST(Flagd, ToJsonInlinesEvaluatorsAndFoldsMetadata) {
+  auto parsed = FlagdDefinitions::parse(R"({
+    "metadata": {"team": "web", "version": 3},
+    "$evaluators": {"is_staff": {"ends_with": [{"var": "email"}, "@example.com"]}},
+    "flags": {
+      "zeta": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off",
+               "targeting": {"if": [{"$ref": "is_staff"}, "on", null]}, "metadata": {"version": 4}},
+      "alpha": {"state": "DISABLED", "variants": {"a": "x"}}
+    }})", "flags.json");
+  ASSERT_TRUE(parsed) << to_string(parsed.error());
+  const nlohmann::ordered_json served = parsed->to_json();
+  EXPECT_EQ(served.dump(),
+            R"({"flags":{"zeta":{"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off",)"
+            R"("targeting":{"if":[{"ends_with":[{"var":"email"},"@example.com"]},"on",null]},)"
+            R"("metadata":{"team":"web","version":4}},"alpha":{"state":"DISABLED","variants":{"a":"x"},)"
+            R"("metadata":{"team":"web","version":3}}},"metadata":{"team":"web","version":3}})");
+
+  FlagdStore store;
+  ASSERT_TRUE(store.load(served.dump(), "served.json"));
+  auto view = store.view();
+  EXPECT_TRUE(view.evaluate_boolean("zeta", false, {.attributes = {{"email", "ann@example.com"}}}).value);
+  EXPECT_FALSE(view.evaluate_boolean("zeta", true, {.attributes = {{"email", "bob@other.org"}}}).value);
+}
+
 TEST(Flagd, ReplaceSwapsInParsedDefinitions) {
   FlagdStore store;
   EXPECT_EQ(store.view().evaluate_boolean("new-checkout", false).error, ResolutionError::flag_not_found);
