@@ -1,0 +1,133 @@
+// The real OpenFeature Node SDK with the OFREP provider against `hotreload flags serve`.
+// Run by run_ofrep_provider_test.sh, which starts the server and passes, in the environment:
+// OFREP_URL (base URL), FLAG_FILE (the served file, edited here), SERVE_LOG (the server's
+// stdout, whose "flags: ..." lines say when an edit was applied or refused), HOTRELOAD_CLI.
+'use strict';
+
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { OpenFeature, ErrorCode } = require('@openfeature/server-sdk');
+const { OFREPProvider } = require('@openfeature/ofrep-provider');
+
+const { OFREP_URL, FLAG_FILE, SERVE_LOG, HOTRELOAD_CLI } = process.env;
+const BOUND_MS = 20000; // a failure bound on awaited server output, never a pace
+
+// Resolves once the server's log has `count` lines starting with `prefix`.
+async function serverSaid(prefix, count) {
+  const deadline = Date.now() + BOUND_MS;
+  for (;;) {
+    const lines = fs.readFileSync(SERVE_LOG, 'utf8').split('\n').filter((line) => line.startsWith(prefix));
+    if (lines.length >= count) return lines[count - 1];
+    if (Date.now() > deadline) throw new Error(`the server never said "${prefix}" ${count} time(s)`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+// An atomic edit: the whole new file renamed over the old one.
+function replaceFlagFile(transform) {
+  const flags = JSON.parse(fs.readFileSync(FLAG_FILE, 'utf8'));
+  const next = path.join(path.dirname(FLAG_FILE), 'next.json');
+  fs.writeFileSync(next, typeof transform === 'function' ? JSON.stringify(transform(flags), null, 2) : transform);
+  fs.renameSync(next, FLAG_FILE);
+}
+
+// What hotreload's own evaluator says, for comparison.
+function hotreloadEval(flag, context) {
+  const out = execFileSync(HOTRELOAD_CLI, ['flags', 'eval', '--flags', FLAG_FILE, '--flag', flag, '--context', JSON.stringify(context)]);
+  return JSON.parse(out.toString());
+}
+
+async function main() {
+  await OpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl: OFREP_URL }));
+  const client = OpenFeature.getClient('hotreload-test');
+
+  // boolean, with targeting
+  const checkout = await client.getBooleanDetails('new-checkout', false, { targetingKey: 'u1', country: 'de' });
+  assert.equal(checkout.value, true);
+  assert.equal(checkout.variant, 'on');
+  assert.equal(checkout.reason, 'TARGETING_MATCH');
+  assert.equal(checkout.flagMetadata.owner, 'payments');
+  assert.equal(await client.getBooleanValue('new-checkout', true, { targetingKey: 'u1', country: 'fr' }), false);
+
+  // string, with a $ref evaluator
+  assert.equal(await client.getStringValue('greeting', '', { targetingKey: 'u1', email: 'ann@example.com' }), 'Hi');
+  assert.equal(await client.getStringValue('greeting', '', { targetingKey: 'u1', email: 'bob@else.org' }), 'Good day');
+
+  // numbers and objects
+  assert.equal(await client.getNumberValue('page-size', 0, { targetingKey: 'u1' }), 10);
+  assert.equal(await client.getNumberValue('ratio', 0, { targetingKey: 'u1' }), 0.75);
+  assert.deepEqual(await client.getObjectValue('theme', {}, { targetingKey: 'u1' }), { background: 'white', contrast: 4.5 });
+
+  // a fractional split: the same bucket as hotreload's evaluator, and both buckets in use
+  const seen = new Set();
+  for (let i = 0; i < 20; i++) {
+    const context = { targetingKey: `user-${i}` };
+    const details = await client.getStringDetails('experiment', 'none', context);
+    const expected = hotreloadEval('experiment', context);
+    assert.equal(details.value, expected.value, `user-${i}`);
+    assert.equal(details.variant, expected.variant, `user-${i}`);
+    assert.equal(details.reason, 'TARGETING_MATCH');
+    seen.add(details.value);
+  }
+  assert.deepEqual([...seen].sort(), ['control', 'treatment']);
+
+  // a missing flag, and a context the server refuses
+  const missing = await client.getBooleanDetails('no-such-flag', true, { targetingKey: 'u1' });
+  assert.equal(missing.value, true);
+  assert.equal(missing.errorCode, ErrorCode.FLAG_NOT_FOUND);
+  assert.equal(missing.reason, 'ERROR');
+  const badContext = await client.getBooleanDetails('new-checkout', true, { targetingKey: 42 });
+  assert.equal(badContext.value, true);
+  assert.equal(badContext.errorCode, ErrorCode.INVALID_CONTEXT);
+  const wrongType = await client.getNumberDetails('greeting', 7, { targetingKey: 'u1' });
+  assert.equal(wrongType.value, 7);
+  assert.equal(wrongType.errorCode, ErrorCode.TYPE_MISMATCH);
+
+  // the bulk endpoint: an ETag, and 304 while nothing changes
+  const bulkRequest = (etag) =>
+    fetch(`${OFREP_URL}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(etag ? { 'If-None-Match': etag } : {}) },
+      body: JSON.stringify({ context: { targetingKey: 'u1' } }),
+    });
+  const bulk = await bulkRequest();
+  assert.equal(bulk.status, 200);
+  const etag = bulk.headers.get('etag');
+  assert.ok(etag);
+  assert.equal((await bulk.json()).flags.length, 6);
+  assert.equal((await bulkRequest(etag)).status, 304);
+
+  // an edit is served once the server has applied it
+  replaceFlagFile((flags) => {
+    flags.flags['page-size'].defaultVariant = 'large';
+    flags.flags['new-checkout'].targeting = { if: [{ in: [{ var: 'country' }, ['de', 'fr']] }, 'on'] };
+    return flags;
+  });
+  await serverSaid('flags: applied', 2);
+  assert.equal(await client.getNumberValue('page-size', 0, { targetingKey: 'u1' }), 50);
+  assert.equal(await client.getBooleanValue('new-checkout', false, { targetingKey: 'u1', country: 'fr' }), true);
+  const afterEdit = await bulkRequest(etag);
+  assert.equal(afterEdit.status, 200, 'the ETag changes with the flags');
+
+  // an invalid edit changes nothing
+  replaceFlagFile((flags) => {
+    flags.flags['page-size'].defaultVariant = 'huge'; // not a variant
+    return flags;
+  });
+  await serverSaid('flags: refused', 1);
+  replaceFlagFile('{"flags": {"page-size": ');
+  await serverSaid('flags: refused', 2);
+  assert.equal(await client.getNumberValue('page-size', 0, { targetingKey: 'u1' }), 50);
+  assert.equal(await client.getStringValue('greeting', '', { targetingKey: 'u1', email: 'ann@example.com' }), 'Hi');
+  assert.equal((await client.getBooleanDetails('new-checkout', false, { targetingKey: 'u1' })).errorCode, undefined);
+
+  await OpenFeature.close();
+  console.log('ofrep-provider: all checks passed');
+}
+
+main().catch((error) => {
+  console.error('ofrep-provider test failed:', error);
+  process.exit(1);
+});
