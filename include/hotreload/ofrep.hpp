@@ -29,7 +29,8 @@
 //   flags.replace(next);  ofrep.flags_changed();    // event-stream clients re-fetch
 //
 // Thread safety: start(), stop() and flags_changed() may be called from any thread; stop() (and
-// the destructor) joins the server's threads. The store must outlive the server.
+// the destructor) joins the server's threads. The store (and the registry) must outlive the
+// server; a registry serves one OfrepServer (its stream gauge is registered once).
 #pragma once
 
 #include <chrono>
