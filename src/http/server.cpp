@@ -31,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kLinger{1000};
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::chrono::milliseconds kAcceptPause{100};
+// A stream without keepalive has no deadline; the loop still looks at it now and then.
+constexpr std::chrono::milliseconds kIdleStreamCheck{60'000};
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -331,7 +333,10 @@ struct Server::State {
     if (messages.empty()) return;
     for (auto& [id, c] : connections) {
       if (c.fd < 0 || c.phase != Phase::streaming) continue;
-      for (const std::string& message : messages) queue_on_stream(c, message);
+      for (const std::string& message : messages) {
+        queue_on_stream(c, message);
+        if (c.fd < 0) break;
+      }
       if (c.fd >= 0) write_stream(c);
     }
   }
@@ -527,8 +532,10 @@ struct Server::State {
     }
     c.out.clear();
     c.written = 0;
-    c.deadline = Clock::now() + (c.keepalive.empty() ? std::chrono::milliseconds(60'000) : c.keepalive_interval);
+    c.deadline = Clock::now() + (keeps_alive(c) ? c.keepalive_interval : kIdleStreamCheck);
   }
+
+  static bool keeps_alive(const Connection& c) { return !c.keepalive.empty() && c.keepalive_interval.count() > 0; }
 
   // A stream's client has nothing to say: its bytes are dropped, its EOF ends the stream.
   void discard_input(Connection& c) {
@@ -557,8 +564,8 @@ struct Server::State {
       if (c.phase == Phase::streaming) {
         if (c.written < c.out.size()) {
           close_connection(c);  // a client that stopped reading
-        } else if (c.keepalive.empty()) {
-          c.deadline = now + std::chrono::milliseconds(60'000);
+        } else if (!keeps_alive(c)) {
+          c.deadline = now + kIdleStreamCheck;
         } else {
           queue_on_stream(c, c.keepalive);
           write_stream(c);

@@ -72,7 +72,7 @@ struct StreamReply {
   std::vector<std::pair<std::string, std::string>> headers{};
   std::string content_type = "text/event-stream";
   std::string opening{};
-  std::string keepalive{};  // empty: none
+  std::string keepalive{};  // empty (or a zero interval): none
   std::chrono::milliseconds keepalive_interval{15000};
 };
 
