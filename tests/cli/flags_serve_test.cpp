@@ -196,8 +196,21 @@ TEST(CliFlagsServe, UsageErrorsExitTwo) {
     EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
   }
   auto missing = run_command({cli_path(), "flags", "serve", "--ofrep", "127.0.0.1:0", dir.file("none.json")});
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("none.json"), std::string::npos) << missing.err;
+}
+
+TEST(CliFlagsServe, AddressInUseExitsTwo) {
+  testing::TempDir dir;
+  auto file = dir.write("flags.json", kBase);
+  ChildProcess first({cli_path(), "flags", "serve", "--ofrep", "127.0.0.1:0", file}, dir.file("stderr.txt"));
+  int port = await_port(first);
+  ASSERT_GT(port, 0);
+  auto second = run_command({cli_path(), "flags", "serve", "--ofrep", "127.0.0.1:" + std::to_string(port), file});
+  EXPECT_EQ(second.exit_code, 2);
+  EXPECT_NE(second.err.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos) << second.err;
+  first.send_signal(SIGTERM);
+  EXPECT_EQ(first.wait(kBound), 0);
 }
 
 TEST(CliFlagsServe, AllowRemoteServesOnAnyAddress) {

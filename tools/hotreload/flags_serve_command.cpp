@@ -7,9 +7,12 @@
 // per state, flushed: "ofrep: listening on HOST:PORT" once connections are accepted (the real
 // port for port 0), "flags: applied N flags (change K)" after each load, "flags: refused (...)"
 // after a bad edit, whose errors go to stderr as FILE:LINE:COL: PATH: message. SIGHUP re-reads.
+// Exit codes: 0 after SIGINT/SIGTERM; 1 invalid flag files at start; 2 usage errors, an
+// unreadable file at start, an address that cannot be bound.
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <iostream>
 #include <mutex>
 
@@ -103,7 +106,8 @@ int run_serve(const ServeArgs& args) {
   bool loaded = false;   // guarded by reload_mu
   int changes = 0;       // guarded by reload_mu
 
-  auto reload = [&]() -> bool {
+  // The errors of a load that was refused; none when it was applied.
+  auto reload = [&]() -> Errors {
     std::lock_guard lock(reload_mu);
     auto definitions = load_all(args);
     if (!definitions) {
@@ -111,7 +115,7 @@ int run_serve(const ServeArgs& args) {
       std::cout << "flags: refused (" << definitions.error().size()
                 << (definitions.error().size() == 1 ? " error" : " errors")
                 << (loaded ? "; the previous flags stay live)" : ")") << std::endl;
-      return false;
+      return std::move(definitions).error();
     }
     const std::size_t count = definitions->size();
     store.replace(std::move(*definitions));
@@ -122,7 +126,7 @@ int run_serve(const ServeArgs& args) {
     loaded = true;
     std::cout << "flags: applied " << count << (count == 1 ? " flag" : " flags") << " (change " << changes << ")"
               << std::endl;
-    return true;
+    return {};
   };
 
   // The watcher takes its baseline before the first load: an edit made from here on is applied.
@@ -133,9 +137,10 @@ int run_serve(const ServeArgs& args) {
     print_errors({watcher.error()});
     return kExitTrouble;
   }
-  if (!reload()) {
+  if (Errors errors = reload(); !errors.empty()) {
     watcher->reset();
-    return kExitFinding;
+    const bool unreadable = std::any_of(errors.begin(), errors.end(), [](const Error& e) { return e.code == ErrorCode::io; });
+    return unreadable ? kExitTrouble : kExitFinding;
   }
   if (auto started = ofrep.start(); !started) {
     print_errors({started.error()});
