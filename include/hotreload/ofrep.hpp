@@ -58,7 +58,7 @@ struct OfrepOptions {
   std::size_t max_connections = 128;
   std::size_t max_streams = 32;           // event-stream clients at once
   std::chrono::milliseconds request_timeout{5000};
-  std::chrono::milliseconds stream_keepalive{15000};  // an SSE comment when nothing else was sent
+  std::chrono::milliseconds stream_keepalive{15000};  // an SSE comment when nothing else was sent; 0: none
   std::size_t workers = 4;
 };
 
