@@ -116,6 +116,9 @@ TEST(CliFlagsServe, InvalidEditKeepsTheFlagsAndIsReported) {
   ChildProcess serve({cli_path(), "flags", "serve", "--ofrep", "127.0.0.1:0", file}, err);
   int port = await_port(serve);
   ASSERT_GT(port, 0) << read_file(err);
+  testing::RawConnection stream(port);
+  ASSERT_TRUE(stream.send("GET /ofrep/v1/events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(stream.read_until("\r\n\r\n", kBound).has_value());
 
   std::string broken(kBase);
   broken.replace(broken.find("\"defaultVariant\": \"off\""), 23, "\"defaultVariant\": \"of\"");
@@ -128,6 +131,14 @@ TEST(CliFlagsServe, InvalidEditKeepsTheFlagsAndIsReported) {
   replace_file(dir, file, "{not json");
   EXPECT_EQ(await_line(serve, "flags: ").rfind("flags: refused", 0), 0u);
   EXPECT_EQ(evaluate(port, "color").at("value"), "red");
+
+  // Neither refusal was announced: the first event on the stream is the next applied change's.
+  replace_file(dir, file, kOverride);
+  EXPECT_EQ(await_line(serve, "flags: "), "flags: applied 1 flag (change 1)");
+  auto events = stream.read_until("refetchEvaluation", kBound);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_NE(events->find("-1\nevent: message\n"), std::string::npos) << *events;
+  EXPECT_EQ(evaluate(port, "banner").at("status"), 404);
 
   serve.send_signal(SIGINT);
   EXPECT_EQ(serve.wait(kBound), 0);

@@ -104,7 +104,26 @@ async function main() {
   assert.equal((await bulk.json()).flags.length, 8);
   assert.equal((await bulkRequest(etag)).status, 304);
 
-  // an edit is served once the server has applied it
+  // the event stream the bulk response advertises, read with Node's own HTTP client
+  const advertised = (await (await bulkRequest()).json()).eventStreams;
+  assert.deepEqual(advertised, [{ type: 'sse', endpoint: { requestUri: '/ofrep/v1/events' } }]);
+  const events = await fetch(`${OFREP_URL}${advertised[0].endpoint.requestUri}`);
+  assert.equal(events.status, 200);
+  assert.match(events.headers.get('content-type'), /^text\/event-stream/);
+  const eventReader = events.body.getReader();
+  let eventText = '';
+  const readEventsUntil = async (marker) => {
+    const deadline = Date.now() + BOUND_MS;
+    while (!eventText.includes(marker)) {
+      if (Date.now() > deadline) throw new Error(`no "${marker}" on the event stream: ${eventText}`);
+      const { value, done } = await eventReader.read();
+      if (done) throw new Error(`the event stream ended: ${eventText}`);
+      eventText += Buffer.from(value).toString();
+    }
+  };
+  await readEventsUntil('\n\n'); // the opening comment: the stream is registered
+
+  // an edit is served once the server has applied it, and announced on the stream
   replaceFlagFile((flags) => {
     flags.flags['page-size'].defaultVariant = 'large';
     flags.flags['new-checkout'].targeting = { if: [{ in: [{ var: 'country' }, ['de', 'fr']] }, 'on'] };
@@ -115,6 +134,17 @@ async function main() {
   assert.equal(await client.getBooleanValue('new-checkout', false, { targetingKey: 'u1', country: 'fr' }), true);
   const afterEdit = await bulkRequest(etag);
   assert.equal(afterEdit.status, 200, 'the ETag changes with the flags');
+  await readEventsUntil('"type":"refetchEvaluation"');
+  const data = JSON.parse(eventText.split('\n').find((line) => line.startsWith('data: ')).slice(6));
+  assert.equal(data.type, 'refetchEvaluation');
+  // the re-fetch an event triggers, with the event's metadata as the spec says
+  const refetch = await fetch(
+    `${OFREP_URL}/ofrep/v1/evaluate/flags?flagConfigEtag=${encodeURIComponent(data.etag)}&flagConfigLastModified=${data.lastModified}`,
+    { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ context: { targetingKey: 'u1' } }) },
+  );
+  assert.equal(refetch.status, 200);
+  assert.equal((await refetch.json()).flags.find((flag) => flag.key === 'page-size').value, 50);
+  await eventReader.cancel();
 
   // an invalid edit changes nothing
   replaceFlagFile((flags) => {
