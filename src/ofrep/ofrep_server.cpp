@@ -2,7 +2,6 @@
 // request's head, evaluation on the workers, change notices to the event streams.
 #include <httplib.h>
 
-#include <atomic>
 #include <chrono>
 #include <mutex>
 
@@ -21,16 +20,9 @@ constexpr const char* kJson = "application/json";
 constexpr std::string_view kFlagsPath = "/ofrep/v1/evaluate/flags";
 constexpr std::string_view kEventsPath = "/ofrep/v1/events";
 constexpr std::string_view kBearer = "bearer ";
-// The server restarts its event ids at each start; the start time keeps them from repeating.
+// Event ids count a server's changes; the process's start time in front keeps the id a client
+// kept from a previous run from passing for a current one.
 const auto kStarted = std::chrono::system_clock::now();
-
-bool starts_with_ignoring_case(std::string_view text, std::string_view lower_prefix) {
-  if (text.size() < lower_prefix.size()) return false;
-  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != lower_prefix[i]) return false;
-  }
-  return true;
-}
 
 void reply(httplib::Response& res, int status, const nlohmann::ordered_json& body) {
   res.status = status;
@@ -118,7 +110,7 @@ struct OfrepServer::State {
         reply.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="hotreload")");
         return reply;
       }
-      const bool bearer_ok = starts_with_ignoring_case(authorization, kBearer) &&
+      const bool bearer_ok = http::equal_ignoring_case(authorization.substr(0, kBearer.size()), kBearer) &&
                              constant_time_equal(authorization.substr(kBearer.size()), options.token);
       const bool key_ok = !api_key.empty() && constant_time_equal(api_key, options.token);
       if (!bearer_ok && !key_ok) return refusal(403, path, {{"errorDetails", "the credentials presented are not accepted"}});

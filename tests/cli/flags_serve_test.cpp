@@ -211,6 +211,15 @@ TEST(CliFlagsServe, UsageErrorsExitTwo) {
   EXPECT_NE(missing.err.find("none.json"), std::string::npos) << missing.err;
 }
 
+TEST(CliFlagsServe, FlagFileOthersCanWriteIsRefused) {
+  testing::TempDir dir;
+  auto file = dir.write("flags.json", kBase);
+  ::chmod(file.c_str(), 0666);
+  auto result = run_command({cli_path(), "flags", "serve", "--ofrep", "127.0.0.1:0", file});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("writable by other users (mode 0666)"), std::string::npos) << result.err;
+}
+
 TEST(CliFlagsServe, AddressInUseExitsTwo) {
   testing::TempDir dir;
   auto file = dir.write("flags.json", kBase);

@@ -2,6 +2,7 @@
 //                       [--require-targeting-key] [--lenient] [--debounce MS] [--poll MS] FLAGFILE...
 // Serves flagd flag files over OFREP (ofrep.hpp) until SIGINT or SIGTERM. The files merge in
 // order as flagd merges its sources: a later file's flag replaces an earlier one of the same key.
+// A file that other users can write is refused, as config layers are (permissions.hpp).
 // They are watched: an edit that leaves every file valid swaps all flags at once and tells the
 // event-stream clients to re-fetch; any error keeps the previous flags live. stdout gets one line
 // per state, flushed: "ofrep: listening on HOST:PORT" once connections are accepted (the real
@@ -21,6 +22,7 @@
 #include "hotreload/flagd.hpp"
 #include "hotreload/metrics.hpp"
 #include "hotreload/ofrep.hpp"
+#include "hotreload/permissions.hpp"
 #include "hotreload/watch.hpp"
 
 namespace hotreload::cli {
@@ -43,6 +45,11 @@ Result<FlagdDefinitions, Errors> load_all(const ServeArgs& args) {
   std::vector<FlagdDefinitions> parts;
   Errors errors;
   for (const std::string& file : args.files) {
+    // As for config layers: whoever can write the flags controls the service's behaviour.
+    if (auto allowed = check_file_permissions(file); !allowed) {
+      errors.push_back(allowed.error());
+      continue;
+    }
     auto parsed = FlagdDefinitions::parse_file(file, {.strict = !args.lenient});
     if (!parsed) {
       errors.insert(errors.end(), parsed.error().begin(), parsed.error().end());
