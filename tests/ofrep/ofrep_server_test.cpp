@@ -168,6 +168,16 @@ TEST_F(OfrepTest, MissingFlagIs404FlagNotFound) {
   EXPECT_EQ(body.at("errorDetails"), "flag \"nope\" not found");
 }
 
+TEST_F(OfrepTest, KeysAreDecodedAndInvalidUtf8IsAnsweredNotThrown) {
+  start();
+  auto slashed = evaluate("a%2Fb", R"({"context": {}})");
+  EXPECT_EQ(slashed->status, 404);
+  EXPECT_EQ(parse(slashed->body).at("key"), "a/b");
+  auto invalid = evaluate("%FF", R"({"context": {}})");
+  EXPECT_EQ(invalid->status, 404);
+  EXPECT_EQ(parse(invalid->body).at("key"), "\xEF\xBF\xBD");  // U+FFFD
+}
+
 TEST_F(OfrepTest, BodyThatIsNotJsonIsParseError) {
   start();
   for (const char* text : {"{not json", ""}) {
