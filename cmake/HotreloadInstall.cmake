@@ -5,7 +5,15 @@ install(TARGETS hotreload EXPORT hotreloadTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/hotreload DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(HOTRELOAD_GRPC)
+  install(TARGETS hotreload_flag_sync hotreload_flagd_sync_proto EXPORT hotreloadTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY include/hotreload DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+else()
+  # Without the library, its header would only mislead.
+  install(DIRECTORY include/hotreload DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN flag_sync.hpp EXCLUDE)
+endif()
 install(EXPORT hotreloadTargets NAMESPACE hotreload:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hotreload)
 
 configure_package_config_file(cmake/hotreloadConfig.cmake.in

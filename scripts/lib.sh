@@ -11,6 +11,7 @@ HOTRELOAD_PACKAGES=(
   libmurmurhash-dev libcpp-httplib-dev libssl-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   libtest-json-schema-acceptance-perl vim sed
   etcd-server etcd-client
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 )
 
 # Installs the Debian packages that are missing (needs root, or passwordless sudo).

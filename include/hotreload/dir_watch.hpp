@@ -12,6 +12,7 @@
 
 #include "hotreload/error.hpp"
 #include "hotreload/result.hpp"
+#include "hotreload/watch.hpp"
 
 namespace hotreload {
 
@@ -29,6 +30,8 @@ struct DirWatchOptions {
   // when it (re)appears its files are reported added (and removed when it goes). The parent must
   // exist for inotify to see this; a missing parent means polling.
   bool allow_missing = false;
+  WatchProblemCallback on_problem{};                          // fallback to polling, a callback that
+                                                              // threw; unset: a line on stderr
 };
 
 struct DirChange {
@@ -48,15 +51,15 @@ struct DirChange {
 const char* to_string(DirChange::Kind kind);
 
 // Called on the watcher's own thread, once per debounced burst, with the changes sorted by path. An
-// exception it throws is reported on stderr and otherwise ignored. It must not destroy the watcher.
+// exception it throws is reported (on_problem) and otherwise ignored. It must not destroy the watcher.
 using DirChangeCallback = std::function<void(const std::vector<DirChange>&)>;
 
 // RAII: the destructor stops the thread promptly and joins it; no callback runs after it returns.
 class DirWatcher {
  public:
   // Reads the matching files once as the baseline (no callback for them; escaping symlinks present at
-  // start are reported in the first callback), then watches. Falls back to polling, with a line on
-  // stderr, when inotify cannot be used. Fails with ErrorCode::usage for a directory that does not
+  // start are reported in the first callback), then watches. Falls back to polling (reported through
+  // on_problem) when inotify cannot be used. Fails with ErrorCode::usage for a directory that does not
   // exist (without allow_missing) or is not a directory, or a negative duration.
   static Result<std::unique_ptr<DirWatcher>, Error> start(DirWatchOptions options, DirChangeCallback on_change);
 

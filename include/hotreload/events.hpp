@@ -80,6 +80,12 @@ inline constexpr std::string_view skipped = "reload.skipped";
 inline constexpr std::string_view deferral_overdue = "reload.deferral_overdue";
 inline constexpr std::string_view file_changed = "file.changed";
 inline constexpr std::string_view file_missing = "file.missing";
+// A file or directory watcher fell back to polling (inotify unavailable or out of watches): errors
+// say why. Reloads go on, later and at some CPU cost.
+inline constexpr std::string_view watch_fallback = "watch.fallback";
+// A watcher's own failure: reason "callback" (the change callback threw) or "stopped" (waiting for
+// events failed; that watcher sees no more changes). errors say what.
+inline constexpr std::string_view watch_error = "watch.error";
 }  // namespace event_type
 
 // One event. A plain value: the reloader fills the fields that apply to `type` and leaves the

@@ -20,6 +20,7 @@ namespace hotreload {
 struct LayerChangeCallbacks {
   ChangeCallback on_files{};
   DirChangeCallback on_directories{};
+  WatchProblemCallback on_problem{};  // set: replaces WatchOptions::on_problem, for every watcher
 };
 
 // RAII: destroying it stops and joins every watcher; no callback runs after the destructor returns.

@@ -35,7 +35,12 @@ bool publish_file_changes(EventBus& events, const std::vector<FileChange>& chang
 // Event::reason says which) with trigger "file". True when there was any: each calls for a reload.
 bool publish_directory_changes(EventBus& events, const std::vector<DirChange>& changes);
 
-// The callbacks that publish a watcher's changes to `events` and call `reload` when one calls for it.
+// Publishes watch.fallback (the watcher now polls) or watch.error (kind "callback" or "stopped" in
+// Event::reason) with the message in Event::errors and trigger "file".
+void publish_watch_problem(EventBus& events, const WatchProblem& problem);
+
+// The callbacks that publish a watcher's changes and problems to `events` and call `reload` when a
+// change calls for it.
 LayerChangeCallbacks reloading_callbacks(EventBus& events, std::function<void()> reload);
 
 // Starts watching the reloader's file and directory layers (plain files: options.files, when not

@@ -124,6 +124,12 @@ std::vector<LogRecord> log_records(const Event& event) {
     append_errors(message, event.errors);
     return {{LogLevel::warn, std::move(message)}};
   }
+  if (type == event_type::watch_fallback || type == event_type::watch_error) {
+    const bool fallback = type == event_type::watch_fallback;
+    std::string message = fallback ? "watcher polls from now on" : "watcher failed (" + event.reason + ")";
+    append_errors(message, event.errors);
+    return {{fallback ? LogLevel::warn : LogLevel::error, std::move(message)}};
+  }
   return {};
 }
 

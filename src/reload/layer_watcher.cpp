@@ -16,6 +16,7 @@ std::vector<std::string> layer_files(const LayerOptions& layers) {
 Result<std::unique_ptr<LayerWatcher>, Error> LayerWatcher::start(const LayerOptions& layers, WatchOptions options,
                                                                  LayerChangeCallbacks callbacks) {
   std::unique_ptr<LayerWatcher> watcher(new LayerWatcher());
+  if (callbacks.on_problem) options.on_problem = std::move(callbacks.on_problem);
   for (const LayerSpec& spec : layers.files) {
     if (spec.source || spec.directory_glob.empty()) continue;
     // Report layer paths ("conf.d/a.yaml"), not paths relative to the directory ("a.yaml").
@@ -35,7 +36,8 @@ Result<std::unique_ptr<LayerWatcher>, Error> LayerWatcher::start(const LayerOpti
                                       // An optional layer may appear later, any layer may be
                                       // deleted and recreated by a deploy: the loader copes with
                                       // both, so the watcher must see both.
-                                      .allow_missing = true},
+                                      .allow_missing = true,
+                                      .on_problem = options.on_problem},
                                      std::move(on_directory));
     if (!started) return unexpected(std::move(started).error());
     watcher->directories_.push_back(std::move(*started));

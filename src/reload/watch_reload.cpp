@@ -53,6 +53,16 @@ bool publish_directory_changes(EventBus& events, const std::vector<DirChange>& c
   return !changes.empty();
 }
 
+void publish_watch_problem(EventBus& events, const WatchProblem& problem) {
+  Event event;
+  const bool fallback = problem.kind == WatchProblem::Kind::polling;
+  event.type = std::string(fallback ? event_type::watch_fallback : event_type::watch_error);
+  event.trigger = Trigger::file;
+  event.reason = to_string(problem.kind);
+  event.errors.push_back({ErrorCode::io, problem.message, {}, ""});
+  events.publish(std::move(event));
+}
+
 LayerChangeCallbacks reloading_callbacks(EventBus& events, std::function<void()> reload) {
   return {
       .on_files = [&events, reload](const std::vector<FileChange>& changes) {
@@ -61,6 +71,7 @@ LayerChangeCallbacks reloading_callbacks(EventBus& events, std::function<void()>
       .on_directories = [&events, reload](const std::vector<DirChange>& changes) {
         if (publish_directory_changes(events, changes)) reload();
       },
+      .on_problem = [&events](const WatchProblem& problem) { publish_watch_problem(events, problem); },
   };
 }
 

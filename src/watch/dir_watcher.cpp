@@ -1,18 +1,10 @@
 // The directory watcher: the backend (inotify, or polling) watches the directory and its subdirectories
 // when recursive, and only says "something in here changed"; after the debounce the whole tree is
 // rescanned and compared by content hash, so a missed or overflowed event costs nothing but a rescan.
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <exception>
 #include <filesystem>
-#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -21,14 +13,12 @@
 #include "hotreload/dir_watch.hpp"
 #include "layers/directory_listing.hpp"
 #include "watch/backend.hpp"
+#include "watch/watch_loop.hpp"
 
 namespace hotreload {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-constexpr std::chrono::milliseconds kFallbackPollInterval{1000};
 
 Error usage(std::string message) { return Error{ErrorCode::usage, std::move(message), {}, {}}; }
 
@@ -54,16 +44,12 @@ const char* to_string(DirChange::Kind kind) {
 
 struct DirWatcher::Loop {
   Loop(DirWatchOptions options_in, DirChangeCallback on_change_in, std::string root_in,
-       std::vector<watch::DirEntry> entries_in, std::unique_ptr<watch::Backend> backend_in, int wake_fd_in)
+       std::vector<watch::DirEntry> entries_in, std::unique_ptr<watch::WatchLoop> waiting_in)
       : options(std::move(options_in)),
         on_change(std::move(on_change_in)),
         root(std::move(root_in)),
         entries(std::move(entries_in)),
-        backend(std::move(backend_in)),
-        debounce(options.debounce, options.max_wait),
-        backend_name(backend->name()),
-        wake_fd(wake_fd_in) {}
-  ~Loop() { ::close(wake_fd); }
+        waiting(std::move(waiting_in)) {}
 
   Scan scan_tree() const {
     // A directory that may come and go may also come back as a symlink somewhere else: resolve it
@@ -88,23 +74,14 @@ struct DirWatcher::Loop {
   Scan armed_scan() {
     for (;;) {
       std::vector<std::string> directories(tracked.begin(), tracked.end());
-      if (auto armed = backend->track_directories(directories, entries); !armed) {
-        std::cerr << "hotreload: dir watcher: " << armed.error().message << "; falling back to polling every "
-                  << kFallbackPollInterval.count() << " ms\n";
-        use_backend(watch::make_poll_backend(kFallbackPollInterval));
+      if (auto armed = waiting->backend().track_directories(directories, entries); !armed) {
+        waiting->fall_back_to_polling(armed.error());
         continue;
       }
       Scan scan = scan_tree();
       if (scan.directories == tracked) return scan;
       tracked = scan.directories;
     }
-  }
-
-  void use_backend(std::unique_ptr<watch::Backend> replacement) {
-    backend = std::move(replacement);
-    backend_name.store(backend->name(), std::memory_order_release);
-    if (auto interval = backend->tick()) next_tick = Clock::now() + *interval;
-    else next_tick.reset();
   }
 
   void report(Scan scan) {
@@ -129,44 +106,15 @@ struct DirWatcher::Loop {
     deliver(changes);
   }
 
-  // Exceptions never cross a thread: report and keep watching.
   void deliver(const std::vector<DirChange>& changes) {
-    try {
-      on_change(changes);
-    } catch (const std::exception& error) {
-      std::cerr << "hotreload: dir watcher: change callback threw: " << error.what() << "\n";
-    } catch (...) {
-      std::cerr << "hotreload: dir watcher: change callback threw a non-standard exception\n";
-    }
-  }
-
-  // How long ppoll may block: until the burst is due or the next poll tick, or forever (nullopt).
-  std::optional<timespec> timeout() const {
-    std::optional<Clock::time_point> wake_at = debounce.deadline();
-    if (next_tick && (!wake_at || *next_tick < *wake_at)) wake_at = next_tick;
-    if (!wake_at) return std::nullopt;
-    auto left = std::max(Clock::duration::zero(), *wake_at - Clock::now());
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    return timespec{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    waiting->call_guarded([&] { on_change(changes); });
   }
 
   void run() {
     for (;;) {
-      pollfd fds[2] = {{wake_fd, POLLIN, 0}, {backend->event_fd(), POLLIN, 0}};
-      std::optional<timespec> wait = timeout();
-      int ready = ::ppoll(fds, 2, wait ? &*wait : nullptr, nullptr);
-      if (ready < 0 && errno != EINTR) {
-        std::cerr << "hotreload: dir watcher: poll failed: " << std::strerror(errno) << "\n";
-        return;
-      }
-      if (stop_requested.load(std::memory_order_acquire)) return;
-      Clock::time_point now = Clock::now();
-      if (ready > 0 && (fds[1].revents & POLLIN) && backend->check()) debounce.note(now);
-      if (next_tick && now >= *next_tick) {
-        next_tick = now + *backend->tick();
-        if (backend->check()) debounce.note(now);
-      }
-      if (debounce.take(now)) report(armed_scan());
+      watch::WatchLoop::Wake wake = waiting->wait();
+      if (wake.stop) return;
+      if (wake.due) report(armed_scan());
     }
   }
 
@@ -176,17 +124,12 @@ struct DirWatcher::Loop {
   // With allow_missing: (parent, name) of `options.directory`, where it appears and goes.
   const std::vector<watch::DirEntry> entries;
 
-  // Used only by the watcher's thread once started.
-  std::unique_ptr<watch::Backend> backend;
-  Debounce debounce;                         // events since the last scan
-  std::optional<Clock::time_point> next_tick;  // when the backend polls
-  std::set<std::string> tracked;             // the directories the backend watches
-  Scan known;                                // what was last reported (or seen at start)
+  const std::unique_ptr<watch::WatchLoop> waiting;  // backend, debounce, wake-ups; thread-safe parts shared
 
-  // Shared with the owner's thread.
-  std::atomic<const char*> backend_name;
-  const int wake_fd;  // eventfd: written by the destructor, read by the loop
-  std::atomic<bool> stop_requested{false};
+  // Used only by the watcher's thread once started.
+  std::set<std::string> tracked;  // the directories the backend watches
+  Scan known;                     // what was last reported (or seen at start)
+
   std::thread thread;  // started last, joined by ~DirWatcher
 };
 
@@ -231,26 +174,11 @@ Result<std::unique_ptr<DirWatcher>, Error> DirWatcherFactory::start(DirWatchOpti
   } else if (error || !fs::is_directory(root)) {
     return unexpected(usage("dir watch: not a directory: " + options.directory));
   }
-  // The wake fd first: a process one descriptor short of its limit then still gets a watcher
-  // (inotify_init1 fails with EMFILE and polling takes over) instead of none.
-  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd < 0) {
-    return unexpected(Error{ErrorCode::io, std::string("dir watch: eventfd failed: ") + std::strerror(errno), {}, {}});
-  }
-  std::unique_ptr<watch::Backend> backend;
-  if (options.poll_interval) {
-    backend = watch::make_poll_backend(*options.poll_interval);
-  } else if (auto inotify = watch::make_inotify_backend(calls)) {
-    backend = std::move(*inotify);
-  } else {
-    // EMFILE (max_user_instances) or ENOSYS: polling still works, just later and at some CPU cost.
-    std::cerr << "hotreload: dir watcher: " << inotify.error().message << "; falling back to polling every "
-              << kFallbackPollInterval.count() << " ms\n";
-    backend = watch::make_poll_backend(kFallbackPollInterval);
-  }
+  auto waiting = watch::WatchLoop::create(options.poll_interval, calls, Debounce(options.debounce, options.max_wait),
+                                          options.on_problem, "dir watcher");
+  if (!waiting) return unexpected(std::move(waiting).error());
   auto loop = std::make_unique<DirWatcher::Loop>(std::move(options), std::move(on_change), root.string(),
-                                                 std::move(entries), std::move(backend), wake_fd);
-  loop->use_backend(std::move(loop->backend));  // starts the poll clock
+                                                 std::move(entries), std::move(*waiting));
   // The baseline: files present now are not reported, escaping symlinks are (once).
   Scan baseline = loop->armed_scan();
   std::map<std::string, std::string> refused = std::move(baseline.refused);
@@ -272,12 +200,10 @@ Result<std::unique_ptr<DirWatcher>, Error> DirWatcherFactory::start(DirWatchOpti
 DirWatcher::DirWatcher(std::unique_ptr<Loop> loop) : loop_(std::move(loop)) {}
 
 DirWatcher::~DirWatcher() {
-  loop_->stop_requested.store(true, std::memory_order_release);
-  std::uint64_t one = 1;
-  [[maybe_unused]] ssize_t ignored = ::write(loop_->wake_fd, &one, sizeof one);
+  loop_->waiting->request_stop();
   loop_->thread.join();
 }
 
-const char* DirWatcher::backend_name() const { return loop_->backend_name.load(std::memory_order_acquire); }
+const char* DirWatcher::backend_name() const { return loop_->waiting->backend_name(); }
 
 }  // namespace hotreload

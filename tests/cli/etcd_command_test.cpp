@@ -11,6 +11,7 @@
 
 #include "etcd/etcd_test_support.hpp"
 #include "support/child_process.hpp"
+#include "support/event_lines.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
@@ -23,19 +24,6 @@ using testing::cli_path;
 using testing::EtcdServer;
 using testing::eventually;
 using testing::run_command;
-
-// The next printed event of `type`, skipping others.
-std::optional<nlohmann::json> next_event(ChildProcess& child, const std::string& type,
-                                         std::chrono::milliseconds bound = testing::kEtcdBound) {
-  const auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto line = child.read_line(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
-    if (!line) break;
-    auto event = nlohmann::json::parse(*line, nullptr, false);
-    if (!event.is_discarded() && event.value("type", "") == type) return event;
-  }
-  return std::nullopt;
-}
 
 class CliEtcd : public ::testing::Test {
  protected:
@@ -52,13 +40,13 @@ TEST_F(CliEtcd, WatchAppliesEtcdWritesOverAFileLayer) {
   ASSERT_TRUE(etcd.start());
   const std::int64_t first = etcd.put("/app/database/max_conns", "20");
   ChildProcess watch({cli_path(), "watch", "--debounce", "20", defaults, etcd.url("/app/")}, dir.file("stderr"));
-  auto initial = next_event(watch, "reload.completed");
+  auto initial = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
   ASSERT_TRUE(initial);
   EXPECT_EQ(initial->at("data").at("trigger"), "initial");
   EXPECT_EQ(initial->at("data").at("sourceVersions").at(etcd.url("/app/")), std::to_string(first));
 
   const std::int64_t second = etcd.put("/app/database/max_conns", "30");
-  auto changed = next_event(watch, "reload.completed");
+  auto changed = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
   ASSERT_TRUE(changed);
   EXPECT_EQ(changed->at("data").at("trigger"), "etcd");
   EXPECT_EQ(changed->at("data").at("changes"),
@@ -74,11 +62,11 @@ TEST_F(CliEtcd, WatchWithOnlyAnEtcdLayerNeedsNoFile) {
   etcd.put("/app/config.toml", "[database]\nmax_conns = 5\n");
   ChildProcess watch({cli_path(), "watch", "--debounce", "20", "--print-config", etcd.url("/app/config.toml")},
                      dir.file("stderr"));
-  auto initial = next_event(watch, "reload.completed");
+  auto initial = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
   ASSERT_TRUE(initial);
   EXPECT_EQ(initial->at("data").at("config").at("database").at("max_conns"), 5);
   etcd.put("/app/config.toml", "[database]\nmax_conns = 6\n");
-  auto changed = next_event(watch, "reload.completed");
+  auto changed = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
   ASSERT_TRUE(changed);
   EXPECT_EQ(changed->at("data").at("config").at("database").at("max_conns"), 6);
   watch.send_signal(SIGTERM);
@@ -90,17 +78,17 @@ TEST_F(CliEtcd, WatchReportsAnInvalidEtcdDocumentAndKeepsServing) {
   etcd.put("/app/config.yaml", "database:\n  max_conns: 40\n");
   ChildProcess watch({cli_path(), "watch", "--debounce", "20", "--print-config", defaults, etcd.url("/app/config.yaml")},
                      dir.file("stderr"));
-  auto initial = next_event(watch, "reload.completed");
+  auto initial = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
   ASSERT_TRUE(initial);
   EXPECT_EQ(initial->at("data").at("config").at("database").at("max_conns"), 40);
   const std::int64_t bad = etcd.put("/app/config.yaml", "database: [\n");
-  auto failed = next_event(watch, "reload.failed");
+  auto failed = testing::next_event(watch, "reload.failed", testing::kEtcdBound);
   ASSERT_TRUE(failed);
   const std::string error = failed->at("data").at("error");
   EXPECT_NE(error.find(etcd.url("/app/config.yaml")), std::string::npos) << error;
   EXPECT_NE(error.find("etcd revision " + std::to_string(bad)), std::string::npos) << error;
   etcd.put("/app/config.yaml", "database:\n  max_conns: 41\n");
-  auto fixed = next_event(watch, "reload.completed");
+  auto fixed = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
   ASSERT_TRUE(fixed);
   EXPECT_EQ(fixed->at("data").at("config").at("database").at("max_conns"), 41);
   watch.send_signal(SIGTERM);
@@ -110,18 +98,18 @@ TEST_F(CliEtcd, WatchReportsAnInvalidEtcdDocumentAndKeepsServing) {
 TEST_F(CliEtcd, WatchStartsOnFilesWhileEtcdIsDownAndAppliesItWhenItComesUp) {
   ChildProcess watch({cli_path(), "watch", "--debounce", "20", "--print-config", defaults, etcd.url("/app/")},
                      dir.file("stderr"));
-  auto initial = next_event(watch, "reload.completed");
+  auto initial = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
   ASSERT_TRUE(initial);
   EXPECT_EQ(initial->at("data").at("config").at("database").at("max_conns"), 10);
   EXPECT_EQ(initial->at("data").at("sourceVersions").at(etcd.url("/app/")), "unavailable");
-  auto down = next_event(watch, "etcd.error");
+  auto down = testing::next_event(watch, "etcd.error", testing::kEtcdBound);
   ASSERT_TRUE(down);
   EXPECT_NE(down->at("data").at("error").get<std::string>().find("etcd at " + etcd.endpoint()), std::string::npos);
 
   ASSERT_TRUE(etcd.start());
   etcd.put("/app/database/max_conns", "50");
   std::optional<nlohmann::json> applied;
-  while ((applied = next_event(watch, "reload.completed"))) {
+  while ((applied = testing::next_event(watch, "reload.completed", testing::kEtcdBound))) {
     // A reload that found nothing new (etcd's first, empty read) carries no config.
     const auto& data = applied->at("data");
     if (data.contains("config") && data.at("config").at("database").at("max_conns") == 50) break;
@@ -237,7 +225,7 @@ TEST_F(CliEtcd, ThreeWatchersConvergeAfterAThousandWrites) {
         std::vector<std::string>{cli_path(), "watch", "--print-config", defaults, etcd.url("/app/")},
         dir.file("stderr" + std::to_string(i))));
   }
-  for (auto& watcher : watchers) ASSERT_TRUE(next_event(*watcher, "reload.completed"));
+  for (auto& watcher : watchers) ASSERT_TRUE(testing::next_event(*watcher, "reload.completed", testing::kEtcdBound));
 
   const auto burst_start = std::chrono::steady_clock::now();
   std::int64_t last = 0;
@@ -248,7 +236,7 @@ TEST_F(CliEtcd, ThreeWatchersConvergeAfterAThousandWrites) {
   std::vector<std::chrono::steady_clock::time_point> converged(3);
   for (std::size_t i = 0; i < watchers.size(); ++i) {
     while (true) {
-      auto event = next_event(*watchers[i], "reload.completed", 60s);
+      auto event = testing::next_event(*watchers[i], "reload.completed", 60s);
       ASSERT_TRUE(event) << "watcher " << i << " did not converge";
       ++reloads[i];
       if (event->at("data").at("config").at("counter") == 1000) {

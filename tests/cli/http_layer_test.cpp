@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/config_server.hpp"
+#include "support/event_lines.hpp"
 #include "support/exec_support.hpp"
 
 namespace hotreload {
@@ -24,14 +25,7 @@ constexpr auto kBound = testing::kExecBound;
 
 // The next printed event of `type`, skipping others.
 std::optional<nlohmann::json> next_event(ChildProcess& child, const std::string& type) {
-  const auto deadline = std::chrono::steady_clock::now() + kBound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto line = child.read_line(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
-    if (!line) break;
-    auto event = nlohmann::json::parse(*line, nullptr, false);
-    if (!event.is_discarded() && event.value("type", "") == type) return event;
-  }
-  return std::nullopt;
+  return testing::next_event(child, type, kBound);
 }
 
 class CliHttp : public ::testing::Test {

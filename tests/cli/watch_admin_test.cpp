@@ -15,6 +15,7 @@
 
 #include "hotreload/audit.hpp"
 #include "support/child_process.hpp"
+#include "support/event_lines.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
@@ -53,13 +54,9 @@ int admin_port(const std::string& stderr_path) {
 }
 
 nlohmann::json next_event(ChildProcess& child, const std::string& type) {
-  while (auto line = child.read_line(kBound)) {
-    EXPECT_EQ(line->find(kSecret), std::string::npos) << *line;
-    auto event = nlohmann::json::parse(*line);
-    if (event.at("type") == type) return event;
-  }
-  ADD_FAILURE() << "no " << type << " event";
-  return nlohmann::json::object();
+  return testing::expect_event(child, type, kBound, [](const std::string& line) {
+    EXPECT_EQ(line.find(kSecret), std::string::npos) << line;
+  });
 }
 
 TEST(CliWatchAdmin, PostReloadAppliesTheChangeAndIsAudited) {

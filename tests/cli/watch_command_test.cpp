@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/child_process.hpp"
+#include "support/event_lines.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 #include "support/watch_support.hpp"
@@ -27,12 +28,7 @@ constexpr auto kBound = 20s;  // a failure bound for awaited output, never a pac
 
 // The next printed event of `type`, skipping others (file.changed precedes reload.*).
 nlohmann::json next_event(ChildProcess& child, const std::string& type) {
-  while (auto line = child.read_line(kBound)) {
-    auto event = nlohmann::json::parse(*line);
-    if (event.at("type") == type) return event;
-  }
-  ADD_FAILURE() << "no " << type << " event";
-  return nlohmann::json::object();
+  return testing::expect_event(child, type, kBound);
 }
 
 TEST(CliWatch, FirstLineIsTheInitialLoadAsACloudEvent) {

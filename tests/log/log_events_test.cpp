@@ -127,6 +127,13 @@ TEST(LogEvents, RollbackSkipOverdueAndFileEvents) {
   Event missing = make(event_type::file_missing);
   missing.files = {"a.yaml"};
   bus.publish(missing);
+  Event fallback = make(event_type::watch_fallback);
+  fallback.errors = {{ErrorCode::io, "inotify_init1 failed: Too many open files", {}, ""}};
+  bus.publish(fallback);
+  Event stopped = make(event_type::watch_error);
+  stopped.reason = "stopped";
+  stopped.errors = {{ErrorCode::io, "poll failed: Bad file descriptor", {}, ""}};
+  bus.publish(stopped);
   bus.publish(make(event_type::started));
   Event module = make(event_type::module_completed);
   module.module = "db";
@@ -139,6 +146,8 @@ TEST(LogEvents, RollbackSkipOverdueAndFileEvents) {
                                 "WARN reload overdue, held off by deferrals: quality gate",
                                 "DEBUG file changed: a.yaml, b.yaml",
                                 "WARN file missing: a.yaml",
+                                "WARN watcher polls from now on\n  inotify_init1 failed: Too many open files",
+                                "ERROR watcher failed (stopped)\n  poll failed: Bad file descriptor",
                                 "DEBUG reload 7 started (trigger file)",
                                 "DEBUG reload 7 module db applied (trigger file) in 2.0 ms",
                             }));

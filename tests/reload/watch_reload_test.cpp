@@ -182,4 +182,28 @@ TEST_F(WatchReloadTest, AnOptionalDirectoryLayerThatAppearsLaterIsLoaded) {
   EXPECT_EQ(reloader.read()->limit, 1);
 }
 
+// A watcher's problems reach the reloader's events: the fallback to polling as watch.fallback,
+// its own failures as watch.error; neither reloads.
+TEST(WatchProblems, AreEventsAndDoNotReload) {
+  EventBus events;
+  auto queue = events.open_queue();
+  int reloads = 0;
+  LayerChangeCallbacks callbacks = reloading_callbacks(events, [&reloads] { ++reloads; });
+  callbacks.on_problem({WatchProblem::Kind::polling, "inotify_init1 failed: Too many open files; falling back"});
+  callbacks.on_problem({WatchProblem::Kind::callback, "change callback threw: boom"});
+
+  auto fallback = queue->try_recv();
+  ASSERT_TRUE(fallback);
+  EXPECT_EQ(fallback->type, event_type::watch_fallback);
+  EXPECT_EQ(fallback->trigger, Trigger::file);
+  EXPECT_EQ(fallback->reason, "polling");
+  ASSERT_EQ(fallback->errors.size(), 1u);
+  EXPECT_EQ(fallback->errors[0].message, "inotify_init1 failed: Too many open files; falling back");
+  auto failed = queue->try_recv();
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->type, event_type::watch_error);
+  EXPECT_EQ(failed->reason, "callback");
+  EXPECT_EQ(reloads, 0);
+}
+
 }  // namespace hotreload::watch_reload_test

@@ -236,6 +236,28 @@ TEST_P(DirWatchContract, CallbackExceptionDoesNotStopTheWatcher) {
   EXPECT_THAT(::testing::internal::GetCapturedStderr(), ::testing::HasSubstr("change callback threw: boom"));
 }
 
+// With a problem callback the exception is reported there, as a "callback" problem.
+TEST_P(DirWatchContract, CallbackExceptionIsAProblemForTheProblemCallback) {
+  bool thrown = false;  // used only on the watcher's thread
+  testing::BatchLog<WatchProblem> problems;
+  auto watcher = DirWatcher::start({.directory = conf.path().string(), .pattern = "*.yaml", .debounce = 10ms,
+                                    .poll_interval = GetParam().poll_interval,
+                                    .on_problem = [&](const WatchProblem& p) { problems.push(p); }},
+                                   [&, push = log.callback()](const std::vector<DirChange>& changes) {
+                                     push(changes);
+                                     if (!std::exchange(thrown, true)) throw std::runtime_error("boom");
+                                   });
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+  conf.write("a.yaml", "a: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("a.yaml added"));
+  auto problem = problems.next();
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->kind, WatchProblem::Kind::callback);
+  EXPECT_EQ(problem->message, "change callback threw: boom");
+  conf.write("b.yaml", "b: 1\n");
+  EXPECT_THAT(log.next_lines(), ::testing::ElementsAre("b.yaml added"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DirWatchContract,
                          ::testing::Values(BackendParam{"inotify", std::nullopt}, BackendParam{"poll", 10ms}),
                          [](const auto& backend) { return std::string(backend.param.name); });

@@ -14,7 +14,9 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hotreload/watch.hpp"
@@ -283,6 +285,53 @@ TEST(WatchFallback, NoInotifyInstanceFallsBackToPolling) {
   EXPECT_THAT(warning, ::testing::HasSubstr("inotify_init1 failed"));
   EXPECT_THAT(warning, ::testing::HasSubstr("falling back to polling"));
   replace_file(file, "a: 2\n");
+  EXPECT_THAT(log.next(), ::testing::Optional(ElementsAre(FileChange{file, Kind::modified})));
+}
+
+// With a problem callback, the fallback is reported there (a reloader makes it an event), not on
+// stderr.
+TEST(WatchFallback, TheProblemCallbackHearsOfTheFallbackInsteadOfStderr) {
+  hotreload::testing::TempDir dir;
+  auto file = dir.write("app.yaml", "a: 1\n");
+  watch::InotifyCalls calls = watch::real_inotify_calls();
+  calls.add_watch = [](int, const char*, unsigned) { errno = ENOSPC; return -1; };
+  ChangeLog log;
+  testing::BatchLog<WatchProblem> problems;
+  ::testing::internal::CaptureStderr();
+  auto watcher = watch::start_watcher(
+      {.files = {file}, .debounce = 10ms, .on_problem = [&](const WatchProblem& p) { problems.push(p); }},
+      log.callback(), calls);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  ASSERT_TRUE(watcher);
+  auto problem = problems.next();
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->kind, WatchProblem::Kind::polling);
+  EXPECT_STREQ(to_string(problem->kind), "polling");
+  EXPECT_THAT(problem->message, ::testing::HasSubstr("inotify_add_watch("));
+  EXPECT_THAT(problem->message, ::testing::HasSubstr("No space left on device; falling back to polling every 1000 ms"));
+}
+
+// A change callback that throws is a "callback" problem; the watcher goes on.
+TEST(WatchFallback, AThrowingCallbackIsAProblemAndTheWatcherGoesOn) {
+  hotreload::testing::TempDir dir;
+  auto file = dir.write("app.yaml", "a: 1\n");
+  ChangeLog log;
+  testing::BatchLog<WatchProblem> problems;
+  bool thrown = false;  // used only on the watcher's thread
+  auto watcher = FileWatcher::start(
+      {.files = {file}, .debounce = 10ms, .on_problem = [&](const WatchProblem& p) { problems.push(p); }},
+      [&, push = log.callback()](const std::vector<FileChange>& changes) {
+        push(changes);
+        if (!std::exchange(thrown, true)) throw std::runtime_error("boom");
+      });
+  ASSERT_TRUE(watcher);
+  replace_file(file, "a: 2\n");
+  EXPECT_THAT(log.next(), ::testing::Optional(ElementsAre(FileChange{file, Kind::modified})));
+  auto problem = problems.next();
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->kind, WatchProblem::Kind::callback);
+  EXPECT_EQ(problem->message, "change callback threw: boom");
+  replace_file(file, "a: 3\n");
   EXPECT_THAT(log.next(), ::testing::Optional(ElementsAre(FileChange{file, Kind::modified})));
 }
 

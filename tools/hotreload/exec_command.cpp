@@ -159,9 +159,10 @@ int run_exec(const ExecArgs& args) {
   });
 
   // What exec says on stderr about its sources: a file gone missing, a remote layer that cannot
-  // be read (etcd down, an HTTP error); the last good config stays live either way.
+  // be read (etcd down, an HTTP error), a watcher that polls or failed; the last good config stays
+  // live either way.
   Subscription source_reporter = reloader.events().subscribe([](const Event& event) {
-    const bool missing = event.type == event_type::file_missing;
+    const bool missing = event.type == event_type::file_missing || event.type == event_type::watch_fallback;
     const bool source_error = event.type.ends_with(".error");
     if (!missing && !source_error) return;
     for (const Error& error : event.errors) {

@@ -87,7 +87,8 @@ Result<AdminOptions> admin_options(const WatchArgs& args) {
 bool printed(const std::string& type) {
   return type == event_type::completed || type == event_type::failed || type == event_type::rolled_back ||
          type == event_type::skipped || type == event_type::deferral_overdue || type == event_type::file_changed ||
-         type == event_type::file_missing || type.ends_with(".error");  // a source's: etcd.error, url.error
+         type == event_type::file_missing || type == event_type::watch_fallback ||
+         type.ends_with(".error");  // watch.error, a source's: etcd.error, url.error
 }
 
 int run_watch(const WatchArgs& args) {
