@@ -194,7 +194,7 @@ TEST(CliFlagsServe, UsageErrorsExitTwo) {
   const std::pair<std::vector<std::string>, std::string> cases[] = {
       {{"--ofrep", "0.0.0.0:0"}, "not a loopback address; add --allow-remote"},
       {{"--ofrep", "127.0.0.1"}, "--ofrep: invalid admin address"},
-      {{"--sync", "127.0.0.1:0"}, "--sync: flagd sync (gRPC) is not built yet"},
+      {{"--sync", "127.0.0.1:0"}, "--sync: flags serve does not serve flagd sync (gRPC) yet"},
       {{"--token-file", open_token}, "--token-file: "},
       {{"--token-file", dir.file("missing")}, "cannot read"},
   };

@@ -85,7 +85,7 @@ Result<OfrepOptions> ofrep_options(const ServeArgs& args) {
 int run_serve(const ServeArgs& args) {
   if (!args.sync.empty()) {
     print_errors({{ErrorCode::usage,
-                   "--sync: flagd sync (gRPC) is not built yet; serve OFREP with --ofrep and leave --sync out", {}, {}}});
+                   "--sync: flags serve does not serve flagd sync (gRPC) yet; serve OFREP with --ofrep and leave --sync out", {}, {}}});
     return kExitTrouble;
   }
   if (args.debounce_ms < 0 || args.poll_ms < 0) {
@@ -177,7 +177,7 @@ FlagsServe add_flags_serve(CLI::App& flags) {
   CLI::App* command = flags.add_subcommand("serve", "Serve flag files over OFREP, reloading them on change");
   command->add_option("files", args->files, "flagd flag files (JSON or YAML); later files win on a shared key")->required();
   command->add_option("--ofrep", args->ofrep, "Serve OFREP on HOST:PORT (port 0: any free port)")->capture_default_str();
-  command->add_option("--sync", args->sync, "Serve flagd sync (gRPC) on HOST:PORT: not built yet");
+  command->add_option("--sync", args->sync, "Serve flagd sync (gRPC) on HOST:PORT: not wired yet");
   command->add_option("--token-file", args->token_file,
                       "Require this token (Authorization: Bearer or X-API-Key); the file must be mode 600");
   command->add_flag("--allow-remote", args->allow_remote, "Allow --ofrep on a non-loopback address");
