@@ -1,7 +1,8 @@
 // The real OpenFeature Node SDK with the OFREP provider against `hotreload flags serve`.
-// Run by run_ofrep_provider_test.sh, which starts the server and passes, in the environment:
+// Run by run_ofrep_provider_test.sh, which starts the servers and passes, in the environment:
 // OFREP_URL (base URL), FLAG_FILE (the served file, edited here), SERVE_LOG (the server's
-// stdout, whose "flags: ..." lines say when an edit was applied or refused), HOTRELOAD_CLI.
+// stdout, whose "flags: ..." lines say when an edit was applied or refused), HOTRELOAD_CLI, and
+// SECURED_URL with OFREP_TOKEN: a second server that requires the token.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -11,7 +12,7 @@ const path = require('node:path');
 const { OpenFeature, ErrorCode } = require('@openfeature/server-sdk');
 const { OFREPProvider } = require('@openfeature/ofrep-provider');
 
-const { OFREP_URL, FLAG_FILE, SERVE_LOG, HOTRELOAD_CLI } = process.env;
+const { OFREP_URL, FLAG_FILE, SERVE_LOG, HOTRELOAD_CLI, SECURED_URL, OFREP_TOKEN } = process.env;
 const BOUND_MS = 20000; // a failure bound on awaited server output, never a pace
 
 // Resolves once the server's log has `count` lines starting with `prefix`.
@@ -157,6 +158,20 @@ async function main() {
   assert.equal(await client.getNumberValue('page-size', 0, { targetingKey: 'u1' }), 50);
   assert.equal(await client.getStringValue('greeting', '', { targetingKey: 'u1', email: 'ann@example.com' }), 'Hi');
   assert.equal((await client.getBooleanDetails('new-checkout', false, { targetingKey: 'u1' })).errorCode, undefined);
+
+  // a server behind a token: the provider's headers carry it; without them, the default and an error
+  await OpenFeature.setProviderAndWait(
+    'secured',
+    new OFREPProvider({ baseUrl: SECURED_URL, headers: [['Authorization', `Bearer ${OFREP_TOKEN}`]] }),
+  );
+  await OpenFeature.setProviderAndWait('anonymous', new OFREPProvider({ baseUrl: SECURED_URL }));
+  assert.equal(await OpenFeature.getClient('secured').getNumberValue('page-size', 0, { targetingKey: 'u1' }), 10);
+  await OpenFeature.setProviderAndWait('keyed', new OFREPProvider({ baseUrl: SECURED_URL, headers: { 'X-API-Key': OFREP_TOKEN } }));
+  assert.equal(await OpenFeature.getClient('keyed').getStringValue('greeting', '', { targetingKey: 'u1' }), 'Good day');
+  const refused = await OpenFeature.getClient('anonymous').getNumberDetails('page-size', 0, { targetingKey: 'u1' });
+  assert.equal(refused.value, 0);
+  assert.equal(refused.reason, 'ERROR');
+  assert.ok(refused.errorCode, 'a refused request is an error');
 
   await OpenFeature.close();
   console.log('ofrep-provider: all checks passed');

@@ -31,32 +31,46 @@ if ((needs_install)); then
 fi
 
 work=$(mktemp -d)
-server=""
+servers=()
 cleanup() {
-  if [[ -n $server ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-cp "$here/flags.json" "$work/flags.json"
-"$cli" flags serve --ofrep 127.0.0.1:0 "$work/flags.json" >"$work/serve.log" 2>"$work/serve.err" &
-server=$!
+# serve NAME [OPTION...]: starts `hotreload flags serve` on $work/NAME.json, logging to
+# $work/NAME.log and NAME.err, and sets $port once it prints its listening line (bounded wait).
+serve() {
+  local name=$1
+  shift
+  "$cli" flags serve --ofrep 127.0.0.1:0 "$@" "$work/$name.json" >"$work/$name.log" 2>"$work/$name.err" &
+  servers+=($!)
+  port=""
+  for _ in $(seq 1 400); do
+    port=$(sed -n 's/^ofrep: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/$name.log")
+    [[ -n $port ]] && return 0
+    kill -0 "${servers[-1]}" 2>/dev/null || fail "hotreload flags serve exited: $(cat "$work/$name.err")"
+    sleep 0.05
+  done
+  fail "hotreload flags serve printed no listening line within 20 s"
+}
 
-# The listening line is printed once connections are accepted; wait for it (bounded).
-port=""
-for _ in $(seq 1 400); do
-  port=$(sed -n 's/^ofrep: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/serve.log")
-  [[ -n $port ]] && break
-  kill -0 "$server" 2>/dev/null || fail "hotreload flags serve exited: $(cat "$work/serve.err")"
-  sleep 0.05
-done
-[[ -n $port ]] || fail "hotreload flags serve printed no listening line within 20 s"
+cp "$here/flags.json" "$work/flags.json"
+serve flags
+open_port=$port
+# A second server, behind a token, for the provider's headers.
+cp "$here/flags.json" "$work/secured.json"
+token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+(umask 077 && echo "$token" >"$work/token")
+serve secured --token-file "$work/token"
+secured_port=$port
 
 status=0
-OFREP_URL="http://127.0.0.1:$port" FLAG_FILE="$work/flags.json" SERVE_LOG="$work/serve.log" HOTRELOAD_CLI="$cli" \
+OFREP_URL="http://127.0.0.1:$open_port" FLAG_FILE="$work/flags.json" SERVE_LOG="$work/flags.log" \
+  SECURED_URL="http://127.0.0.1:$secured_port" OFREP_TOKEN="$token" HOTRELOAD_CLI="$cli" \
   NODE_PATH="$prefix/node_modules" node "$here/ofrep_provider_test.cjs" || status=$?
 if ((status != 0)); then
-  echo "--- server stdout" >&2; cat "$work/serve.log" >&2
-  echo "--- server stderr" >&2; cat "$work/serve.err" >&2
+  echo "--- server stdout" >&2; cat "$work/flags.log" >&2
+  echo "--- server stderr" >&2; cat "$work/flags.err" >&2
 fi
 exit "$status"
