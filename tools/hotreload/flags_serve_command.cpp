@@ -40,7 +40,7 @@ struct ServeArgs {
   long poll_ms = 0;
 };
 
-// Every file parsed, then merged; the errors of every file that does not parse.
+// Every file checked and parsed, then merged; else the errors of every file that could not be used.
 Result<FlagdDefinitions, Errors> load_all(const ServeArgs& args) {
   std::vector<FlagdDefinitions> parts;
   Errors errors;
