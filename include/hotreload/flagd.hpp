@@ -66,6 +66,10 @@ class FlagdDefinitions {
                                                 Format format = Format::json, const FlagdOptions& options = {});
   // Reads a file; the format comes from the extension (.json, .yaml/.yml), JSON otherwise.
   static Result<FlagdDefinitions, Errors> parse_file(const std::string& path, const FlagdOptions& options = {});
+  // Several flag sets as flagd serves several sources: a key defined again by a later set
+  // replaces the earlier flag (which keeps its place in the order); each flag keeps the metadata
+  // of its own set, and the sets' metadata merge key by key, later sets winning. Shares the flags.
+  static FlagdDefinitions merge(const std::vector<FlagdDefinitions>& in_order);
 
   // Problems a lenient parse tolerated (always empty after a strict parse).
   const Errors& warnings() const;

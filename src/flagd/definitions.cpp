@@ -2,6 +2,7 @@
 // position, and targeting rules are compiled (flagd/logic_compile.cpp).
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "flagd/table.hpp"
 #include "hotreload/flagd.hpp"
@@ -362,6 +363,26 @@ Result<FlagdDefinitions, Errors> FlagdDefinitions::parse_file(const std::string&
   auto table = build(hotreload::parse_file(path, format, parse_options(options)), options);
   if (!table) return unexpected(std::move(table).error());
   return FlagdDefinitions(std::move(*table));
+}
+
+FlagdDefinitions FlagdDefinitions::merge(const std::vector<FlagdDefinitions>& in_order) {
+  auto merged = std::make_shared<FlagdTable>();
+  std::unordered_map<std::string_view, std::size_t> position;  // key -> index in merged->flags
+  for (const FlagdDefinitions& part : in_order) {
+    const FlagdTable& table = *part.table_;
+    for (const auto& flag : table.flags) {
+      auto [at, added] = position.emplace(flag->key, merged->flags.size());
+      if (added) {
+        merged->flags.push_back(flag);
+      } else {
+        merged->flags[at->second] = flag;  // the key viewed stays alive in its part until the end
+      }
+    }
+    for (const auto& [name, value] : table.metadata.items()) merged->metadata[name] = value;
+    merged->warnings.insert(merged->warnings.end(), table.warnings.begin(), table.warnings.end());
+  }
+  for (const auto& flag : merged->flags) merged->by_key.emplace(flag->key, flag.get());
+  return FlagdDefinitions(std::shared_ptr<const FlagdTable>(std::move(merged)));
 }
 
 const Errors& FlagdDefinitions::warnings() const { return table_->warnings; }

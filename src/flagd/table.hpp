@@ -57,7 +57,8 @@ struct FlagdKeyHash {
 
 struct FlagdTable {
   // Flags live in a vector (file order) and the map points into it; the table is never copied.
-  std::vector<std::unique_ptr<FlagdFlag>> flags;
+  // Shared, not owned: a merged table (FlagdDefinitions::merge) holds the flags of its parts.
+  std::vector<std::shared_ptr<const FlagdFlag>> flags;
   std::unordered_map<std::string_view, const FlagdFlag*, FlagdKeyHash, std::equal_to<>> by_key;
   nlohmann::json metadata = nlohmann::json::object();
   Errors warnings;

@@ -31,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kLinger{1000};
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::chrono::milliseconds kAcceptPause{100};
+// A stream without keepalive has no deadline; the loop still looks at it now and then.
+constexpr std::chrono::milliseconds kIdleStreamCheck{60'000};
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -135,7 +137,8 @@ enum class Phase {
   reading,   // the request is arriving; POLLIN until it is whole or the deadline
   handling,  // a worker has it; nothing to wait for on the socket
   writing,   // the response is going out; POLLOUT
-  lingering  // the response is written and the write side shut: draining until EOF or the deadline
+  lingering,  // the response is written and the write side shut: draining until EOF or the deadline
+  streaming   // an event stream: written to as broadcasts come, input discarded, until EOF or stop
 };
 
 struct Connection {
@@ -149,6 +152,8 @@ struct Connection {
   std::optional<RequestHead> head;
   std::string out;
   std::size_t written = 0;
+  std::string keepalive;  // streams: sent after keepalive_interval without other output
+  std::chrono::milliseconds keepalive_interval{0};
 };
 
 struct Job {
@@ -189,7 +194,7 @@ struct Server::State {
   std::vector<std::thread> workers;  // guarded by lifecycle_mu
   std::atomic<int> port{0};
   int listen_fd = -1;  // owned by the loop while it runs
-  int wake_fd = -1;    // eventfd: stop, or a response is ready
+  int wake_fd = -1;    // eventfd: stop, a response or a broadcast is ready; set and closed under broadcasts_mu
   std::atomic<bool> stopping{false};
 
   std::mutex jobs_mu;
@@ -198,11 +203,15 @@ struct Server::State {
   bool jobs_closed = false;  // guarded by jobs_mu
   std::mutex done_mu;
   std::vector<Done> done;   // guarded by done_mu
+  std::mutex broadcasts_mu;
+  std::vector<std::string> broadcasts;  // guarded by broadcasts_mu; taken by the serving thread
+  std::atomic<std::size_t> open_streams{0};  // written by the serving thread, read by anyone
 
   // The serving thread's own state.
   std::map<std::uint64_t, Connection> connections;
   std::uint64_t next_id = 0;
-  std::size_t counted = 0;  // connections that are not refusals
+  std::size_t counted = 0;  // connections that are neither refusals nor streams
+  std::size_t streams = 0;
   std::optional<Clock::time_point> accept_paused_until;  // after running out of descriptors
 
   State(Limits l, Routes r) : limits(l), routes(std::move(r)) {
@@ -258,7 +267,9 @@ struct Server::State {
       if (accept_paused_until) next_deadline = accept_paused_until;
       for (auto& [id, c] : connections) {
         if (c.phase == Phase::handling) continue;
-        fds.push_back({c.fd, static_cast<short>(c.phase == Phase::writing ? POLLOUT : POLLIN), 0});
+        short events = c.phase == Phase::writing ? POLLOUT : POLLIN;
+        if (c.phase == Phase::streaming && c.written < c.out.size()) events |= POLLOUT;
+        fds.push_back({c.fd, events, 0});
         ids.push_back(id);
         if (!next_deadline || c.deadline < *next_deadline) next_deadline = c.deadline;
       }
@@ -274,19 +285,26 @@ struct Server::State {
       for (std::size_t i = 2; i < fds.size(); ++i) {
         if (fds[i].revents == 0) continue;
         auto it = connections.find(ids[i - 2]);
-        if (it != connections.end() && it->second.fd >= 0) on_ready(it->first, it->second);
+        if (it != connections.end() && it->second.fd >= 0) on_ready(it->first, it->second, fds[i].revents);
       }
       expire(Clock::now());
       const std::size_t erased = std::erase_if(connections, [&](const auto& entry) {
         if (entry.second.fd >= 0) return false;
-        if (!entry.second.refusal) --counted;
+        if (entry.second.phase == Phase::streaming) {
+          --streams;
+        } else if (!entry.second.refusal) {
+          --counted;
+        }
         return true;
       });
+      open_streams.store(streams, std::memory_order_relaxed);
       if (erased > 0) accept_paused_until.reset();
     }
     for (auto& [id, c] : connections) close_connection(c);
     connections.clear();
     counted = 0;
+    streams = 0;
+    open_streams.store(0, std::memory_order_relaxed);
   }
 
   void close_connection(Connection& c) {
@@ -306,6 +324,20 @@ struct Server::State {
       auto it = connections.find(d.id);
       if (it == connections.end() || it->second.fd < 0) continue;
       respond(it->second, std::move(d.response));
+    }
+    std::vector<std::string> messages;
+    {
+      std::lock_guard lock(broadcasts_mu);
+      messages.swap(broadcasts);
+    }
+    if (messages.empty()) return;
+    for (auto& [id, c] : connections) {
+      if (c.fd < 0 || c.phase != Phase::streaming) continue;
+      for (const std::string& message : messages) {
+        queue_on_stream(c, message);
+        if (c.fd < 0) break;
+      }
+      if (c.fd >= 0) write_stream(c);
     }
   }
 
@@ -345,12 +377,16 @@ struct Server::State {
     }
   }
 
-  void on_ready(std::uint64_t id, Connection& c) {
+  void on_ready(std::uint64_t id, Connection& c, short revents) {
     switch (c.phase) {
       case Phase::reading: return read_request(id, c);
       case Phase::writing: return write_response(c);
       case Phase::lingering: return drain(c);
       case Phase::handling: return;
+      case Phase::streaming:
+        if ((revents & POLLOUT) != 0) write_stream(c);
+        if (c.fd >= 0 && (revents & ~POLLOUT) != 0) discard_input(c);
+        return;
     }
   }
 
@@ -383,6 +419,12 @@ struct Server::State {
     if (routes.screen) {
       if (auto reply = routes.screen(head, c.peer.address + ":" + std::to_string(c.peer.port))) {
         respond(c, format_reply(*reply));
+        return false;
+      }
+    }
+    if (routes.stream) {
+      if (auto stream = routes.stream(head)) {
+        start_stream(c, std::move(*stream));
         return false;
       }
     }
@@ -438,6 +480,74 @@ struct Server::State {
     c.deadline = Clock::now() + kLinger;
   }
 
+  void start_stream(Connection& c, StreamReply stream) {
+    if (streams >= limits.max_streams) {
+      respond(c, format_reply(error_reply(503, "too many event streams: the server holds at most " +
+                                                   std::to_string(limits.max_streams) + " at once")));
+      return;
+    }
+    --counted;
+    ++streams;
+    open_streams.store(streams, std::memory_order_relaxed);
+    c.phase = Phase::streaming;
+    c.in.clear();
+    c.in.shrink_to_fit();
+    c.keepalive = std::move(stream.keepalive);
+    c.keepalive_interval = stream.keepalive_interval;
+    c.out = format_stream_head(stream);
+    c.written = 0;
+    c.deadline = Clock::now() + limits.response_timeout;
+    write_stream(c);
+  }
+
+  static std::string format_stream_head(const StreamReply& stream) {
+    std::string out = "HTTP/1.1 200 OK\r\n";
+    for (const auto& [name, value] : stream.headers) out += name + ": " + value + "\r\n";
+    if (!stream.content_type.empty()) out += "Content-Type: " + stream.content_type + "\r\n";
+    // No Content-Length: the body ends when the connection does.
+    out += "Connection: close\r\n\r\n";
+    out += stream.opening;
+    return out;
+  }
+
+  // Appends to what the stream client has still to read; one that lets too much pile up is closed.
+  void queue_on_stream(Connection& c, std::string_view bytes) {
+    if (c.written == c.out.size()) {
+      c.out.clear();
+      c.written = 0;
+      c.deadline = Clock::now() + limits.response_timeout;  // from now, the client must read
+    }
+    if (c.out.size() - c.written + bytes.size() > limits.max_stream_backlog) return close_connection(c);
+    c.out.append(bytes);
+  }
+
+  void write_stream(Connection& c) {
+    while (c.written < c.out.size()) {
+      ssize_t n = ::send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        return close_connection(c);
+      }
+      c.written += static_cast<std::size_t>(n);
+    }
+    c.out.clear();
+    c.written = 0;
+    c.deadline = Clock::now() + (keeps_alive(c) ? c.keepalive_interval : kIdleStreamCheck);
+  }
+
+  static bool keeps_alive(const Connection& c) { return !c.keepalive.empty() && c.keepalive_interval.count() > 0; }
+
+  // A stream's client has nothing to say: its bytes are dropped, its EOF ends the stream.
+  void discard_input(Connection& c) {
+    char buffer[kReadChunk];
+    while (true) {
+      ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
+      if (n > 0) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+      return close_connection(c);
+    }
+  }
+
   void drain(Connection& c) {
     char buffer[kReadChunk];
     while (true) {
@@ -451,6 +561,17 @@ struct Server::State {
   void expire(Clock::time_point now) {
     for (auto& [id, c] : connections) {
       if (c.fd < 0 || c.phase == Phase::handling || c.deadline > now) continue;
+      if (c.phase == Phase::streaming) {
+        if (c.written < c.out.size()) {
+          close_connection(c);  // a client that stopped reading
+        } else if (!keeps_alive(c)) {
+          c.deadline = now + kIdleStreamCheck;
+        } else {
+          queue_on_stream(c, c.keepalive);
+          write_stream(c);
+        }
+        continue;
+      }
       if (c.phase == Phase::reading && !c.in.empty()) {
         respond(c, format_reply(error_reply(408, "the request did not arrive within " +
                                                      std::to_string(limits.request_timeout.count()) + " ms")));
@@ -500,11 +621,15 @@ Result<void> Server::start(const std::string& host, int port) {
   }
   ::freeaddrinfo(found);
   if (fd < 0) return failure(std::strerror(last_errno));
-  s.wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (s.wake_fd < 0) {
+  const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
     int error = errno;
     ::close(fd);
     return failure(std::strerror(error));
+  }
+  {
+    std::lock_guard broadcasts_lock(s.broadcasts_mu);  // broadcast() reads it from any thread
+    s.wake_fd = wake_fd;
   }
   s.listen_fd = fd;
   s.port.store(local_endpoint(fd).port);
@@ -538,12 +663,26 @@ void Server::stop() {
     s.done.clear();
   }
   ::close(s.listen_fd);
-  ::close(s.wake_fd);
   s.listen_fd = -1;
-  s.wake_fd = -1;
+  {
+    std::lock_guard broadcasts_lock(s.broadcasts_mu);
+    s.broadcasts.clear();
+    ::close(s.wake_fd);
+    s.wake_fd = -1;
+  }
   s.port.store(0);
 }
 
 int Server::port() const { return state_->port.load(); }
+
+void Server::broadcast(std::string bytes) {
+  State& s = *state_;
+  std::lock_guard lock(s.broadcasts_mu);
+  if (s.wake_fd < 0) return;  // stopped
+  s.broadcasts.push_back(std::move(bytes));
+  s.wake();
+}
+
+std::size_t Server::stream_count() const { return state_->open_streams.load(std::memory_order_relaxed); }
 
 }  // namespace hotreload::http

@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <cstdlib>
 #include <limits>
 
+#include "hotreload/ofrep.hpp"
 #include "hotreload/reload_metrics.hpp"
 #include "hotreload/reloader.hpp"
 #include "support/run_command.hpp"
@@ -112,6 +114,23 @@ TEST_F(MetricsPromtool, ReloadMetricsAfterRealReloadsPassCleanly) {
   metrics.set_backoff(std::chrono::milliseconds(1500));
   metrics.count_flag_evaluation("new-player", "TARGETING_MATCH");
   metrics.count_flag_evaluation("we\"ird\\flag\n", "DEFAULT");
+  expect_clean(registry.expose());
+}
+
+TEST_F(MetricsPromtool, OfrepMetricsAfterEvaluationsPassCleanly) {
+  FlagdStore flags;
+  ASSERT_TRUE(flags.load(R"({"flags": {"a": {"state": "ENABLED", "variants": {"on": true}, "defaultVariant": "on"}}})",
+                         "flags.json")
+                  .has_value());
+  MetricsRegistry registry;
+  OfrepServer server(flags, {}, &registry);
+  ASSERT_TRUE(server.start().has_value());
+  httplib::Client client("127.0.0.1", server.port());
+  for (const char* key : {"a", "missing"}) {
+    ASSERT_TRUE(client.Post(std::string("/ofrep/v1/evaluate/flags/") + key, R"({"context": {}})", "application/json"));
+  }
+  ASSERT_TRUE(client.Post("/ofrep/v1/evaluate/flags", "not json", "application/json"));
+  server.flags_changed();
   expect_clean(registry.expose());
 }
 

@@ -1,11 +1,13 @@
 // hotreload flags eval --flags FILE [--flag KEY] [--type T] [--default VALUE] [--context JSON]
 // hotreload flags validate [--lenient] FILE...
+// hotreload flags serve ... FLAGFILE... (flags_serve_command.cpp)
 // Evaluates flagd-format flags as a service using FlagdStore would, one JSON object per flag
 // per line; and checks flag files, reporting each problem as FILE:LINE:COL: PATH: message.
 #include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
+#include "flags_serve.hpp"
 #include "hotreload/flagd.hpp"
 #include "hotreload/json_text.hpp"
 
@@ -135,7 +137,7 @@ int run_validate_flags(const ValidateFlagsArgs& args) {
 }  // namespace
 
 Command add_flags_command(CLI::App& app) {
-  CLI::App* flags = app.add_subcommand("flags", "Evaluate and validate flagd-format feature flags");
+  CLI::App* flags = app.add_subcommand("flags", "Evaluate, validate and serve flagd-format feature flags");
   flags->require_subcommand(1);
 
   auto eval = std::make_shared<EvalArgs>();
@@ -154,8 +156,11 @@ Command add_flags_command(CLI::App& app) {
                              "Accept what flagd accepts: rules that cannot run are warnings, not errors");
   validate_command->add_flag("-q,--quiet", validate->quiet, "Print nothing when valid");
 
-  return [eval_command, eval, validate] {
+  FlagsServe serve = add_flags_serve(*flags);
+
+  return [eval_command, eval, validate, serve] {
     if (eval_command->parsed()) return run_eval(*eval);
+    if (serve.command->parsed()) return serve.run();
     return run_validate_flags(*validate);
   };
 }
