@@ -176,6 +176,33 @@ TEST_F(CliEtcd, EtcdErrorsOnTheCommandLine) {
   EXPECT_EQ(watch_bad.exit_code, 2);
 }
 
+// A bad list of members is a usage error naming the member, for every command and both kinds of layer.
+TEST_F(CliEtcd, ABadMemberListIsAUsageErrorNamingTheMember) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"etcd://127.0.0.1:1,,127.0.0.1:3/app/", "member 2 of the endpoint list is empty"},
+      {"etcd://127.0.0.1:1,127.0.0.1:99999/app/config.yaml", "member 2 (\"127.0.0.1:99999\"): the port must be 1..65535"},
+      {"etcd://127.0.0.1:1,127.0.0.1:2,127.0.0.1:1/app/", "member 3 (\"127.0.0.1:1\"): it repeats member 1 (127.0.0.1:1)"},
+  };
+  for (const auto& [url, why] : cases) {
+    for (const char* command : {"validate", "diff", "watch"}) {
+      auto refused = run_command({cli_path(), command, defaults, url});
+      EXPECT_EQ(refused.exit_code, 2) << command << " " << url << "\n" << refused.err;
+      EXPECT_NE(refused.err.find(why), std::string::npos) << command << " " << url << "\n" << refused.err;
+    }
+  }
+}
+
+// Members that are all down: validate names each of them.
+TEST_F(CliEtcd, ValidateWithEveryMemberDownNamesEachMember) {
+  EtcdServer second;
+  const std::string url = "etcd://" + etcd.endpoint() + "," + second.endpoint() + "/app/";
+  auto down = run_command({cli_path(), "validate", defaults, url});
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("none of the 2 members answered"), std::string::npos) << down.err;
+  EXPECT_NE(down.err.find("etcd at " + etcd.endpoint()), std::string::npos) << down.err;
+  EXPECT_NE(down.err.find("etcd at " + second.endpoint()), std::string::npos) << down.err;
+}
+
 TEST_F(CliEtcd, ValidateAuthenticatesWithAPasswordFileOrTheEnvironment) {
   ASSERT_TRUE(etcd.start());
   ASSERT_TRUE(etcd.enable_auth("root", "pw-123"));
