@@ -15,7 +15,9 @@
 // (Source::version, "42"). Faults: etcd down (the layer serves what it last read, empty before
 // the first read; retried with backoff), a lost connection (reconnect, resume from the last seen
 // revision), a compacted revision (read the whole range again, then watch again), an invalid
-// document (load() fails naming the key and its revision, so the old config stays live).
+// document (load() fails naming the key and its revision, so the old config stays live). With
+// several members (etcd://H1:P1,H2:P2,H3:P3/KEY) it uses one at a time and fails over to the next
+// when that one fails or has no leader, resuming the watch from the last revision seen.
 #pragma once
 
 #include <chrono>

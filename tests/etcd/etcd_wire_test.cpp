@@ -86,6 +86,13 @@ TEST(EtcdUrl, RefusesABadMemberListNamingTheMember) {
   }
 }
 
+// A range must be linearizable (served through the leader's read index), so a member that is
+// behind or cut off cannot hand out old data: serializable is left at its default, false.
+TEST(EtcdWire, RangeRequestsAreLinearizable) {
+  auto request = detail::etcd::range_request(*parse_etcd_url("etcd://h1:1,h2:2/app/"));
+  EXPECT_FALSE(request.contains("serializable")) << request.dump();
+}
+
 TEST(EtcdWire, Base64RoundTripsAndRefusesJunk) {
   using detail::etcd::base64_decode;
   using detail::etcd::base64_encode;

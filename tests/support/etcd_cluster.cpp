@@ -86,9 +86,11 @@ bool EtcdCluster::start() {
 void EtcdCluster::stop(std::size_t member) {
   auto& process = members_[member].process;
   if (!process) return;
+  if (members_[member].frozen) process->send_signal(SIGCONT);
   process->send_signal(SIGTERM);
   if (!process->wait(kBound)) process->send_signal(SIGKILL);
   process.reset();
+  members_[member].frozen = false;
 }
 
 void EtcdCluster::kill(std::size_t member) {
@@ -97,10 +99,13 @@ void EtcdCluster::kill(std::size_t member) {
   process->send_signal(SIGKILL);
   (void)process->wait(kBound);
   process.reset();
+  members_[member].frozen = false;
 }
 
 void EtcdCluster::freeze(std::size_t member) {
-  if (members_[member].process) members_[member].process->send_signal(SIGSTOP);
+  if (!members_[member].process) return;
+  members_[member].process->send_signal(SIGSTOP);
+  members_[member].frozen = true;
 }
 
 bool EtcdCluster::restart(std::initializer_list<std::size_t> members) {
@@ -145,7 +150,7 @@ std::optional<std::size_t> EtcdCluster::leader() {
     std::set<std::string> leaders;
     bool all_answered = true;
     for (std::size_t i = 0; i < kMembers; ++i) {
-      if (!running(i)) continue;
+      if (!running(i) || members_[i].frozen) continue;
       auto reply = post(i, "/v3/maintenance/status", "{}");
       auto status = reply ? nlohmann::json::parse(*reply, nullptr, false) : nlohmann::json();
       if (!status.is_object() || !status.contains("header")) {
@@ -171,7 +176,7 @@ std::int64_t EtcdCluster::put(const std::string& key, const std::string& value) 
   const auto deadline = std::chrono::steady_clock::now() + kBound;
   while (std::chrono::steady_clock::now() < deadline) {
     for (std::size_t i = 0; i < kMembers; ++i) {
-      if (!running(i)) continue;
+      if (!running(i) || members_[i].frozen) continue;
       if (auto reply = post(i, "/v3/kv/put", body)) {
         auto parsed = nlohmann::json::parse(*reply, nullptr, false);
         if (parsed.is_object() && parsed.contains("header")) return std::stoll(parsed["header"].value("revision", "0"));

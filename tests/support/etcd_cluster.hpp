@@ -32,7 +32,8 @@ class EtcdCluster {
   void stop(std::size_t member);
   // SIGKILL: the member dies; if it led, the others notice only by the missed heartbeats.
   void kill(std::size_t member);
-  // SIGSTOP: the member hangs with its connections open (kill() it afterwards).
+  // SIGSTOP: the member hangs with its connections open (kill() it afterwards); put() and
+  // leader() leave it out.
   void freeze(std::size_t member);
   // Starts stopped members again on their data dirs and waits until each is healthy (a member
   // alone is not: restart enough of them together to make a quorum).
@@ -59,6 +60,7 @@ class EtcdCluster {
     int client_port = 0;
     int peer_port = 0;
     std::unique_ptr<ChildProcess> process;
+    bool frozen = false;  // SIGSTOPped: put() and leader() do not wait on it
   };
   void launch(std::size_t member);
   bool wait_healthy(std::size_t member);
