@@ -67,6 +67,10 @@ struct EtcdSource::State {
   // cut off from the quorum cannot answer with stale data.
   Result<bool> read_range(bool allow_older = false, const ErrorCallback& on_failover = {});
   Result<bool> read_range_from(detail::etcd::Connection& member, bool allow_older);
+  // A location built by hand with no endpoint (parse_etcd_url never makes one).
+  Error no_endpoint() const {
+    return Error{ErrorCode::usage, "etcd layer " + location.url() + " names no endpoint", {location.url(), 0, 0}, {}};
+  }
   // Leaves the member in use for the next one; the error that made it leave, saying where to.
   Error fail_over(std::size_t from, Error why);
   // Watch thread only: members that failed one after the other since the last watch was created;
@@ -122,6 +126,7 @@ Error EtcdSource::State::fail_over(std::size_t from, Error why) {
 }
 
 Result<bool> EtcdSource::State::read_range(bool allow_older, const ErrorCallback& on_failover) {
+  if (members.empty()) return unexpected(no_endpoint());
   std::size_t first;
   {
     std::lock_guard lock(mu);
@@ -402,6 +407,7 @@ Result<void> EtcdSource::sync() {
 
 Result<void> EtcdSource::start(ChangeCallback on_change, ErrorCallback on_error) {
   State& s = *state_;
+  if (s.members.empty()) return unexpected(s.no_endpoint());
   if (s.options.debounce.count() < 0 || s.options.max_debounce.count() < 0) {
     return unexpected(Error{ErrorCode::usage, "etcd: debounce and max_debounce must not be negative",
                             {s.location.url(), 0, 0}, {}});

@@ -86,6 +86,18 @@ TEST(EtcdUrl, RefusesABadMemberListNamingTheMember) {
   }
 }
 
+// A location built by hand without endpoints is refused, not a crash.
+TEST(EtcdUrl, ASourceWithoutEndpointsIsAUsageError) {
+  EtcdSource source(EtcdLocation{.endpoints = {}, .key = "/app/"});
+  auto synced = source.sync();
+  ASSERT_FALSE(synced);
+  EXPECT_EQ(synced.error().code, ErrorCode::usage);
+  EXPECT_NE(synced.error().message.find("names no endpoint"), std::string::npos) << synced.error().message;
+  auto started = source.start([] {});
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::usage);
+}
+
 // A range must be linearizable (served through the leader's read index), so a member that is
 // behind or cut off cannot hand out old data: serializable is left at its default, false.
 TEST(EtcdWire, RangeRequestsAreLinearizable) {
