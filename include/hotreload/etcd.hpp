@@ -15,7 +15,9 @@
 // (Source::version, "42"). Faults: etcd down (the layer serves what it last read, empty before
 // the first read; retried with backoff), a lost connection (reconnect, resume from the last seen
 // revision), a compacted revision (read the whole range again, then watch again), an invalid
-// document (load() fails naming the key and its revision, so the old config stays live).
+// document (load() fails naming the key and its revision, so the old config stays live). With
+// several members (etcd://H1:P1,H2:P2,H3:P3/KEY) it uses one at a time and fails over to the next
+// when that one fails or has no leader, resuming the watch from the last revision seen.
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hotreload/backoff.hpp"
 #include "hotreload/document.hpp"
@@ -34,20 +37,33 @@
 
 namespace hotreload {
 
-// etcd://HOST:PORT/KEY (one document) or etcd://HOST:PORT/PREFIX/ (a tree: the trailing slash).
-struct EtcdLocation {
+// One member of an etcd cluster: where its client URL listens.
+struct EtcdEndpoint {
   std::string host{};
   int port = 2379;
-  std::string key{};  // "/app/config.yaml", or "/app/" for a prefix
+
+  // "HOST:PORT" (an IPv6 host in brackets), for URLs and messages.
+  std::string text() const;
+  bool operator==(const EtcdEndpoint&) const = default;
+};
+
+// etcd://HOST:PORT/KEY (one document) or etcd://HOST:PORT/PREFIX/ (a tree: the trailing slash).
+// Several members of one cluster: etcd://H1:P1,H2:P2,H3:P3/KEY; the source reads and watches
+// through one at a time and fails over to the next when it fails (docs/ETCD.md).
+struct EtcdLocation {
+  std::vector<EtcdEndpoint> endpoints{};  // at least one, no duplicates, in the order given
+  std::string key{};                      // "/app/config.yaml", or "/app/" for a prefix
 
   bool is_prefix() const { return !key.empty() && key.back() == '/'; }
-  // "etcd://HOST:PORT/KEY" as parsed (an IPv6 host in brackets).
+  // "etcd://H1:P1,H2:P2/KEY" as parsed (IPv6 hosts in brackets): the layer's stable name,
+  // whichever member is in use.
   std::string url() const;
 };
 
 // True when `text` starts with "etcd://": where a file path is accepted, such text is an etcd layer.
 bool is_etcd_url(std::string_view text);
-// Errors (usage): no host, a port that is not 1..65535, no key, an empty key segment ("//").
+// Errors (usage): no host, a port that is not 1..65535, no key, an empty key segment ("//"), and
+// in a list of members an empty member, a bad port or a duplicate, each naming the member.
 Result<EtcdLocation> parse_etcd_url(std::string_view url);
 
 struct EtcdTls {
@@ -91,6 +107,8 @@ struct EtcdStatus {
   std::int64_t revision = 0;    // the revision the cached state reflects (0 before a read)
   unsigned connects = 0;        // watch streams established so far
   unsigned compactions = 0;     // times the watch revision was compacted and the range re-read
+  std::string endpoint{};       // the member in use now ("127.0.0.1:2379")
+  unsigned failovers = 0;       // times a failing member was left for the next one
   std::optional<Error> last_error{};  // the last failure, cleared by the next success
 };
 

@@ -22,6 +22,11 @@ httplib::Headers headers_for(const std::string& token) {
   httplib::Headers headers;
   // etcd takes the bare token, not "Bearer <token>".
   if (!token.empty()) headers.emplace("Authorization", token);
+  // The gateway passes Grpc-Metadata-* headers on as gRPC metadata; "hasleader" is what etcd's
+  // own client sends (WithRequireLeader): a member without a leader answers "etcdserver: no
+  // leader" at once, and cancels a running watch when it loses its leader, instead of waiting
+  // (a range) or staying silent (a watch) while the rest of the cluster moves on.
+  headers.emplace("Grpc-Metadata-hasleader", "true");
   return headers;
 }
 
@@ -54,18 +59,15 @@ bool send_request(httplib::Client& client, httplib::Request& request, httplib::E
 
 }  // namespace
 
-Connection::Connection(EtcdLocation location, EtcdOptions options)
-    : location_(std::move(location)), options_(std::move(options)) {}
+Connection::Connection(EtcdEndpoint endpoint, std::string layer_url, EtcdOptions options)
+    : endpoint_(std::move(endpoint)), layer_url_(std::move(layer_url)), options_(std::move(options)) {}
 
 Connection::~Connection() = default;
 
-std::string Connection::endpoint() const {
-  const bool ipv6 = location_.host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + location_.host + "]" : location_.host) + ":" + std::to_string(location_.port);
-}
+std::string Connection::endpoint() const { return endpoint_.text(); }
 
 Error Connection::failure(const std::string& what) const {
-  return Error{ErrorCode::io, "etcd at " + endpoint() + ": " + what, {location_.url(), 0, 0}, {}};
+  return Error{ErrorCode::io, "etcd at " + endpoint() + ": " + what, {layer_url_, 0, 0}, {}};
 }
 
 std::unique_ptr<httplib::Client> Connection::make_client(std::chrono::milliseconds read_timeout) const {

@@ -1,5 +1,7 @@
-// HTTP(S) to one etcd endpoint's JSON gateway with cpp-httplib: unary POSTs and a streaming POST
-// (the watch) that another thread can interrupt by shutting its socket down.
+// HTTP(S) to one etcd member's JSON gateway with cpp-httplib: unary POSTs and a streaming POST
+// (the watch) that another thread can interrupt by shutting its socket down. Every request asks
+// the member to refuse it (and to end a watch) while it has no leader, so a member cut off from
+// its cluster fails rather than serving stale data: the source then fails over to another.
 #pragma once
 
 #include <functional>
@@ -21,7 +23,8 @@ namespace hotreload::detail::etcd {
 
 class Connection {
  public:
-  Connection(EtcdLocation location, EtcdOptions options);
+  // `layer_url` locates the errors (the layer's name, whichever member is in use).
+  Connection(EtcdEndpoint endpoint, std::string layer_url, EtcdOptions options);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -47,7 +50,8 @@ class Connection {
   std::unique_ptr<httplib::Client> make_client(std::chrono::milliseconds read_timeout) const;
   Error failure(const std::string& what) const;
 
-  const EtcdLocation location_;
+  const EtcdEndpoint endpoint_;
+  const std::string layer_url_;
   const EtcdOptions options_;
   // A request in flight: a duplicate of its socket's descriptor, so interrupt() can shut the
   // socket down without racing cpp-httplib closing (and the kernel reusing) the original.

@@ -1,12 +1,17 @@
 // EtcdSource: the cached keys of one etcd key or prefix, kept current by a watch thread, and a
-// debounce thread that tells the caller when the cached state changed.
+// debounce thread that tells the caller when the cached state changed. With several members it
+// talks to one at a time and moves to the next when that one fails (reads and the watch alike);
+// revisions are the cluster's, so a watch resumed on another member misses nothing.
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,20 +28,23 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct EtcdSource::State {
   State(EtcdLocation where, EtcdOptions with)
-      : location(std::move(where)),
-        options(std::move(with)),
-        connection(location, options),
-        debounce(options.debounce, options.max_debounce) {}
+      : location(std::move(where)), options(std::move(with)), debounce(options.debounce, options.max_debounce) {
+    for (const EtcdEndpoint& endpoint : location.endpoints) {
+      members.push_back(std::make_unique<detail::etcd::Connection>(endpoint, location.url(), options));
+    }
+    if (!location.endpoints.empty()) status.endpoint = location.endpoints.front().text();
+  }
 
   const EtcdLocation location;
   const EtcdOptions options;
-  detail::etcd::Connection connection;
+  std::vector<std::unique_ptr<detail::etcd::Connection>> members;  // one per endpoint, fixed
 
   mutable std::mutex mu;
   std::condition_variable_any wake;          // a change to debounce, or stop
   std::map<std::string, KeyValue> keys;      // guarded by mu: the layer's keys as last seen
   EtcdStatus status;                         // guarded by mu; status.revision is the cache's
   std::string token;                         // guarded by mu: the auth token, if any
+  std::size_t current = 0;                   // guarded by mu: the member in use (index into members)
   Debounce debounce;                         // guarded by mu: changes not yet reported
 
   // Set by start() before the threads start, read only by them.
@@ -48,11 +56,29 @@ struct EtcdSource::State {
   std::jthread watcher;  // guarded by lifecycle
   std::jthread notifier; // guarded by lifecycle
 
-  Result<void> authenticate();
+  // Authenticates with `member` (etcd's simple tokens are only valid on the member that issued them).
+  Result<void> authenticate(detail::etcd::Connection& member);
   // Reads the range; true when the cached content changed (or this was the first read). A read
   // older than the cache is dropped (it lost a race with another), unless `allow_older`: the
-  // store itself went back (restored from a snapshot, or replaced).
-  Result<bool> read_range(bool allow_older = false);
+  // store itself went back (restored from a snapshot, or replaced). Tries the member in use, then
+  // each other member in turn: the first that answers becomes the member in use, and each one
+  // that failed before it goes to `on_failover` (with the member tried next); the error when none
+  // answered names every member. Reads are linearizable (etcd's default for a range): a member
+  // cut off from the quorum cannot answer with stale data.
+  Result<bool> read_range(bool allow_older = false, const ErrorCallback& on_failover = {});
+  Result<bool> read_range_from(detail::etcd::Connection& member, bool allow_older);
+  // A location built by hand with no endpoint (parse_etcd_url never makes one).
+  Error no_endpoint() const {
+    return Error{ErrorCode::usage, "etcd layer " + location.url() + " names no endpoint", {location.url(), 0, 0}, {}};
+  }
+  // Leaves the member in use for the next one; the error that made it leave, saying where to.
+  Error fail_over(std::size_t from, Error why);
+  // Watch thread only: members that failed one after the other since the last watch was created;
+  // the thread backs off once every member has failed, not after each one.
+  std::size_t members_failed_in_row = 0;
+  // After a member failed: back off once every member has failed in a row, else go straight on
+  // to the next member.
+  void after_member_failure(const std::function<void()>& wait_backoff);
   void mark_changed();
   void report(const Error& error);
   void run_watch(std::stop_token stop);
@@ -62,10 +88,10 @@ struct EtcdSource::State {
   WatchEnd watch_once(std::int64_t from, std::stop_token stop, Backoff& backoff);
 };
 
-Result<void> EtcdSource::State::authenticate() {
+Result<void> EtcdSource::State::authenticate(detail::etcd::Connection& member) {
   if (options.username.empty()) return {};
   nlohmann::json body = {{"name", options.username}, {"password", options.password}};
-  auto reply = connection.post("/v3/auth/authenticate", dump_json(body), "");
+  auto reply = member.post("/v3/auth/authenticate", dump_json(body), "");
   if (!reply) {
     Error error = std::move(reply).error();
     error.message = "authentication as " + options.username + " failed: " + error.message;
@@ -73,7 +99,7 @@ Result<void> EtcdSource::State::authenticate() {
   }
   nlohmann::json parsed = nlohmann::json::parse(*reply, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("token") || !parsed["token"].is_string()) {
-    return unexpected(Error{ErrorCode::io, "etcd at " + connection.endpoint() + ": authentication reply has no token",
+    return unexpected(Error{ErrorCode::io, "etcd at " + member.endpoint() + ": authentication reply has no token",
                             {location.url(), 0, 0}, {}});
   }
   std::lock_guard lock(mu);
@@ -81,14 +107,64 @@ Result<void> EtcdSource::State::authenticate() {
   return {};
 }
 
-Result<bool> EtcdSource::State::read_range(bool allow_older) {
-  if (auto authenticated = authenticate(); !authenticated) return unexpected(std::move(authenticated).error());
+void EtcdSource::State::after_member_failure(const std::function<void()>& wait_backoff) {
+  if (++members_failed_in_row < members.size()) return;
+  members_failed_in_row = 0;
+  wait_backoff();
+}
+
+Error EtcdSource::State::fail_over(std::size_t from, Error why) {
+  std::lock_guard lock(mu);
+  const std::size_t next = (from + 1) % members.size();
+  if (current == from) {
+    current = next;
+    ++status.failovers;
+    status.endpoint = members[current]->endpoint();
+  }
+  why.message += "; failing over to " + members[next]->endpoint();
+  return why;
+}
+
+Result<bool> EtcdSource::State::read_range(bool allow_older, const ErrorCallback& on_failover) {
+  if (members.empty()) return unexpected(no_endpoint());
+  std::size_t first;
+  {
+    std::lock_guard lock(mu);
+    first = current;
+  }
+  if (members.size() == 1) return read_range_from(*members[first], allow_older);
+  std::string failures;
+  for (std::size_t tried = 0; tried < members.size(); ++tried) {
+    const std::size_t index = (first + tried) % members.size();
+    auto read = read_range_from(*members[index], allow_older);
+    if (read) {
+      std::lock_guard lock(mu);
+      if (current != index) {
+        current = index;
+        ++status.failovers;
+        status.endpoint = members[index]->endpoint();
+      }
+      return read;
+    }
+    failures += (failures.empty() ? "" : "; ") + read.error().message;
+    if (tried + 1 < members.size()) {
+      Error moved = fail_over(index, read.error());
+      if (on_failover) on_failover(moved);
+    }
+  }
+  return unexpected(Error{ErrorCode::io, "etcd: none of the " + std::to_string(members.size()) +
+                                             " members answered: " + failures,
+                          {location.url(), 0, 0}, {}});
+}
+
+Result<bool> EtcdSource::State::read_range_from(detail::etcd::Connection& member, bool allow_older) {
+  if (auto authenticated = authenticate(member); !authenticated) return unexpected(std::move(authenticated).error());
   std::string auth;
   {
     std::lock_guard lock(mu);
     auth = token;
   }
-  auto reply = connection.post("/v3/kv/range", dump_json(detail::etcd::range_request(location)), auth);
+  auto reply = member.post("/v3/kv/range", dump_json(detail::etcd::range_request(location)), auth);
   if (!reply) return unexpected(std::move(reply).error());
   auto range = detail::etcd::parse_range_reply(*reply);
   if (!range) {
@@ -132,8 +208,16 @@ void EtcdSource::State::report(const Error& error) {
 }
 
 EtcdSource::State::WatchEnd EtcdSource::State::watch_once(std::int64_t from, std::stop_token stop, Backoff& backoff) {
-  if (auto authenticated = authenticate(); !authenticated) {
-    report(authenticated.error());
+  std::size_t index;
+  {
+    std::lock_guard lock(mu);
+    index = current;
+  }
+  detail::etcd::Connection& connection = *members[index];
+  // A failure of this member moves the next attempt to the next member, and the event says so.
+  auto report_member = [&](Error why) { report(members.size() > 1 ? fail_over(index, std::move(why)) : std::move(why)); };
+  if (auto authenticated = authenticate(connection); !authenticated) {
+    report_member(std::move(authenticated).error());
     return WatchEnd::failed;
   }
   std::string auth;
@@ -182,6 +266,7 @@ EtcdSource::State::WatchEnd EtcdSource::State::watch_once(std::int64_t from, std
     }
     if (message->created) {
       backoff.reset();
+      members_failed_in_row = 0;
       std::lock_guard lock(mu);
       status.watching = true;
       ++status.connects;
@@ -218,7 +303,12 @@ EtcdSource::State::WatchEnd EtcdSource::State::watch_once(std::int64_t from, std
   if (stop.stop_requested()) return WatchEnd::stopped;
   if (end == WatchEnd::compacted) return end;
   if (!problem) problem = streamed ? Error{ErrorCode::io, "etcd watch ended", {location.url(), 0, 0}, {}} : streamed.error();
-  report(*problem);
+  // A rewound store is the cluster's, not this member's: read it again through the same member.
+  if (end == WatchEnd::rewound) {
+    report(*problem);
+  } else {
+    report_member(std::move(*problem));
+  }
   return end == WatchEnd::canceled || end == WatchEnd::rewound ? end : WatchEnd::failed;
 }
 
@@ -238,10 +328,14 @@ void EtcdSource::State::run_watch(std::stop_token stop) {
   };
   while (!stop.stop_requested()) {
     if (need_range) {
-      auto read = read_range(allow_older);
+      auto read = read_range(allow_older, [&](const Error& moved) {
+        if (!stop.stop_requested()) report(moved);
+      });
       if (!read) {
         if (stop.stop_requested()) break;
+        // Every member failed in turn (each reported as it was left): wait before the next round.
         report(read.error());
+        members_failed_in_row = 0;
         wait_backoff();
         continue;
       }
@@ -266,15 +360,16 @@ void EtcdSource::State::run_watch(std::stop_token stop) {
       }
       case WatchEnd::canceled:
         need_range = true;
-        wait_backoff();
+        after_member_failure(wait_backoff);
         break;
       case WatchEnd::rewound:
         need_range = true;
         allow_older = true;
         break;
       case WatchEnd::failed:
-        // Reconnect and resume from the last revision seen: etcd replays what was missed.
-        wait_backoff();
+        // Reconnect (to the next member, when there are several) and resume from the last
+        // revision seen: etcd replays what was missed, whichever member serves the watch.
+        after_member_failure(wait_backoff);
         break;
     }
   }
@@ -312,6 +407,7 @@ Result<void> EtcdSource::sync() {
 
 Result<void> EtcdSource::start(ChangeCallback on_change, ErrorCallback on_error) {
   State& s = *state_;
+  if (s.members.empty()) return unexpected(s.no_endpoint());
   if (s.options.debounce.count() < 0 || s.options.max_debounce.count() < 0) {
     return unexpected(Error{ErrorCode::usage, "etcd: debounce and max_debounce must not be negative",
                             {s.location.url(), 0, 0}, {}});
@@ -331,7 +427,7 @@ void EtcdSource::stop() {
   std::lock_guard lifecycle(s.lifecycle);
   s.watcher.request_stop();
   s.notifier.request_stop();
-  s.connection.interrupt();
+  for (auto& member : s.members) member->interrupt();
   if (s.watcher.joinable()) s.watcher.join();
   if (s.notifier.joinable()) s.notifier.join();
 }

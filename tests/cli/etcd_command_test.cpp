@@ -1,5 +1,5 @@
 // The CLI with etcd layers: `hotreload watch`, `validate` and `diff` take etcd://HOST:PORT/KEY
-// and etcd://HOST:PORT/PREFIX/ wherever they take a file.
+// and etcd://HOST:PORT/PREFIX/ (or a list of members, etcd://H1:P1,H2:P2/KEY) wherever they take a file.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -11,6 +11,7 @@
 
 #include "etcd/etcd_test_support.hpp"
 #include "support/child_process.hpp"
+#include "support/etcd_cluster.hpp"
 #include "support/event_lines.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
@@ -174,6 +175,69 @@ TEST_F(CliEtcd, EtcdErrorsOnTheCommandLine) {
 
   auto watch_bad = run_command({cli_path(), "watch", defaults, "etcd://nohost"});
   EXPECT_EQ(watch_bad.exit_code, 2);
+}
+
+// `hotreload watch` on a 3-member cluster: stopping the member it reads from changes nothing
+// but an etcd.error event naming that member; later writes are applied.
+TEST_F(CliEtcd, WatchOnSeveralMembersSurvivesTheMemberInUseStopping) {
+  testing::EtcdCluster cluster;
+  ASSERT_TRUE(cluster.start());
+  const std::int64_t first = cluster.put("/app/database/max_conns", "20");
+  const std::string url = cluster.url("/app/");  // members 0, 1, 2: the watch starts on member 0
+  ChildProcess watch({cli_path(), "watch", "--debounce", "20", "--print-config", defaults, url}, dir.file("stderr"));
+  auto initial = testing::next_event(watch, "reload.completed", testing::kEtcdBound);
+  ASSERT_TRUE(initial);
+  EXPECT_EQ(initial->at("data").at("config").at("database").at("max_conns"), 20);
+  EXPECT_EQ(initial->at("data").at("sourceVersions").at(url), std::to_string(first));
+
+  cluster.stop(0);
+  const std::int64_t second = cluster.put("/app/database/max_conns", "30");
+  const std::int64_t third = cluster.put("/app/log_level", "debug");
+  bool reported = false;
+  auto note_errors = [&](const std::string& line) {
+    auto event = nlohmann::json::parse(line, nullptr, false);
+    if (event.is_discarded() || event.value("type", "") != "etcd.error") return;
+    const std::string error = event.at("data").at("error");
+    reported = reported || error.find("etcd at " + cluster.endpoint(0)) != std::string::npos;
+  };
+  std::optional<nlohmann::json> applied;
+  while ((applied = testing::next_event(watch, "reload.completed", testing::kEtcdBound, note_errors))) {
+    if (applied->at("data").at("sourceVersions").at(url) == std::to_string(third)) break;
+  }
+  ASSERT_TRUE(applied) << "the write at revision " << third << " was never applied";
+  EXPECT_GT(third, second);
+  EXPECT_EQ(applied->at("data").at("config").at("database").at("max_conns"), 30);
+  EXPECT_EQ(applied->at("data").at("config").at("log_level"), "debug");
+  EXPECT_TRUE(reported) << "no etcd.error event named " << cluster.endpoint(0);
+  watch.send_signal(SIGTERM);
+  EXPECT_EQ(watch.wait(testing::kEtcdBound), 0);
+}
+
+// A bad list of members is a usage error naming the member, for every command and both kinds of layer.
+TEST_F(CliEtcd, ABadMemberListIsAUsageErrorNamingTheMember) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"etcd://127.0.0.1:1,,127.0.0.1:3/app/", "member 2 of the endpoint list is empty"},
+      {"etcd://127.0.0.1:1,127.0.0.1:99999/app/config.yaml", "member 2 (\"127.0.0.1:99999\"): the port must be 1..65535"},
+      {"etcd://127.0.0.1:1,127.0.0.1:2,127.0.0.1:1/app/", "member 3 (\"127.0.0.1:1\"): it repeats member 1 (127.0.0.1:1)"},
+  };
+  for (const auto& [url, why] : cases) {
+    for (const char* command : {"validate", "diff", "watch"}) {
+      auto refused = run_command({cli_path(), command, defaults, url});
+      EXPECT_EQ(refused.exit_code, 2) << command << " " << url << "\n" << refused.err;
+      EXPECT_NE(refused.err.find(why), std::string::npos) << command << " " << url << "\n" << refused.err;
+    }
+  }
+}
+
+// Members that are all down: validate names each of them.
+TEST_F(CliEtcd, ValidateWithEveryMemberDownNamesEachMember) {
+  EtcdServer second;
+  const std::string url = "etcd://" + etcd.endpoint() + "," + second.endpoint() + "/app/";
+  auto down = run_command({cli_path(), "validate", defaults, url});
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("none of the 2 members answered"), std::string::npos) << down.err;
+  EXPECT_NE(down.err.find("etcd at " + etcd.endpoint()), std::string::npos) << down.err;
+  EXPECT_NE(down.err.find("etcd at " + second.endpoint()), std::string::npos) << down.err;
 }
 
 TEST_F(CliEtcd, ValidateAuthenticatesWithAPasswordFileOrTheEnvironment) {

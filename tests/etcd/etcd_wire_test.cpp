@@ -13,21 +13,22 @@ using detail::etcd::KeyValue;
 TEST(EtcdUrl, ParsesADocumentKeyAndAPrefix) {
   auto document = parse_etcd_url("etcd://127.0.0.1:2379/app/config.yaml");
   ASSERT_TRUE(document) << document.error().to_string();
-  EXPECT_EQ(document->host, "127.0.0.1");
-  EXPECT_EQ(document->port, 2379);
+  ASSERT_EQ(document->endpoints.size(), 1u);
+  EXPECT_EQ(document->endpoints[0].host, "127.0.0.1");
+  EXPECT_EQ(document->endpoints[0].port, 2379);
   EXPECT_EQ(document->key, "/app/config.yaml");
   EXPECT_FALSE(document->is_prefix());
   EXPECT_EQ(document->url(), "etcd://127.0.0.1:2379/app/config.yaml");
 
   auto tree = parse_etcd_url("etcd://etcd.internal/app/");
   ASSERT_TRUE(tree);
-  EXPECT_EQ(tree->port, 2379);
+  EXPECT_EQ(tree->endpoints.at(0).port, 2379);
   EXPECT_TRUE(tree->is_prefix());
   EXPECT_EQ(tree->url(), "etcd://etcd.internal:2379/app/");
 
   auto ipv6 = parse_etcd_url("etcd://[::1]:23790/a");
   ASSERT_TRUE(ipv6);
-  EXPECT_EQ(ipv6->host, "::1");
+  EXPECT_EQ(ipv6->endpoints.at(0).host, "::1");
   EXPECT_EQ(ipv6->url(), "etcd://[::1]:23790/a");
   EXPECT_TRUE(is_etcd_url("etcd://x/y"));
   EXPECT_FALSE(is_etcd_url("config.yaml"));
@@ -42,6 +43,66 @@ TEST(EtcdUrl, RefusesMalformedUrlsWithAUsageError) {
     EXPECT_EQ(parsed.error().code, ErrorCode::usage);
     EXPECT_NE(parsed.error().message.find(bad), std::string::npos) << parsed.error().message;
   }
+}
+
+TEST(EtcdUrl, ParsesAListOfMembersInOrder) {
+  auto cluster = parse_etcd_url("etcd://10.0.0.1:2379,etcd-b,[::1]:23790/app/config.yaml");
+  ASSERT_TRUE(cluster) << cluster.error().to_string();
+  ASSERT_EQ(cluster->endpoints.size(), 3u);
+  EXPECT_EQ(cluster->endpoints[0], (EtcdEndpoint{"10.0.0.1", 2379}));
+  EXPECT_EQ(cluster->endpoints[1], (EtcdEndpoint{"etcd-b", 2379}));  // the port defaults per member
+  EXPECT_EQ(cluster->endpoints[2], (EtcdEndpoint{"::1", 23790}));
+  EXPECT_EQ(cluster->key, "/app/config.yaml");
+  EXPECT_EQ(cluster->url(), "etcd://10.0.0.1:2379,etcd-b:2379,[::1]:23790/app/config.yaml");
+
+  auto prefix = parse_etcd_url("etcd://h1:1,h2:2/app/");
+  ASSERT_TRUE(prefix);
+  EXPECT_TRUE(prefix->is_prefix());
+  EXPECT_EQ(prefix->endpoints.size(), 2u);
+  EXPECT_EQ(prefix->url(), "etcd://h1:1,h2:2/app/");
+}
+
+// A bad member list is a usage error that names the member and says why.
+TEST(EtcdUrl, RefusesABadMemberListNamingTheMember) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"etcd://h1:1,,h3:3/app/", "member 2 of the endpoint list is empty"},
+      {"etcd://,h2:2/app/", "member 1 of the endpoint list is empty"},
+      {"etcd://h1:1,h2:2,/app/", "member 3 of the endpoint list is empty"},
+      {"etcd://h1:1,h2:0/app/", "member 2 (\"h2:0\"): the port must be 1..65535"},
+      {"etcd://h1:1,h2:x/a", "member 2 (\"h2:x\"): the port must be 1..65535"},
+      {"etcd://h1:1,h2:70000/a", "member 2 (\"h2:70000\"): the port must be 1..65535"},
+      {"etcd://h1:1,:2/a", "member 2 (\":2\"): no host"},
+      {"etcd://h1:1,::1:2/a", "member 2 (\"::1:2\"): an IPv6 host needs brackets"},
+      {"etcd://h1:1,h2:2,h1:1/a", "member 3 (\"h1:1\"): it repeats member 1 (h1:1)"},
+      {"etcd://h1,h2,H1:2379/a", "member 3 (\"H1:2379\"): it repeats member 1 (h1:2379)"},
+      {"etcd://[::1]:5,[::1]:5/a", "member 2 (\"[::1]:5\"): it repeats member 1 ([::1]:5)"},
+  };
+  for (const auto& [bad, why] : cases) {
+    auto parsed = parse_etcd_url(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().code, ErrorCode::usage) << bad;
+    EXPECT_NE(parsed.error().message.find(std::string("bad etcd layer \"") + bad + "\": " + why), std::string::npos)
+        << parsed.error().message;
+  }
+}
+
+// A location built by hand without endpoints is refused, not a crash.
+TEST(EtcdUrl, ASourceWithoutEndpointsIsAUsageError) {
+  EtcdSource source(EtcdLocation{.endpoints = {}, .key = "/app/"});
+  auto synced = source.sync();
+  ASSERT_FALSE(synced);
+  EXPECT_EQ(synced.error().code, ErrorCode::usage);
+  EXPECT_NE(synced.error().message.find("names no endpoint"), std::string::npos) << synced.error().message;
+  auto started = source.start([] {});
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::usage);
+}
+
+// A range must be linearizable (served through the leader's read index), so a member that is
+// behind or cut off cannot hand out old data: serializable is left at its default, false.
+TEST(EtcdWire, RangeRequestsAreLinearizable) {
+  auto request = detail::etcd::range_request(*parse_etcd_url("etcd://h1:1,h2:2/app/"));
+  EXPECT_FALSE(request.contains("serializable")) << request.dump();
 }
 
 TEST(EtcdWire, Base64RoundTripsAndRefusesJunk) {

@@ -25,8 +25,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A port the kernel considers free now (bound to port 0, then released).
-int free_port() {
+std::int64_t revision_of(const std::string& body) {
+  auto reply = nlohmann::json::parse(body, nullptr, false);
+  if (reply.is_discarded() || !reply.contains("header")) return 0;
+  return std::stoll(reply["header"].value("revision", "0"));
+}
+
+}  // namespace
+
+int free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -41,14 +48,6 @@ int free_port() {
   return port;
 }
 
-std::int64_t revision_of(const std::string& body) {
-  auto reply = nlohmann::json::parse(body, nullptr, false);
-  if (reply.is_discarded() || !reply.contains("header")) return 0;
-  return std::stoll(reply["header"].value("revision", "0"));
-}
-
-}  // namespace
-
 std::optional<std::string> EtcdServer::binary() {
   const char* path = std::getenv("PATH");
   std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
@@ -60,9 +59,9 @@ std::optional<std::string> EtcdServer::binary() {
 }
 
 EtcdServer::EtcdServer() {
-  client_port_ = free_port();
+  client_port_ = free_loopback_port();
   do {
-    peer_port_ = free_port();
+    peer_port_ = free_loopback_port();
   } while (peer_port_ == client_port_);
 }
 

@@ -15,6 +15,9 @@
 
 namespace hotreload::testing {
 
+// A port on 127.0.0.1 the kernel considers free now (bound to port 0, then released).
+int free_loopback_port();
+
 class EtcdServer {
  public:
   // The etcd binary on PATH, or nullopt.
