@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "hotreload/error.hpp"
+#include "hotreload/metrics.hpp"
 #include "hotreload/result.hpp"
 
 namespace hotreload {
@@ -40,6 +41,9 @@ struct FlagSyncOptions {
   std::chrono::milliseconds min_ping_interval{10'000};  // the shortest client ping interval tolerated
   std::chrono::milliseconds keepalive_time{60'000};     // the server pings idle clients this often
   std::size_t max_streams = 1024;  // SyncFlags streams at once; beyond it: RESOURCE_EXHAUSTED
+  // When set, registers hotreload_flag_sync_streams (SyncFlags streams open) and
+  // hotreload_flag_sync_publishes_total (publish() calls). It must outlive the server.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // What is served, as flagd flag definition documents (JSON text).

@@ -71,6 +71,9 @@ struct FlagSyncServer::State {
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<sync_v1::FlagSyncService::CallbackService> service;
   int port = 0;
+  // Declared last: removed from the registry first, before what they read goes away.
+  CallbackMetric streams_metric;
+  CallbackMetric publishes_metric;
 };
 
 namespace {
@@ -91,7 +94,7 @@ class SyncStream final : public grpc::ServerWriteReactor<sync_v1::SyncFlagsRespo
   }
 
   // Takes `served` as the next write unless a write is in flight (its completion offers the newest
-  // then) or it was sent already; true when the caller must write(). Called with or without
+  // then), it was sent already, or its document for this stream is the one sent last; true when the caller must write(). Called with or without
   // State::mu held. While a write is prepared the stream cannot finish, so it stays alive until
   // write() even after State::mu is released.
   bool prepare(const Served& served) {
@@ -99,6 +102,10 @@ class SyncStream final : public grpc::ServerWriteReactor<sync_v1::SyncFlagsRespo
     if (finished_ || cancelled_ || writing_ || served.version <= sent_version_) return false;
     const std::string* document = served.find(selector_);
     if (!document) return false;  // the source was dropped: keep the stream, send when it is back
+    if (sent_version_ > 0 && response_.flag_configuration() == *document) {
+      sent_version_ = served.version;  // another source changed: this client has nothing new
+      return false;
+    }
     writing_ = true;
     sent_version_ = served.version;
     response_.set_flag_configuration(*document);
@@ -247,6 +254,15 @@ Result<std::unique_ptr<FlagSyncServer>, Error> FlagSyncServer::start(FlagSyncOpt
   state->server = builder.BuildAndStart();
   if (!state->server || state->port == 0) {
     return unexpected(Error{ErrorCode::io, "flag sync: cannot listen on " + address, {}, {}});
+  }
+  if (options.metrics != nullptr) {
+    State* s = state.get();
+    state->streams_metric = options.metrics->gauge_callback(
+        "hotreload_flag_sync_streams", "flagd sync (SyncFlags) streams connected.",
+        [s] { return static_cast<double>(s->open_streams.load(std::memory_order_relaxed)); });
+    state->publishes_metric = options.metrics->counter_callback(
+        "hotreload_flag_sync_publishes_total", "Flag configurations published to flagd sync clients after the first.",
+        [s] { return static_cast<double>(s->current()->version - 1); });
   }
   return std::unique_ptr<FlagSyncServer>(new FlagSyncServer(std::move(state)));
 }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/child_process.hpp"
+#include "support/event_lines.hpp"
 #include "support/raw_http.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
@@ -21,6 +22,7 @@ namespace hotreload {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::await_line;
 using testing::ChildProcess;
 using testing::cli_path;
 using testing::run_command;
@@ -51,15 +53,6 @@ std::string read_file(const std::string& path) {
 void replace_file(const testing::TempDir& dir, const std::string& path, std::string_view content) {
   std::string temp = dir.write("next.tmp", content);
   std::filesystem::rename(temp, path);
-}
-
-// The next stdout line that starts with `prefix`, within kBound.
-std::string await_line(ChildProcess& child, std::string_view prefix) {
-  while (auto line = child.read_line(kBound)) {
-    if (line->rfind(prefix, 0) == 0) return *line;
-  }
-  ADD_FAILURE() << "no line starting with " << prefix;
-  return {};
 }
 
 // The port from "ofrep: listening on 127.0.0.1:PORT".
@@ -194,7 +187,8 @@ TEST(CliFlagsServe, UsageErrorsExitTwo) {
   const std::pair<std::vector<std::string>, std::string> cases[] = {
       {{"--ofrep", "0.0.0.0:0"}, "not a loopback address; add --allow-remote"},
       {{"--ofrep", "127.0.0.1"}, "--ofrep: invalid admin address"},
-      {{"--sync", "127.0.0.1:0"}, "--sync: flags serve does not serve flagd sync (gRPC) yet"},
+      {{"--sync", "0.0.0.0:0"}, "--sync 0.0.0.0:0 is not a loopback address; add --allow-remote"},
+      {{"--sync", "127.0.0.1"}, "--sync: invalid admin address"},
       {{"--token-file", open_token}, "--token-file: "},
       {{"--token-file", dir.file("missing")}, "cannot read"},
   };

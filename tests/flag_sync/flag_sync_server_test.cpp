@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "flagd/sync/v1/sync.grpc.pb.h"
+#include "flag_sync/sync_client.hpp"
 #include "hotreload/flag_sync.hpp"
 #include "support/exec_support.hpp"
 
@@ -17,6 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::next;
+using testing::SyncClient;
 namespace sync_v1 = flagd::sync::v1;
 
 constexpr auto kBound = 20s;  // a failure bound for awaited answers, never a pace
@@ -33,51 +36,11 @@ std::unique_ptr<FlagSyncServer> start_server(FlagSyncContent content, FlagSyncOp
   return server ? std::move(*server) : nullptr;
 }
 
-// A client of one server; each call has its own context with the failure bound as deadline.
-class Client {
- public:
-  explicit Client(int port, grpc::ChannelArguments args = {})
-      : stub_(sync_v1::FlagSyncService::NewStub(grpc::CreateCustomChannel(
-            "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args))) {}
-
-  // Opens a SyncFlags stream, with `selector` in the flagd-selector header when not empty.
-  std::unique_ptr<grpc::ClientReader<sync_v1::SyncFlagsResponse>> sync(grpc::ClientContext& context,
-                                                                       const std::string& selector = "",
-                                                                       const std::string& field = "") {
-    context.set_deadline(std::chrono::system_clock::now() + kBound);
-    if (!selector.empty()) context.AddMetadata("flagd-selector", selector);
-    sync_v1::SyncFlagsRequest request;
-    request.set_selector(field);
-    return stub_->SyncFlags(&context, request);
-  }
-
-  grpc::Status fetch(std::string& configuration, const std::string& selector = "") {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kBound);
-    if (!selector.empty()) context.AddMetadata("flagd-selector", selector);
-    sync_v1::FetchAllFlagsResponse response;
-    grpc::Status status = stub_->FetchAllFlags(&context, sync_v1::FetchAllFlagsRequest(), &response);
-    configuration = response.flag_configuration();
-    return status;
-  }
-
-  sync_v1::FlagSyncService::Stub& stub() { return *stub_; }
-
- private:
-  std::unique_ptr<sync_v1::FlagSyncService::Stub> stub_;
-};
-
-std::string next(grpc::ClientReader<sync_v1::SyncFlagsResponse>& reader) {
-  sync_v1::SyncFlagsResponse response;
-  if (!reader.Read(&response)) return "<stream ended>";
-  return response.flag_configuration();
-}
-
 TEST(FlagSync, AStreamGetsTheFlagsOnConnectAndAfterEveryPublish) {
   auto server = start_server({.merged = kFlagsA});
   ASSERT_TRUE(server);
   EXPECT_EQ(server->version(), 0u);
-  Client client(server->port());
+  SyncClient client(server->port());
   grpc::ClientContext context;
   auto stream = client.sync(context);
   EXPECT_EQ(next(*stream), kFlagsA);
@@ -93,10 +56,28 @@ TEST(FlagSync, AStreamGetsTheFlagsOnConnectAndAfterEveryPublish) {
   EXPECT_TRUE(testing::eventually([&] { return server->connected_streams() == 0; }, kBound));
 }
 
+TEST(FlagSync, MetricsCountStreamsAndPublishesAndLeaveWithTheServer) {
+  MetricsRegistry registry;
+  auto server = start_server({.merged = kFlagsA}, {.metrics = &registry});
+  ASSERT_TRUE(server);
+  EXPECT_THAT(registry.expose(), HasSubstr("\nhotreload_flag_sync_streams 0\n"));
+  EXPECT_THAT(registry.expose(), HasSubstr("\nhotreload_flag_sync_publishes_total 0\n"));
+  SyncClient client(server->port());
+  grpc::ClientContext context;
+  auto stream = client.sync(context);
+  EXPECT_EQ(next(*stream), kFlagsA);
+  server->publish({.merged = kFlagsB});
+  EXPECT_EQ(next(*stream), kFlagsB);
+  EXPECT_THAT(registry.expose(), HasSubstr("\nhotreload_flag_sync_streams 1\n"));
+  EXPECT_THAT(registry.expose(), HasSubstr("\nhotreload_flag_sync_publishes_total 1\n"));
+  server.reset();
+  EXPECT_THAT(registry.expose(), Not(HasSubstr("hotreload_flag_sync")));
+}
+
 TEST(FlagSync, EveryStreamGetsEveryPublish) {
   auto server = start_server({.merged = kFlagsA});
   ASSERT_TRUE(server);
-  Client client(server->port());
+  SyncClient client(server->port());
   grpc::ClientContext first_context;
   grpc::ClientContext second_context;
   auto first = client.sync(first_context);
@@ -111,7 +92,7 @@ TEST(FlagSync, EveryStreamGetsEveryPublish) {
 TEST(FlagSync, TheSelectorHeaderPicksOneSourceAndWinsOverTheField) {
   auto server = start_server(two_sources());
   ASSERT_TRUE(server);
-  Client client(server->port());
+  SyncClient client(server->port());
   grpc::ClientContext by_header;
   auto stream = client.sync(by_header, "b.json", /*field=*/"a.json");
   EXPECT_EQ(next(*stream), kFlagsB);
@@ -126,10 +107,22 @@ TEST(FlagSync, TheSelectorHeaderPicksOneSourceAndWinsOverTheField) {
   EXPECT_EQ(next(*stream), kFlagsA);
 }
 
+TEST(FlagSync, AStreamIsSentOnlyWhenItsOwnDocumentChanged) {
+  auto server = start_server(two_sources());
+  ASSERT_TRUE(server);
+  SyncClient client(server->port());
+  grpc::ClientContext context;
+  auto only_a = client.sync(context, "a.json");
+  EXPECT_EQ(next(*only_a), kFlagsA);
+  server->publish({.merged = kFlagsB, .sources = {{"a.json", kFlagsA}, {"b.json", kFlagsA}}});  // b changed
+  server->publish({.merged = kFlagsB, .sources = {{"a.json", kFlagsB}, {"b.json", kFlagsA}}});  // a changed
+  EXPECT_EQ(next(*only_a), kFlagsB);
+}
+
 TEST(FlagSync, AnUnknownSelectorIsNotFoundNamingTheSourcesServed) {
   auto server = start_server(two_sources());
   ASSERT_TRUE(server);
-  Client client(server->port());
+  SyncClient client(server->port());
   grpc::ClientContext context;
   auto stream = client.sync(context, "c.json");
   EXPECT_EQ(next(*stream), "<stream ended>");
@@ -146,7 +139,7 @@ TEST(FlagSync, AnUnknownSelectorIsNotFoundNamingTheSourcesServed) {
 TEST(FlagSync, FetchAllFlagsReturnsWhatIsServedNow) {
   auto server = start_server(two_sources());
   ASSERT_TRUE(server);
-  Client client(server->port());
+  SyncClient client(server->port());
   std::string configuration;
   ASSERT_TRUE(client.fetch(configuration).ok());
   EXPECT_EQ(configuration, kMerged);
@@ -160,7 +153,7 @@ TEST(FlagSync, FetchAllFlagsReturnsWhatIsServedNow) {
 TEST(FlagSync, GetMetadataAnswersAnEmptyStructForOlderProviders) {
   auto server = start_server({.merged = kFlagsA});
   ASSERT_TRUE(server);
-  Client client(server->port());
+  SyncClient client(server->port());
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kBound);
   sync_v1::GetMetadataResponse response;
@@ -172,7 +165,7 @@ TEST(FlagSync, GetMetadataAnswersAnEmptyStructForOlderProviders) {
 TEST(FlagSync, StreamsBeyondTheLimitAreRefusedUntilOneCloses) {
   auto server = start_server({.merged = kFlagsA}, {.max_streams = 1});
   ASSERT_TRUE(server);
-  Client client(server->port());
+  SyncClient client(server->port());
   grpc::ClientContext first_context;
   auto first = client.sync(first_context);
   EXPECT_EQ(next(*first), kFlagsA);
@@ -194,7 +187,7 @@ TEST(FlagSync, StreamsBeyondTheLimitAreRefusedUntilOneCloses) {
 TEST(FlagSync, StoppingTheServerEndsEveryStream) {
   auto server = start_server({.merged = kFlagsA});
   ASSERT_TRUE(server);
-  Client client(server->port());
+  SyncClient client(server->port());
   grpc::ClientContext context;
   auto stream = client.sync(context);
   EXPECT_EQ(next(*stream), kFlagsA);
@@ -236,7 +229,7 @@ grpc::StatusCode idle_stream_end(std::chrono::milliseconds server_min_ping_inter
   pinging.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   pinging.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   pinging.SetInt(GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, 200);
-  Client client(server->port(), pinging);
+  SyncClient client(server->port(), pinging);
   grpc::ClientContext context;
   // gRPC's client pings at most once a second: time for several pings, and the server's strikes.
   context.set_deadline(std::chrono::system_clock::now() + 6s);

@@ -1,5 +1,6 @@
-// Reading the CloudEvents a `hotreload watch` (or etcd/HTTP-fed) child prints, one JSON object per
-// line: the CLI tests await the next event of a type, skipping the others.
+// Reading what a CLI child prints: the CloudEvents of `hotreload watch` (or etcd/HTTP-fed), one JSON
+// object per line, and the state lines of `hotreload flags serve`. The tests await the next one of
+// a kind, skipping the others.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -40,6 +41,17 @@ inline nlohmann::json expect_event(ChildProcess& child, std::string_view type, s
   if (auto event = next_event(child, type, bound, each_line)) return *event;
   ADD_FAILURE() << "no " << type << " event";
   return nlohmann::json::object();
+}
+
+// The next printed line that starts with `prefix`; a failure and "" when none came within `bound`
+// (a failure bound, never a pace).
+inline std::string await_line(ChildProcess& child, std::string_view prefix,
+                              std::chrono::milliseconds bound = std::chrono::seconds(20)) {
+  while (auto line = child.read_line(bound)) {
+    if (line->rfind(prefix, 0) == 0) return *line;
+  }
+  ADD_FAILURE() << "no line starting with " << prefix;
+  return {};
 }
 
 }  // namespace hotreload::testing

@@ -1,12 +1,14 @@
 // hotreload flags serve [--ofrep HOST:PORT] [--sync HOST:PORT] [--token-file FILE] [--allow-remote]
 //                       [--require-targeting-key] [--lenient] [--debounce MS] [--poll MS] FLAGFILE...
-// Serves flagd flag files over OFREP (ofrep.hpp) until SIGINT or SIGTERM. The files merge in
+// Serves flagd flag files over OFREP (ofrep.hpp), and over flagd sync (flag_sync.hpp) with --sync,
+// until SIGINT or SIGTERM. The files merge in
 // order as flagd merges its sources: a later file's flag replaces an earlier one of the same key.
 // A file that other users can write is refused, as config layers are (permissions.hpp).
 // They are watched: an edit that leaves every file valid swaps all flags at once and tells the
-// event-stream clients to re-fetch; any error keeps the previous flags live. stdout gets one line
-// per state, flushed: "ofrep: listening on HOST:PORT" once connections are accepted (the real
-// port for port 0), "flags: applied N flags (change K)" after each load, "flags: refused (...)"
+// event-stream clients to re-fetch and sends the new flags to every sync stream (the merged set, or
+// one file's for a client whose selector names that file as given); any error keeps the previous
+// flags live. stdout gets one line per state, flushed: "ofrep: listening on HOST:PORT" and
+// "sync: listening on HOST:PORT" once connections are accepted (the real port for port 0), "flags: applied N flags (change K)" after each load, "flags: refused (...)"
 // after a bad edit, whose errors go to stderr as FILE:LINE:COL: PATH: message. SIGHUP re-reads.
 // Exit codes: 0 after SIGINT/SIGTERM; 1 invalid flag files at start; 2 usage errors, an
 // unreadable file at start, an address that cannot be bound.
@@ -18,6 +20,9 @@
 #include <mutex>
 
 #include "flags_serve.hpp"
+#if HOTRELOAD_WITH_GRPC
+#include "hotreload/flag_sync.hpp"
+#endif
 #include "hotreload/admin.hpp"
 #include "hotreload/flagd.hpp"
 #include "hotreload/metrics.hpp"
@@ -40,8 +45,14 @@ struct ServeArgs {
   long poll_ms = 0;
 };
 
+// What one load produced: each file's flags in order, and their merge.
+struct LoadedFlags {
+  std::vector<FlagdDefinitions> parts;
+  FlagdDefinitions merged;
+};
+
 // Every file checked and parsed, then merged; else the errors of every file that could not be used.
-Result<FlagdDefinitions, Errors> load_all(const ServeArgs& args) {
+Result<LoadedFlags, Errors> load_all(const ServeArgs& args) {
   std::vector<FlagdDefinitions> parts;
   Errors errors;
   for (const std::string& file : args.files) {
@@ -59,16 +70,76 @@ Result<FlagdDefinitions, Errors> load_all(const ServeArgs& args) {
     parts.push_back(std::move(*parsed));
   }
   if (!errors.empty()) return unexpected(std::move(errors));
-  return FlagdDefinitions::merge(parts);
+  FlagdDefinitions merged = FlagdDefinitions::merge(parts);
+  return LoadedFlags{std::move(parts), std::move(merged)};
 }
 
-Result<OfrepOptions> ofrep_options(const ServeArgs& args) {
+Result<std::pair<std::string, int>> listen_address(const std::string& option, const std::string& value,
+                                                   bool allow_remote) {
   auto usage = [](std::string message) { return unexpected(Error{ErrorCode::usage, std::move(message), {}, {}}); };
-  auto address = parse_admin_address(args.ofrep);
-  if (!address) return usage("--ofrep: " + address.error().message);
-  if (!args.allow_remote && !is_loopback(address->first)) {
-    return usage("--ofrep " + args.ofrep + " is not a loopback address; add --allow-remote to serve it");
+  auto address = parse_admin_address(value);
+  if (!address) return usage(option + ": " + address.error().message);
+  if (!allow_remote && !is_loopback(address->first)) {
+    return usage(option + " " + value + " is not a loopback address; add --allow-remote to serve it");
   }
+  return address;
+}
+
+#if HOTRELOAD_WITH_GRPC
+// The documents flagd sync serves: the merged flags, and each file's under its name as given.
+FlagSyncContent sync_content(const ServeArgs& args, const LoadedFlags& loaded) {
+  FlagSyncContent content{.merged = loaded.merged.to_json().dump()};
+  for (std::size_t i = 0; i < loaded.parts.size(); ++i) {
+    content.sources.emplace_back(args.files[i], loaded.parts[i].to_json().dump());
+  }
+  return content;
+}
+
+// Serves flagd sync when --sync names an address; otherwise no server. Errors are usage or io.
+class SyncService {
+ public:
+  Result<void> start(const ServeArgs& args, const LoadedFlags& loaded, MetricsRegistry& registry) {
+    if (args.sync.empty()) return {};
+    auto address = listen_address("--sync", args.sync, args.allow_remote);
+    if (!address) return unexpected(address.error());
+    auto server = FlagSyncServer::start({.host = address->first,
+                                         .port = address->second,
+                                         .allow_remote = args.allow_remote,
+                                         .metrics = &registry},
+                                        sync_content(args, loaded));
+    if (!server) return unexpected(server.error());
+    server_ = std::move(*server);
+    const bool ipv6 = address->first.find(':') != std::string::npos;
+    std::cout << "sync: listening on " << (ipv6 ? "[" + address->first + "]" : address->first) << ':'
+              << server_->port() << std::endl;
+    return {};
+  }
+  void publish(const ServeArgs& args, const LoadedFlags& loaded) {
+    if (server_) server_->publish(sync_content(args, loaded));
+  }
+  void stop() { server_.reset(); }
+
+ private:
+  std::unique_ptr<FlagSyncServer> server_;
+};
+#else
+class SyncService {
+ public:
+  Result<void> start(const ServeArgs& args, const LoadedFlags&, MetricsRegistry&) {
+    if (args.sync.empty()) return {};
+    return unexpected(Error{ErrorCode::usage,
+                            "--sync: this hotreload was built without gRPC (HOTRELOAD_GRPC=OFF), so it cannot "
+                            "serve flagd sync; serve OFREP with --ofrep",
+                            {}, {}});
+  }
+  void publish(const ServeArgs&, const LoadedFlags&) {}
+  void stop() {}
+};
+#endif
+
+Result<OfrepOptions> ofrep_options(const ServeArgs& args) {
+  auto address = listen_address("--ofrep", args.ofrep, args.allow_remote);
+  if (!address) return unexpected(address.error());
   OfrepOptions options;
   options.host = address->first;
   options.port = address->second;
@@ -76,21 +147,22 @@ Result<OfrepOptions> ofrep_options(const ServeArgs& args) {
   options.require_targeting_key = args.require_targeting_key;
   if (!args.token_file.empty()) {
     auto token = read_token_file(args.token_file);
-    if (!token) return usage("--token-file: " + token.error().to_string());
+    if (!token) return unexpected(Error{ErrorCode::usage, "--token-file: " + token.error().to_string(), {}, {}});
     options.token = std::move(*token);
   }
   return options;
 }
 
 int run_serve(const ServeArgs& args) {
-  if (!args.sync.empty()) {
-    print_errors({{ErrorCode::usage,
-                   "--sync: flags serve does not serve flagd sync (gRPC) yet; serve OFREP with --ofrep and leave --sync out", {}, {}}});
-    return kExitTrouble;
-  }
   if (args.debounce_ms < 0 || args.poll_ms < 0) {
     print_errors({{ErrorCode::usage, "--debounce and --poll must not be negative", {}, {}}});
     return kExitTrouble;
+  }
+  if (!args.sync.empty()) {
+    if (auto address = listen_address("--sync", args.sync, args.allow_remote); !address) {
+      print_errors({address.error()});
+      return kExitTrouble;
+    }
   }
   auto options = ofrep_options(args);
   if (!options) {
@@ -109,9 +181,11 @@ int run_serve(const ServeArgs& args) {
   FlagdStore store;
   MetricsRegistry registry;
   OfrepServer ofrep(store, std::move(*options), &registry);
+  SyncService sync;
   std::mutex reload_mu;  // one load at a time, so the last one read is the one published
   bool loaded = false;   // guarded by reload_mu
   int changes = 0;       // guarded by reload_mu
+  LoadedFlags last;      // guarded by reload_mu: what was applied last
 
   // The errors of a load that was refused; none when it was applied.
   auto reload = [&]() -> Errors {
@@ -124,12 +198,14 @@ int run_serve(const ServeArgs& args) {
                 << (loaded ? "; the previous flags stay live)" : ")") << std::endl;
       return std::move(definitions).error();
     }
-    const std::size_t count = definitions->size();
-    store.replace(std::move(*definitions));
+    const std::size_t count = definitions->merged.size();
+    store.replace(definitions->merged);
     if (loaded) {
       ++changes;
       ofrep.flags_changed();
+      sync.publish(args, *definitions);
     }
+    last = std::move(*definitions);
     loaded = true;
     std::cout << "flags: applied " << count << (count == 1 ? " flag" : " flags") << " (change " << changes << ")"
               << std::endl;
@@ -155,6 +231,16 @@ int run_serve(const ServeArgs& args) {
     return kExitTrouble;
   }
   std::cout << "ofrep: listening on " << ofrep.address() << std::endl;
+  {
+    // Under reload_mu: a change applied meanwhile is either in what start() serves or published after.
+    std::lock_guard lock(reload_mu);
+    if (auto started = sync.start(args, last, registry); !started) {
+      print_errors({started.error()});
+      ofrep.stop();
+      watcher->reset();
+      return kExitTrouble;
+    }
+  }
 
   while (true) {
     int signal_number = 0;
@@ -165,8 +251,9 @@ int run_serve(const ServeArgs& args) {
     }
     break;
   }
-  ofrep.stop();
   watcher->reset();
+  sync.stop();
+  ofrep.stop();
   return kExitOk;
 }
 
@@ -177,10 +264,10 @@ FlagsServe add_flags_serve(CLI::App& flags) {
   CLI::App* command = flags.add_subcommand("serve", "Serve flag files over OFREP, reloading them on change");
   command->add_option("files", args->files, "flagd flag files (JSON or YAML); later files win on a shared key")->required();
   command->add_option("--ofrep", args->ofrep, "Serve OFREP on HOST:PORT (port 0: any free port)")->capture_default_str();
-  command->add_option("--sync", args->sync, "Serve flagd sync (gRPC) on HOST:PORT: not wired yet");
+  command->add_option("--sync", args->sync, "Serve flagd sync (gRPC) on HOST:PORT too (port 0: any free port)");
   command->add_option("--token-file", args->token_file,
                       "Require this token (Authorization: Bearer or X-API-Key); the file must be mode 600");
-  command->add_flag("--allow-remote", args->allow_remote, "Allow --ofrep on a non-loopback address");
+  command->add_flag("--allow-remote", args->allow_remote, "Allow --ofrep and --sync on a non-loopback address");
   command->add_flag("--require-targeting-key", args->require_targeting_key,
                     "Refuse a context without targetingKey (TARGETING_KEY_MISSING), as the OFREP schema says");
   command->add_flag("--lenient", args->lenient, "Accept what flagd accepts: rules that cannot run are warnings");
