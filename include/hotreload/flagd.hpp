@@ -66,6 +66,8 @@ class FlagdDefinitions {
                                                 Format format = Format::json, const FlagdOptions& options = {});
   // Reads a file; the format comes from the extension (.json, .yaml/.yml), JSON otherwise.
   static Result<FlagdDefinitions, Errors> parse_file(const std::string& path, const FlagdOptions& options = {});
+  // A document already parsed, with its positions (a layer source's load(): etcd, HTTP).
+  static Result<FlagdDefinitions, Errors> from_document(const Document& document, const FlagdOptions& options = {});
   // Several flag sets as flagd serves several sources: a key defined again by a later set
   // replaces the earlier flag (which keeps its place in the order); each flag keeps the metadata
   // of its own set, and the sets' metadata merge key by key, later sets winning. Shares the flags.

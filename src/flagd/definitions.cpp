@@ -365,6 +365,13 @@ Result<FlagdDefinitions, Errors> FlagdDefinitions::parse_file(const std::string&
   return FlagdDefinitions(std::move(*table));
 }
 
+Result<FlagdDefinitions, Errors> FlagdDefinitions::from_document(const Document& document,
+                                                                 const FlagdOptions& options) {
+  auto table = Builder(document, options).build();
+  if (!table) return unexpected(std::move(table).error());
+  return FlagdDefinitions(std::move(*table));
+}
+
 FlagdDefinitions FlagdDefinitions::merge(const std::vector<FlagdDefinitions>& in_order) {
   auto merged = std::make_shared<FlagdTable>();
   std::unordered_map<std::string_view, std::size_t> position;  // key -> index in merged->flags

@@ -417,3 +417,26 @@ TEST(Flagd, StrictValidationFindsTheTestbedsDeliberateMistakes) {
 
 }  // namespace
 }  // namespace hotreload
+
+namespace hotreload {
+namespace {
+
+// A layer source hands over a parsed Document; its flags and its errors are the text's.
+TEST(Flagd, FromDocumentReadsWhatParseReadsWithPositions) {
+  auto good = parse(R"({"flags": {"a": {"state": "ENABLED", "variants": {"on": true}, "defaultVariant": "on"}}})",
+                    Format::json, "etcd://h/flags.json");
+  ASSERT_TRUE(good);
+  auto flags = FlagdDefinitions::from_document(*good);
+  ASSERT_TRUE(flags) << flags.error().front().to_string();
+  EXPECT_EQ(flags->keys(), std::vector<std::string>{"a"});
+
+  auto bad = parse("{\"flags\": {\"a\": {\"state\": \"ENABLED\",\n \"variants\": {}}}}", Format::json, "etcd://h/flags.json");
+  ASSERT_TRUE(bad);
+  auto refused = FlagdDefinitions::from_document(*bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().front().location.file, "etcd://h/flags.json");
+  EXPECT_EQ(refused.error().front().location.line, 2u);
+}
+
+}  // namespace
+}  // namespace hotreload

@@ -1,6 +1,6 @@
 // hotreload exec [--schema S [--schema-remote PREFIX=DIR]...] [--signal SIG] [--webhook URL] [--debounce MS] [--restart]
 //                [--restart-field PATH]... [--secret PATH]... [--env-prefix P] [--format F]
-//                [--etcd-*] --config FILE|etcd://HOST:PORT/KEY [--config ...]... -- CMD [ARGS...]
+//                [--etcd-*] --config FILE|etcd://HOST:PORT[,...]/KEY [--config ...]... -- CMD [ARGS...]
 // A sidecar for programs without hot reload (like Kubernetes' configmap-reload): runs CMD, watches
 // the config, and after every valid change signals CMD (SIGHUP by default), POSTs the change to a
 // local webhook, or restarts CMD when a restart-only field changed. An invalid change is reported

@@ -7,7 +7,7 @@
 // --admin serves the admin endpoint (admin.hpp) and prints "admin: listening on HOST:PORT" on
 // stderr once it accepts connections; its token comes from --admin-token-file or the
 // HOTRELOAD_ADMIN_TOKEN environment variable, never from the command line. --audit-log appends
-// one JSON line per reload attempt (audit.hpp). A layer may be etcd://HOST:PORT/KEY or
+// one JSON line per reload attempt (audit.hpp). A layer may be etcd://HOST:PORT[,...]/KEY or
 // etcd://HOST:PORT/PREFIX/ (docs/ETCD.md, options --etcd-*), reloading on etcd's watch, or an
 // http(s):// URL (options --http-*), polled; <kind>.error events (etcd.error, url.error) report
 // a source that cannot be read while the last good config stays live.
@@ -214,7 +214,7 @@ Command add_watch_command(CLI::App& app) {
   auto args = std::make_shared<WatchArgs>();
   CLI::App* command = app.add_subcommand("watch", "Reload on every change and print each event as CloudEvents JSON");
   command->add_option("files", args->files,
-                      "Config files, etcd://HOST:PORT/KEY, etcd://HOST:PORT/PREFIX/ or http(s):// layers, lowest priority first; "
+                      "Config files, etcd://HOST:PORT[,HOST:PORT...]/KEY or /PREFIX/ (several etcd members fail over), or http(s):// layers, lowest priority first; "
                       "FORMAT:LAYER sets one layer's format (keyvalue:/etc/tor/torrc)")
       ->required();
   command->add_option("--debounce", args->debounce_ms, "Quiet period after the last change, in ms (default 100)")
