@@ -2,13 +2,20 @@
 // summarised: instances grouped by what they run, which failed and why, which wait for a restart,
 // and how many run the newest version.
 //
-// "Newest": for each source layer, the highest version any live instance reports, applied or
-// attempted (a failed attempt at revision 50 still proves revision 50 exists), comparing the
-// versions that are decimal integers (etcd revisions are the cluster's, so they order); versions
-// that do not order (HTTP ETags, "unavailable") never define it. An instance runs the newest
-// version when its status is "applied" (not failed, not pending a restart) and every layer it
-// has with a newest version is at that version. Files carry no version: instances differing only
-// in file content are told apart by configHash (their groups), not by "newest".
+// "Newest", per source layer: for an etcd layer, the revision of its last change as etcd holds
+// it now (read_fleet_status() reads the highest mod_revision of the layer's keys; with
+// summarize_fleet() alone, or when that etcd cannot be read, the rule below). An instance's
+// version of an etcd layer is the revision it read or last saw change, so any version at or above
+// the last change holds the newest content: etcd's store revision moves with every write to the
+// cluster (the reports themselves included), so versions are compared with >=, never ==. For
+// other layers, the highest version any live instance reports, applied or attempted (a failed
+// attempt at 50 still proves 50 exists), among versions that are decimal integers; versions that
+// do not order (HTTP ETags, "unavailable") never define it. An instance runs the newest version
+// when its status is "applied" (not failed, not pending a restart) and every layer it has with a
+// newest version is at or above it. Not seen: a change that only deletes keys (a range does not
+// show deletions), until the next write to the layer.
+// Instances are grouped by their config hash: the same effective config (secrets redacted) is
+// "what they run", whatever revision each read it at.
 #pragma once
 
 #include <cstddef>
@@ -25,9 +32,8 @@
 
 namespace hotreload {
 
-// Instances with the same applied sources and config hash.
+// Instances with the same config hash.
 struct FleetGroup {
-  std::vector<std::pair<std::string, std::string>> sources{};
   std::string config_hash{};
   std::vector<std::string> instances{};  // ids, sorted
 };
@@ -46,11 +52,15 @@ struct FleetStatus {
   bool converged() const { return !instances.empty() && on_newest_count() == instances.size(); }
 };
 
-// Groups, the newest versions and who runs them, from the reports.
-FleetStatus summarize_fleet(std::vector<InstanceReport> reports);
+// Groups, the newest versions and who runs them, from the reports. `last_changes` gives a layer's
+// last change revision (etcd layers, read by read_fleet_status()); other layers take the highest
+// reported version.
+FleetStatus summarize_fleet(std::vector<InstanceReport> reports,
+                            const std::vector<std::pair<std::string, std::string>>& last_changes = {});
 
-// Reads PREFIX/instances/ with one linearizable range (failing over between members) and
-// summarises it. Errors: usage for a location that is not a prefix; io when no member answers.
+// Reads PREFIX/instances/ with one linearizable range (failing over between members), then the
+// last change revision of each etcd layer the instances report (with the same options), and
+// summarises them. Errors: usage for a location that is not a prefix; io when no member answers.
 Result<FleetStatus> read_fleet_status(const EtcdLocation& prefix, const EtcdOptions& options = {});
 
 // {"prefix","live","onNewest","share","converged","newest":{},"groups":[...],"instances":[...],

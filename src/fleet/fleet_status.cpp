@@ -44,35 +44,42 @@ std::size_t FleetStatus::on_newest_count() const {
   return static_cast<std::size_t>(std::count(on_newest.begin(), on_newest.end(), true));
 }
 
-FleetStatus summarize_fleet(std::vector<InstanceReport> reports) {
+FleetStatus summarize_fleet(std::vector<InstanceReport> reports,
+                            const std::vector<std::pair<std::string, std::string>>& last_changes) {
   FleetStatus status;
   std::sort(reports.begin(), reports.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   std::map<std::string, std::int64_t> newest;
+  for (const auto& [layer, version] : last_changes) {
+    if (auto value = ordered_version(version)) newest[layer] = *value;
+  }
+  std::map<std::string, std::int64_t> reported;
   for (const InstanceReport& report : reports) {
     for (const auto* versions : {&report.sources, &report.attempted_sources}) {
       for (const auto& [layer, version] : *versions) {
         if (auto value = ordered_version(version)) {
-          auto [slot, inserted] = newest.emplace(layer, *value);
+          auto [slot, inserted] = reported.emplace(layer, *value);
           if (!inserted) slot->second = std::max(slot->second, *value);
         }
       }
     }
   }
+  for (const auto& [layer, value] : reported) newest.emplace(layer, value);  // where etcd gave none
   for (const auto& [layer, value] : newest) status.newest.emplace_back(layer, std::to_string(value));
 
   for (const InstanceReport& report : reports) {
     bool current = report.status == report_status::applied;
-    for (const auto& [layer, value] : status.newest) {
+    for (const auto& [layer, value] : newest) {
       const std::string* mine = version_of(report.sources, layer);
-      if (mine != nullptr && *mine != value) current = false;
+      if (mine == nullptr) continue;  // a layer this instance does not have
+      auto ordered = ordered_version(*mine);
+      if (!ordered || *ordered < value) current = false;
     }
     status.on_newest.push_back(current);
 
-    auto group = std::find_if(status.groups.begin(), status.groups.end(), [&](const FleetGroup& g) {
-      return g.sources == report.sources && g.config_hash == report.config_hash;
-    });
+    auto group = std::find_if(status.groups.begin(), status.groups.end(),
+                              [&](const FleetGroup& g) { return g.config_hash == report.config_hash; });
     if (group == status.groups.end()) {
-      status.groups.push_back({report.sources, report.config_hash, {}});
+      status.groups.push_back({report.config_hash, {}});
       group = status.groups.end() - 1;
     }
     group->instances.push_back(report.id);
@@ -82,6 +89,27 @@ FleetStatus summarize_fleet(std::vector<InstanceReport> reports) {
   status.instances = std::move(reports);
   return status;
 }
+
+namespace {
+
+// The highest mod_revision of the layer's keys now: the revision of its last put. nullopt when
+// the layer's etcd cannot be read.
+std::optional<std::int64_t> last_change(const EtcdLocation& layer, const EtcdOptions& options) {
+  detail::etcd::Client client(layer, options);
+  nlohmann::json request = detail::etcd::range_request(layer);
+  request["keys_only"] = true;
+  request["limit"] = "1";
+  request["sort_order"] = "DESCEND";
+  request["sort_target"] = "MOD";
+  auto reply = client.call("/v3/kv/range", request);
+  if (!reply) return std::nullopt;
+  if (!reply->contains("kvs") || !(*reply)["kvs"].is_array() || (*reply)["kvs"].empty()) return 0;
+  const auto& kv = (*reply)["kvs"][0];
+  if (!kv.contains("mod_revision") || !kv["mod_revision"].is_string()) return std::nullopt;
+  return ordered_version(kv["mod_revision"].get<std::string>());
+}
+
+}  // namespace
 
 Result<FleetStatus> read_fleet_status(const EtcdLocation& prefix, const EtcdOptions& options) {
   if (!prefix.is_prefix()) {
@@ -104,7 +132,21 @@ Result<FleetStatus> read_fleet_status(const EtcdLocation& prefix, const EtcdOpti
       unreadable.push_back(kv.key);
     }
   }
-  FleetStatus status = summarize_fleet(std::move(reports));
+  std::vector<std::pair<std::string, std::string>> last_changes;
+  std::vector<std::string> layers;
+  for (const InstanceReport& report : reports) {
+    for (const auto* versions : {&report.sources, &report.attempted_sources}) {
+      for (const auto& [layer, version] : *versions) {
+        if (is_etcd_url(layer) && std::find(layers.begin(), layers.end(), layer) == layers.end()) layers.push_back(layer);
+      }
+    }
+  }
+  for (const std::string& layer : layers) {
+    auto where = parse_etcd_url(layer);
+    if (!where) continue;
+    if (auto revision = last_change(*where, options)) last_changes.emplace_back(layer, std::to_string(*revision));
+  }
+  FleetStatus status = summarize_fleet(std::move(reports), last_changes);
   status.prefix = prefix.url();
   status.unreadable = std::move(unreadable);
   return status;
@@ -120,8 +162,7 @@ Json to_json(const FleetStatus& status) {
   out["newest"] = versions_json(status.newest);
   Json groups = Json::array();
   for (const FleetGroup& group : status.groups) {
-    groups.push_back({{"sources", versions_json(group.sources)},
-                      {"configHash", group.config_hash},
+    groups.push_back({{"configHash", group.config_hash},
                       {"instances", group.instances}});
   }
   out["groups"] = std::move(groups);

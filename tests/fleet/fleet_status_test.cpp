@@ -39,6 +39,15 @@ TEST(FleetStatus, RevisionsCompareAsNumbersAndAnOlderOneIsBehind) {
   EXPECT_EQ(status.groups.size(), 2u);
 }
 
+TEST(FleetStatus, AnyRevisionAtOrAfterTheLastChangeHoldsTheNewestContent) {
+  // Both read after the layer last changed at 7 (other writes moved the store on): same config.
+  FleetStatus status = summarize_fleet({applied("a", "9"), applied("b", "12")}, {{kLayer, "7"}});
+  EXPECT_TRUE(status.converged());
+  EXPECT_EQ(status.newest[0].second, "7");
+  ASSERT_EQ(status.groups.size(), 1u);  // grouped by what they run, not by when they read it
+  EXPECT_FALSE(summarize_fleet({applied("a", "6"), applied("b", "12")}, {{kLayer, "7"}}).converged());
+}
+
 TEST(FleetStatus, AFailedAttemptDefinesTheNewestSoAFleetThatRefusedItIsNotConverged) {
   InstanceReport a = applied("a", "40");
   a.status = "failed";
