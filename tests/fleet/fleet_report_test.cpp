@@ -242,6 +242,29 @@ TEST(FleetReportDown, EtcdDownBlocksNoReloadAndIsReportedAsAnEvent) {
   }));
 }
 
+TEST(FleetReportMembers, AMemberThatIsDownIsPassedOverForTheNext) {
+  HOTRELOAD_REQUIRE_ETCD();
+  EtcdServer down;  // listed first, never started
+  EtcdServer up;
+  ASSERT_TRUE(up.start());
+  testing::TempDir dir;
+  ReloadOptions options;
+  options.layers.files = {{.path = dir.write("config.yaml", "answer: 42\n")}};
+  Reloader<nlohmann::json> reloader(options);
+  auto reporter = FleetReporter::for_reloader(
+      reloader, *parse_etcd_url("etcd://" + down.endpoint() + "," + up.endpoint() + "/fleet/"), {.instance_id = "m"});
+  ASSERT_TRUE(reporter->start());
+  ASSERT_TRUE(reloader.start());
+  ASSERT_TRUE(eventually([&] { return stored(up, "/fleet/instances/m").has_value(); }));
+  EXPECT_EQ(stored(up, "/fleet/instances/m")->value["sources"], nlohmann::json::object());  // files carry no version
+  auto status = read_fleet_status(*parse_etcd_url("etcd://" + down.endpoint() + "," + up.endpoint() + "/fleet/"));
+  ASSERT_TRUE(status) << status.error().to_string();
+  EXPECT_EQ(status->live(), 1u);
+  EXPECT_TRUE(status->converged());
+  reporter->stop();
+  EXPECT_FALSE(stored(up, "/fleet/instances/m").has_value());
+}
+
 TEST(FleetReportUsage, ALocationThatIsNotAPrefixOrAnIdWithASlashIsRefused) {
   EventBus bus;
   FleetReporter key_location(*parse_etcd_url("etcd://127.0.0.1:1/fleet"), {.instance_id = "a"}, bus, {}, {});
