@@ -202,7 +202,6 @@ class ReloadTransaction {
     outcome_.changes = std::move(changes);
     Event completed = completion("applied");
     completed.changes = outcome_.changes;
-    completed.pending_restart = outcome_.pending_restart;
     if (s_.options.config_in_events) {
       std::lock_guard lock(s_.live_mutex);
       completed.config = s_.options.fields.redact(s_.live_document->root);
@@ -225,6 +224,8 @@ class ReloadTransaction {
     completed.duration = SteadyClock::now() - started_at_;
     completed.generation = outcome_.generation;
     completed.source_versions = versions_;
+    // "unchanged" too: a restart-only change kept at its live value leaves nothing else to apply.
+    completed.pending_restart = outcome_.pending_restart;
     return completed;
   }
 

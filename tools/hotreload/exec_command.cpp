@@ -1,6 +1,7 @@
 // hotreload exec [--schema S [--schema-remote PREFIX=DIR]...] [--signal SIG] [--webhook URL] [--debounce MS] [--restart]
 //                [--restart-field PATH]... [--secret PATH]... [--env-prefix P] [--format F]
-//                [--etcd-*] --config FILE|etcd://HOST:PORT[,...]/KEY [--config ...]... -- CMD [ARGS...]
+//                [--etcd-*] [--report etcd://ENDPOINTS/PREFIX/ [--instance-id ID] [--report-ttl S]]
+//                --config FILE|etcd://HOST:PORT[,...]/KEY [--config ...]... -- CMD [ARGS...]
 // A sidecar for programs without hot reload (like Kubernetes' configmap-reload): runs CMD, watches
 // the config, and after every valid change signals CMD (SIGHUP by default), POSTs the change to a
 // local webhook, or restarts CMD when a restart-only field changed. An invalid change is reported
@@ -28,6 +29,7 @@
 #include "commands.hpp"
 #include "exec_supervisor.hpp"
 #include "layer_args.hpp"
+#include "report_args.hpp"
 #include "reaper.hpp"
 #include "schema_args.hpp"
 #include "hotreload/reloader.hpp"
@@ -54,6 +56,7 @@ struct ExecArgs {
   long debounce_ms = 100;
   bool restart = false;
   SourceArgs sources;
+  ReportArgs report;
 };
 
 void report(const std::string& line) { report_exec(line); }
@@ -170,6 +173,13 @@ int run_exec(const ExecArgs& args) {
     }
   });
 
+  // Before the first load, so it is reported; report.error events reach stderr above.
+  auto fleet_reporter = start_reporter(args.report, args.sources.etcd, reloader);
+  if (!fleet_reporter) {
+    report_errors({fleet_reporter.error()});
+    return kExitTrouble;
+  }
+
   // The library's start sequence (watch_sources.hpp), as in `watch`: no change made from here on is lost.
   WatchOptions watch;
   watch.debounce = std::chrono::milliseconds(args.debounce_ms);
@@ -193,6 +203,7 @@ int run_exec(const ExecArgs& args) {
                          .signals = signals});
   int status = supervisor.run(signal_fd, inbox, [&reloader] { (void)reloader.reload(Trigger::signal); });
   watcher->reset();  // joins every watch's thread before the reloader and inbox go away
+  if (*fleet_reporter) (*fleet_reporter)->stop();  // revokes the lease: the report goes with exec
   return status;
 }
 
@@ -240,6 +251,7 @@ Command add_exec_command(CLI::App& app) {
   command->add_option("--env-prefix", args->env_prefix, "Overlay environment variables PREFIX_A__B (sets a.b)");
   command->add_option("--format", args->format, format_help());
   add_source_options(*command, args->sources);
+  add_report_options(*command, args->report);
   return [args] {
     args->command = exec_command_line();
     return run_exec(*args);

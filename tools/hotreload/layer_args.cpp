@@ -10,16 +10,6 @@ namespace hotreload::cli {
 
 namespace {
 
-void add_etcd_options(CLI::App& command, EtcdArgs& args) {
-  command.add_flag("--etcd-tls", args.tls, "Talk HTTPS to etcd (the system CA store unless --etcd-cacert)");
-  command.add_option("--etcd-cacert", args.cacert, "Verify etcd's certificate against this CA file (implies TLS)");
-  command.add_option("--etcd-cert", args.cert, "Client certificate for etcd (implies TLS)");
-  command.add_option("--etcd-key", args.key, "Client key for etcd (implies TLS)");
-  command.add_option("--etcd-user", args.user, "Authenticate to etcd as this user");
-  command.add_option("--etcd-password-file", args.password_file,
-                     "The etcd user's password, from a file (else $HOTRELOAD_ETCD_PASSWORD)");
-}
-
 void add_http_options(CLI::App& command, HttpArgs& args) {
   command.add_option("--http-interval", args.interval_ms, "Poll http(s):// layers every MS milliseconds (default 30000)")
       ->check(CLI::Range(1L, 86'400'000L));
@@ -49,6 +39,16 @@ Result<HttpSourceOptions> http_options(const HttpArgs& args, std::optional<Forma
 }
 
 }  // namespace
+
+void add_etcd_options(CLI::App& command, EtcdArgs& args) {
+  command.add_flag("--etcd-tls", args.tls, "Talk HTTPS to etcd (the system CA store unless --etcd-cacert)");
+  command.add_option("--etcd-cacert", args.cacert, "Verify etcd's certificate against this CA file (implies TLS)");
+  command.add_option("--etcd-cert", args.cert, "Client certificate for etcd (implies TLS)");
+  command.add_option("--etcd-key", args.key, "Client key for etcd (implies TLS)");
+  command.add_option("--etcd-user", args.user, "Authenticate to etcd as this user");
+  command.add_option("--etcd-password-file", args.password_file,
+                     "The etcd user's password, from a file (else $HOTRELOAD_ETCD_PASSWORD)");
+}
 
 void add_source_options(CLI::App& command, SourceArgs& args) {
   add_etcd_options(command, args.etcd);

@@ -45,6 +45,8 @@ struct SourceArgs {
 };
 
 void add_source_options(CLI::App& command, SourceArgs& args);
+// Only the --etcd-* options, for commands that talk to etcd but take no layers (fleet status).
+void add_etcd_options(CLI::App& command, EtcdArgs& args);
 
 // The options of every etcd layer; errors: an unreadable or empty password file, a user without
 // a password.

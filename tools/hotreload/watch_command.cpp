@@ -1,6 +1,7 @@
 // hotreload watch [--debounce MS] [--poll MS] [--env-prefix P] [--optional FILE]... [--print-config]
 //                 [--schema S [--schema-remote PREFIX=DIR]...] [--secret P]... [--restart P]...
-//                 [--admin HOST:PORT [--admin-token-file F] [--admin-allow-remote]] [--audit-log F] FILE...
+//                 [--admin HOST:PORT [--admin-token-file F] [--admin-allow-remote]] [--audit-log F]
+//                 [--report etcd://ENDPOINTS/PREFIX/ [--instance-id ID] [--report-ttl S]] FILE...
 // Loads the layers, then reloads whenever a file's content changes or SIGHUP arrives, printing
 // each pipeline event as one CloudEvents 1.0 JSON object per line (flushed per line) until
 // SIGINT or SIGTERM. The first line is the initial load's reload.completed (trigger "initial").
@@ -10,7 +11,9 @@
 // one JSON line per reload attempt (audit.hpp). A layer may be etcd://HOST:PORT[,...]/KEY or
 // etcd://HOST:PORT/PREFIX/ (docs/ETCD.md, options --etcd-*), reloading on etcd's watch, or an
 // http(s):// URL (options --http-*), polled; <kind>.error events (etcd.error, url.error) report
-// a source that cannot be read while the last good config stays live.
+// a source that cannot be read while the last good config stays live. --report keeps this
+// instance's status under PREFIX/instances/ID (fleet_report.hpp); report.error events say when
+// it cannot be written.
 // --schema judges every config (a violation is a reload.failed); its x-reload / x-secret fields
 // join --restart / --secret (ReloadOptions::schema).
 #include <pthread.h>
@@ -23,6 +26,7 @@
 
 #include "commands.hpp"
 #include "layer_args.hpp"
+#include "report_args.hpp"
 #include "schema_args.hpp"
 #include "hotreload/admin.hpp"
 #include "hotreload/audit.hpp"
@@ -51,6 +55,7 @@ struct WatchArgs {
   bool admin_allow_remote = false;
   std::string audit_log;
   SourceArgs sources;
+  ReportArgs report;
 };
 
 // The admin options from the arguments, or an error to print (exit 2). Checked before anything
@@ -160,6 +165,12 @@ int run_watch(const WatchArgs& args) {
   MetricsRegistry registry;
   ReloadMetrics metrics(reloader.events(), registry);
   Subscription auditing = audit ? audit->attach(reloader.events()) : Subscription{};
+  // Before the first load, so it is reported; writes asynchronously (report.error when it cannot).
+  auto reporter = start_reporter(args.report, args.sources.etcd, reloader);
+  if (!reporter) {
+    print_errors({reporter.error()});
+    return kExitTrouble;
+  }
 
   // The library's start sequence (watch_sources.hpp): every remote layer read once (one that
   // cannot be is reported as <kind>.error and serves empty until it can), the watchers' baseline
@@ -198,6 +209,7 @@ int run_watch(const WatchArgs& args) {
   }
   if (admin) admin->stop();  // no request reloads once the watcher is gone
   watcher->reset();
+  if (*reporter) (*reporter)->stop();  // revokes the lease: the report goes with the process
   // An audit trail with holes is a failure the operator must hear about, even after a clean stop.
   if (audit && audit->lost_records() > 0) {
     std::cerr << "hotreload: " << audit->lost_records() << " audit record"
@@ -234,6 +246,7 @@ Command add_watch_command(CLI::App& app) {
   command->add_flag("--admin-allow-remote", args->admin_allow_remote, "Allow --admin on a non-loopback address");
   command->add_option("--audit-log", args->audit_log, "Append one JSON line per reload attempt to FILE");
   add_source_options(*command, args->sources);
+  add_report_options(*command, args->report);
   return [args] { return run_watch(*args); };
 }
 

@@ -1,0 +1,32 @@
+// --report etcd://ENDPOINTS/PREFIX/, --instance-id ID and --report-ttl S for the commands that
+// keep a config live (watch, exec): one FleetReporter per process (fleet_report.hpp), using the
+// --etcd-* options for TLS and authentication.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "layer_args.hpp"
+#include "hotreload/fleet_report.hpp"
+#include "hotreload/reloader.hpp"
+
+namespace hotreload::cli {
+
+struct ReportArgs {
+  std::string url;          // empty: no report
+  std::string instance_id;  // empty: host-pid
+  long ttl_seconds = 10;
+};
+
+void add_report_options(CLI::App& command, ReportArgs& args);
+
+// The reporter for `reloader`, started (it subscribes now, so the initial load is reported);
+// nullptr without --report. Errors (usage): a bad URL, a location that is not a prefix, a bad
+// instance id, bad --etcd-* options.
+Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, const EtcdArgs& etcd,
+                                                      Reloader<nlohmann::json>& reloader);
+
+}  // namespace hotreload::cli
