@@ -40,6 +40,13 @@ FLAGS = {"simple": ("flags_bench", "BM_IsEnabled_FlagSet",
          "targeting": ("flagd_bench", "BM_Targeting_Flagd", "BM_Targeting_HandWritten", "same rule by hand"),
          "fractional": ("flagd_bench", "BM_Fractional_Flagd", "BM_Rollout_FlagSet", "FlagSet 25% rollout")}
 
+# OFREP over HTTP on 127.0.0.1 (ofrep_bench): a single-flag evaluation, beside GET /healthz of the
+# same server (the HTTP stack's floor), with N client threads; counters the benchmark computes.
+OFREP = "BM_OfrepEvaluate/real_time/threads:{}"
+OFREP_FLOOR = "BM_StaticHealthzFloor/real_time/threads:{}"
+OFREP_CLIENTS = (1, 16)
+OFREP_FIGURES = {"requests_per_s": "requests_per_s", "p50_us": "p50_us", "p99_us": "p99_us"}
+
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -145,6 +152,17 @@ def assemble(results):
     rows.append(("schema_validate_ns_per_key", out["schema_validate_ns_per_key"], "ns",
                  "same rules by hand", results.cpu_ns("schema_bench", "BM_HandWrittenBaseline") / keys))
 
+    out["ofrep_http"] = {}
+    for clients in OFREP_CLIENTS:
+        group = {}
+        for side, name in (("evaluate", OFREP), ("static_floor", OFREP_FLOOR)):
+            group[side] = {key: results.counter("ofrep_bench", name.format(clients), counter)
+                           for key, counter in OFREP_FIGURES.items()}
+        out["ofrep_http"][f"clients_{clients}"] = group
+        for key, unit in (("requests_per_s", "/s"), ("p50_us", "us"), ("p99_us", "us")):
+            rows.append((f"ofrep_http.clients_{clients}.evaluate.{key}", group["evaluate"][key], unit,
+                         "GET /healthz, same server", group["static_floor"][key]))
+
     out["memory_kib"] = {f"files_{files}": results.counter("watch_bench_idle", IDLE.format(files), "memory_kib")
                          for files in (1, 1000)}
     for files in (1, 1000):
@@ -199,6 +217,8 @@ SHAPE = {
     "flag_eval_ns": dict.fromkeys(FLAGS),
     "schema_validate_ns_per_key": None,
     "memory_kib": {"files_1": None, "files_1000": None},
+    "ofrep_http": {f"clients_{clients}": {side: dict.fromkeys(OFREP_FIGURES) for side in ("evaluate", "static_floor")}
+                   for clients in OFREP_CLIENTS},
 }
 
 
