@@ -7,9 +7,7 @@
 // counters, in milliseconds.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
-#include <poll.h>
 #include <stdlib.h>
-#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -28,6 +26,7 @@
 #include <hotreload/watch.hpp>
 #include <hotreload/watch_reload.hpp>
 
+#include "rename_latency.hpp"
 #include "scratch_dir.hpp"
 
 // Outside the anonymous namespace: there clang reports the to_json that NLOHMANN_DEFINE_TYPE_*
@@ -42,61 +41,21 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Config, version)
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using Clock = bench_support::LatencyClock;
 using watch_bench::Config;
 
 using bench_support::ScratchDir;
 
-// Writes a temp file and renames it over `file`, as editors do; returns the instant of rename().
-Clock::time_point replace(const fs::path& file, int version) {
-  const fs::path temp = file.string() + ".tmp";
-  {
-    std::ofstream(temp) << "version: " << version << "\n";
-  }
-  const auto at = Clock::now();
-  fs::rename(temp, file);
-  return at;
-}
+using bench_support::report_latencies;
 
-double percentile_ms(std::vector<double> samples, double p) {
-  if (samples.empty()) return 0;
-  std::sort(samples.begin(), samples.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
-  return samples[std::min(index, samples.size() - 1)];
-}
+std::string yaml_version(int version) { return "version: " + std::to_string(version) + "\n"; }
 
-void report(benchmark::State& state, const std::vector<double>& latencies_ms) {
-  state.counters["p50_ms"] = percentile_ms(latencies_ms, 0.50);
-  state.counters["p99_ms"] = percentile_ms(latencies_ms, 0.99);
-}
+Clock::time_point replace(const fs::path& file, int version) { return bench_support::replace_file(file, yaml_version(version)); }
 
 // The floor: one inotify watch on the directory, woken by the rename's MOVED_TO.
 void RawInotifyFloor(benchmark::State& state) {
   ScratchDir dir;
-  const fs::path file = dir.path() / "config.yaml";
-  replace(file, 0);
-  const int fd = ::inotify_init1(IN_CLOEXEC);
-  ::inotify_add_watch(fd, dir.path().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE);
-  std::vector<double> latencies;
-  char buffer[4096];
-  int version = 0;
-  for (auto _ : state) {
-    const auto written = replace(file, ++version);
-    bool seen = false;
-    while (!seen) {
-      pollfd ready{fd, POLLIN, 0};
-      ::poll(&ready, 1, -1);
-      const ssize_t length = ::read(fd, buffer, sizeof buffer);
-      for (ssize_t at = 0; at < length;) {
-        const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
-        if ((event->mask & IN_MOVED_TO) != 0 && event->len > 0 && std::string(event->name) == "config.yaml") seen = true;
-        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
-      }
-    }
-    latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - written).count());
-  }
-  ::close(fd);
-  report(state, latencies);
+  bench_support::raw_inotify_floor(state, dir.path() / "config.yaml", yaml_version);
 }
 BENCHMARK(RawInotifyFloor)->Iterations(200)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -138,10 +97,10 @@ void RenameToLiveSnapshot(benchmark::State& state) {
     const auto written = replace(file, ++version);
     std::unique_lock lock(mutex);
     live.wait(lock, [&] { return live_version == version; });
-    latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - written).count());
+    latencies.push_back(bench_support::milliseconds_since(written));
   }
   watcher->reset();
-  report(state, latencies);
+  report_latencies(state, latencies);
 }
 BENCHMARK(RenameToLiveSnapshot)
     ->Args({0, 0})

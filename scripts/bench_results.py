@@ -47,6 +47,13 @@ OFREP_FLOOR = "BM_StaticHealthzFloor/real_time/threads:{}"
 OFREP_CLIENTS = (1, 16)
 OFREP_FIGURES = {"requests_per_s": "requests_per_s", "p50_us": "p50_us", "p99_us": "p99_us"}
 
+# A flag file renamed to a flagd sync client receiving it (flag_sync_bench): the whole chain of
+# `flags serve --sync`, the same chain stopping before gRPC, and bare inotify as the floor.
+FLAG_SYNC = {"sync_client": "RenameToSyncClient/debounce_ms:{}/iterations:100/real_time",
+             "published": "RenameToFlagsPublished/debounce_ms:{}/iterations:100/real_time"}
+FLAG_SYNC_DEBOUNCES = (0, 100)
+FLAG_SYNC_FLOOR = "RawInotifyFloor/iterations:200/real_time"
+
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -163,6 +170,19 @@ def assemble(results):
             rows.append((f"ofrep_http.clients_{clients}.evaluate.{key}", group["evaluate"][key], unit,
                          "GET /healthz, same server", group["static_floor"][key]))
 
+    out["flag_sync_latency_ms"] = {"inotify_floor": {p: results.counter("flag_sync_bench", FLAG_SYNC_FLOOR, f"{p}_ms")
+                                                     for p in ("p50", "p99")}}
+    for debounce in FLAG_SYNC_DEBOUNCES:
+        group = {side: {p: results.counter("flag_sync_bench", name.format(debounce), f"{p}_ms") for p in ("p50", "p99")}
+                 for side, name in FLAG_SYNC.items()}
+        out["flag_sync_latency_ms"][f"debounce_ms_{debounce}"] = group
+        for p in ("p50", "p99"):
+            rows.append((f"flag_sync_latency_ms.debounce_ms_{debounce}.sync_client.{p}", group["sync_client"][p], "ms",
+                         "compiled, before gRPC", group["published"][p]))
+    for p in ("p50", "p99"):
+        rows.append((f"flag_sync_latency_ms.inotify_floor.{p}", out["flag_sync_latency_ms"]["inotify_floor"][p], "ms",
+                     "-", None))
+
     out["memory_kib"] = {f"files_{files}": results.counter("watch_bench_idle", IDLE.format(files), "memory_kib")
                          for files in (1, 1000)}
     for files in (1, 1000):
@@ -193,13 +213,13 @@ def targets(out):
 
 
 def print_summary(out, rows):
-    print(f"{'figure':44} {'value':>12}   {'baseline':30} {'value':>12} {'ratio':>8}")
+    print(f"{'figure':58} {'value':>12}   {'baseline':30} {'value':>12} {'ratio':>8}")
     for figure, value, unit, label, baseline in rows:
         if baseline is None:
-            print(f"{figure:44} {value:>9.4g} {unit:3}  {label:30}")
+            print(f"{figure:58} {value:>9.4g} {unit:3}  {label:30}")
             continue
         ratio = f"{value / baseline:.2f}x" if baseline else "-"
-        print(f"{figure:44} {value:>9.4g} {unit:3}  {label:30} {baseline:>9.4g} {unit:3} {ratio:>7}")
+        print(f"{figure:58} {value:>9.4g} {unit:3}  {label:30} {baseline:>9.4g} {unit:3} {ratio:>7}")
     print()
     for target, measured, met in targets(out):
         print(f"{'met ' if met else 'MISSED'}  {target}: {measured}")
@@ -219,6 +239,9 @@ SHAPE = {
     "memory_kib": {"files_1": None, "files_1000": None},
     "ofrep_http": {f"clients_{clients}": {side: dict.fromkeys(OFREP_FIGURES) for side in ("evaluate", "static_floor")}
                    for clients in OFREP_CLIENTS},
+    "flag_sync_latency_ms": {"inotify_floor": dict.fromkeys(("p50", "p99")),
+                             **{f"debounce_ms_{debounce}": {side: dict.fromkeys(("p50", "p99")) for side in FLAG_SYNC}
+                                for debounce in FLAG_SYNC_DEBOUNCES}},
 }
 
 
