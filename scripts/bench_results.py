@@ -54,6 +54,9 @@ FLAG_SYNC = {"sync_client": "RenameToSyncClient/debounce_ms:{}/iterations:100/re
 FLAG_SYNC_DEBOUNCES = (0, 100)
 FLAG_SYNC_FLOOR = "RawInotifyFloor/iterations:200/real_time"
 
+# 50 `hotreload watch --report` instances and a 3-member etcd cluster (scripts/fleet_bench.py).
+FLEET_PLAIN_WRITE = "FleetPlainWrite/instances:50"
+
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -183,6 +186,12 @@ def assemble(results):
         rows.append((f"flag_sync_latency_ms.inotify_floor.{p}", out["flag_sync_latency_ms"]["inotify_floor"][p], "ms",
                      "-", None))
 
+    out["fleet_ms"] = {"plain_write": {p: results.counter("fleet_bench", FLEET_PLAIN_WRITE, f"{p}_ms")
+                                       for p in ("p50", "p99")}}
+    for p in ("p50", "p99"):
+        rows.append((f"fleet_ms.plain_write.{p} (50 instances)", out["fleet_ms"]["plain_write"][p], "ms",
+                     "-", None))
+
     out["memory_kib"] = {f"files_{files}": results.counter("watch_bench_idle", IDLE.format(files), "memory_kib")
                          for files in (1, 1000)}
     for files in (1, 1000):
@@ -239,6 +248,7 @@ SHAPE = {
     "memory_kib": {"files_1": None, "files_1000": None},
     "ofrep_http": {f"clients_{clients}": {side: dict.fromkeys(OFREP_FIGURES) for side in ("evaluate", "static_floor")}
                    for clients in OFREP_CLIENTS},
+    "fleet_ms": {"plain_write": dict.fromkeys(("p50", "p99"))},
     "flag_sync_latency_ms": {"inotify_floor": dict.fromkeys(("p50", "p99")),
                              **{f"debounce_ms_{debounce}": {side: dict.fromkeys(("p50", "p99")) for side in FLAG_SYNC}
                                 for debounce in FLAG_SYNC_DEBOUNCES}},
