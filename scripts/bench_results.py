@@ -5,6 +5,7 @@ that file's shape.
   bench_results.py assemble RESULTS_DIR OUT.json   medians -> OUT.json; prints each figure beside
                                                    its baseline and the targets
   bench_results.py check OUT.json                  every key present, no other key, every value a number
+                                                   ("peers" may be absent: scripts/bench_peers skipped them)
 
 Each figure names the benchmark it comes from; docs/PERFORMANCE.md explains them. Times are CPU
 time per iteration (for threaded reads: per read on one thread), except the watch figures, which
@@ -222,6 +223,80 @@ SHAPE = {
 }
 
 
+# ---- Peers on the same inputs (scripts/bench_peers; docs/PERFORMANCE.md, "Peers, same run") ----
+# Each figure: hotreload's benchmark in peers_bench, the peer's file in RESULTS_DIR/peers/ and its
+# benchmark there, the unit. Both sides report process CPU time and wall time per call; the figures
+# are CPU time, the ratios are the peer's time over hotreload's (below 1: the peer is faster).
+PEER_FIGURES = {
+    "validate_all_errors_ns_per_key": ("BM_ValidateAllErrors", "ajv", "validate_all_errors", "ns/key"),
+    "validate_pass_fail_ns_per_key": ("BM_ValidatePassFail", "ajv", "validate_pass_fail", "ns/key"),
+    "parse_json_ms": ("BM_ParseJson", "json_parse", "parse", "ms"),
+    "parse_yaml_ms": ("BM_ParseYaml", "js_yaml", "parse", "ms"),
+    "flagd_targeting_ns": ("BM_FlagdTargeting", "flagd_core", "targeting", "ns"),
+    "flagd_fractional_ns": ("BM_FlagdFractional", "flagd_core", "fractional", "ns"),
+}
+PEER_NAMES = ("ajv", "json_parse", "js_yaml", "flagd_core")
+PEER_LABELS = {"ajv": "ajv", "json_parse": "JSON.parse, node", "js_yaml": "js-yaml", "flagd_core": "flagd-core"}
+PEER_KEYS = 10_000  # the config's leaf settings (peers_bench's "keys" counter; checked below)
+
+
+def peer_unit(ns, unit, keys):
+    return ns / keys if unit == "ns/key" else ns / 1e6 if unit == "ms" else ns
+
+
+def assemble_peers(directory, results):
+    """bench-results.json's "peers" and the summary's rows, or (None, reason) when they were skipped."""
+    peers_dir = Path(directory) / "peers"
+    if (peers_dir / "SKIPPED").exists():
+        return None, (peers_dir / "SKIPPED").read_text().strip()
+    if "peers_bench" not in results.runs:
+        return None, "no peers_bench results (scripts/bench_peers did not run)"
+    peer_files = {}
+    for name in PEER_NAMES:
+        path = peers_dir / f"{name}.json"
+        if not path.exists():
+            sys.exit(f"missing peer result {path} (did scripts/bench_peers fail?)")
+        peer_files[name] = json.loads(path.read_text())
+    out = {"hotreload": {}, **{name: {} for name in PEER_NAMES}, "peer_over_hotreload": {},
+           "peer_over_hotreload_wall": {}}
+    rows = []
+    for figure, (benchmark, peer, peer_benchmark, unit) in PEER_FIGURES.items():
+        ours = results.get("peers_bench", f"{benchmark}/process_time")
+        theirs = peer_files[peer]["benchmarks"][peer_benchmark]
+        keys = ours.get("keys", PEER_KEYS)
+        if unit == "ns/key" and not (keys == PEER_KEYS == theirs["keys"]):
+            sys.exit(f"peers: {figure}: hotreload counted {keys} keys, {peer} {theirs['keys']}")
+        scale = TO_NS[ours["time_unit"]]
+        ours_cpu, ours_wall = ours["cpu_time"] * scale, ours["real_time"] * scale
+        out["hotreload"][figure] = peer_unit(ours_cpu, unit, keys)
+        out[peer][figure] = peer_unit(theirs["cpu_ns"], unit, keys)
+        out["peer_over_hotreload"][figure] = theirs["cpu_ns"] / ours_cpu
+        out["peer_over_hotreload_wall"][figure] = theirs["wall_ns"] / ours_wall
+        label = f"{PEER_LABELS[peer]} {peer_files[peer]['version']}"
+        rows.append((figure, out["hotreload"][figure], unit, label, out[peer][figure],
+                     out["peer_over_hotreload"][figure], out["peer_over_hotreload_wall"][figure]))
+    return out, rows
+
+
+def print_peers(peers, rows):
+    print()
+    if peers is None:
+        print(f"peers: skipped ({rows})")
+        return
+    print("hotreload beside its peers, same inputs, same run (CPU time per call; ratio = peer / hotreload,"
+          " below 1: the peer is faster)")
+    print(f"{'figure':32} {'hotreload':>16} {'peer':24} {'value':>16} {'ratio':>7} {'wall ratio':>10}")
+    for figure, ours, unit, label, theirs, ratio, wall_ratio in rows:
+        print(f"{figure:32} {ours:>9.4g} {unit:6} {label:24} {theirs:>9.4g} {unit:6} {ratio:>6.2f}x {wall_ratio:>9.2f}x")
+
+
+PEERS_SHAPE = {"hotreload": dict.fromkeys(PEER_FIGURES),
+               **{name: {figure: None for figure, spec in PEER_FIGURES.items() if spec[1] == name}
+                  for name in PEER_NAMES},
+               "peer_over_hotreload": dict.fromkeys(PEER_FIGURES),
+               "peer_over_hotreload_wall": dict.fromkeys(PEER_FIGURES)}
+
+
 def shape_errors(value, shape, path="bench-results.json"):
     if shape is None:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -238,12 +313,20 @@ def shape_errors(value, shape, path="bench-results.json"):
 
 def main(argv):
     if len(argv) == 4 and argv[1] == "assemble":
-        out, rows = assemble(Results(argv[2]))
+        results = Results(argv[2])
+        out, rows = assemble(results)
+        peers, peer_rows = assemble_peers(argv[2], results)
+        if peers is not None:
+            out["peers"] = peers
         Path(argv[3]).write_text(json.dumps(out, indent=2) + "\n")
         print_summary(out, rows)
+        print_peers(peers, peer_rows)
         return 0
     if len(argv) == 3 and argv[1] == "check":
-        errors = shape_errors(json.loads(Path(argv[2]).read_text()), SHAPE)
+        data = json.loads(Path(argv[2]).read_text())
+        if "peers" not in data:
+            print(f"{argv[2]}: no peers (scripts/bench_peers skipped them)")
+        errors = shape_errors(data, {**SHAPE, "peers": PEERS_SHAPE} if "peers" in data else SHAPE)
         for error in errors:
             print(error, file=sys.stderr)
         if not errors:
