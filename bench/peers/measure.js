@@ -79,8 +79,8 @@ function measure(fn, { repetitions, minTime, warmup }) {
   const target = minTime * 1e9;
   for (let i = 0, end = Date.now() + warmup * 1e3; (i & 15) !== 0 || Date.now() < end; i++) sink = fn(i);
   let iterations = 1;
-  // As Google Benchmark does: grow the batch until it lasts min_time (at most 10x per step).
-  for (let elapsed = batch(fn, iterations).wall; elapsed < target; elapsed = batch(fn, iterations).wall) {
+  // As Google Benchmark does: grow the batch until it lasts min_time of CPU time (at most 10x per step).
+  for (let elapsed = batch(fn, iterations).cpu; elapsed < target; elapsed = batch(fn, iterations).cpu) {
     iterations = Math.ceil(iterations * Math.min(10, (1.4 * target) / Math.max(elapsed, 1)));
   }
   const runs = Array.from({ length: repetitions }, () => batch(fn, iterations));
