@@ -50,8 +50,8 @@ const Editions& editions(int keys) {
   auto& slot = cache[keys];
   if (!slot) {
     auto built = std::make_unique<Editions>();
-    built->old_text = bench_fixture::service_config_json(keys, 0);
-    built->new_text = bench_fixture::service_config_json(keys, 1);
+    built->old_text = bench_fixture::service_config_json(keys, bench_fixture::Edition::original);
+    built->new_text = bench_fixture::service_config_json(keys, bench_fixture::Edition::edited);
     built->old_document = bench_fixture::parse_or_die(built->old_text, "config.json");
     built->new_document = bench_fixture::parse_or_die(built->new_text, "config.json");
     built->old_json = std::make_shared<const nlohmann::json>(nlohmann::json::parse(built->old_text));

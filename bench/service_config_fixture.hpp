@@ -9,6 +9,8 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "hotreload/document.hpp"
 #include "hotreload/schema.hpp"
@@ -23,29 +25,82 @@ inline std::string service_name(int index) {
   return "svc-" + std::string(digits.size() < 5 ? 5 - digits.size() : 0, '0') + digits;
 }
 
-// The JSON text of a config with `keys` leaf settings. `edition` 0 is the original; edition 1
-// changes the timeout of five services spread over the map (the first, the last and three between),
-// the size of a typical edit.
-inline std::string service_config_json(int keys, int edition = 0) {
+// Which copy of the config to build. `original` is the original; `edited` changes the timeout of
+// five services spread over the map (the first, the last and three between), the size of a typical
+// edit; `invalid` breaks one setting in each of those five services instead, one violation of a
+// different keyword each (minimum, enum, type, additionalProperties, minLength).
+enum class Edition { original, edited, invalid };
+
+// One setting of a service: its key and its value as JSON text (strings quoted; numbers and booleans
+// are scalars).
+struct Setting {
+  std::string key;
+  std::string json;
+  bool is_string = false;
+};
+
+inline Setting string_setting(std::string key, const std::string& text) {
+  return {std::move(key), "\"" + text + "\"", true};
+}
+inline Setting scalar_setting(std::string key, const std::string& text) { return {std::move(key), text, false}; }
+
+// The settings of service `index` of `services`, in the order both texts write them.
+inline std::vector<Setting> service_settings(int index, int services, Edition edition) {
+  const int i = index;
+  const bool marked = i == 0 || i == services - 1 || i == services / 4 || i == services / 2 || i == 3 * services / 4;
+  const bool changed = edition == Edition::edited && marked;
+  const bool broken = edition == Edition::invalid && marked;
+  const std::string name = service_name(i);
+  std::vector<Setting> out{
+      string_setting("host", broken && i == services - 1 ? "" : name + ".internal.example.com"),
+      scalar_setting("port", std::to_string(broken && i == 0 ? 0 : 8000 + i % 1000)),
+      scalar_setting("enabled", i % 7 == 0 ? "false" : "true"),
+      broken && i == services / 2 ? string_setting("timeout_ms", std::to_string(250 + i % 50))
+                                  : scalar_setting("timeout_ms", std::to_string(changed ? 750 : 250 + i % 50)),
+      scalar_setting("retries", std::to_string(i % 5)),
+      scalar_setting("weight", std::to_string((i % 10) / 10.0)),
+      string_setting("mode", broken && i == services / 4 ? "paused" : (i % 3 == 0 ? "standby" : "active")),
+      string_setting("path", "/api/v1/" + name),
+      scalar_setting("max_conns", std::to_string(64 + i % 64)),
+      string_setting("owner", "team-" + std::to_string(i % 17))};
+  if (broken && i == 3 * services / 4) out.push_back(string_setting("colour", "blue"));
+  return out;
+}
+
+// The JSON text of a config with `keys` leaf settings, one service per line.
+inline std::string service_config_json(int keys, Edition edition = Edition::original) {
   const int services = keys / kSettingsPerService;
-  auto changed = [&](int i) {
-    return edition != 0 && (i == 0 || i == services - 1 || i == services / 4 || i == services / 2 ||
-                            i == 3 * services / 4);
-  };
   std::string text = "{\n  \"services\": {";
   text.reserve(static_cast<std::size_t>(services) * 260);
   for (int i = 0; i < services; ++i) {
-    const std::string name = service_name(i);
     text += i == 0 ? "\n" : ",\n";
-    text += "    \"" + name + "\": {\"host\": \"" + name + ".internal.example.com\", \"port\": " +
-            std::to_string(8000 + i % 1000) + ", \"enabled\": " + (i % 7 == 0 ? "false" : "true") +
-            ", \"timeout_ms\": " + std::to_string(changed(i) ? 750 : 250 + i % 50) +
-            ", \"retries\": " + std::to_string(i % 5) + ", \"weight\": " + std::to_string((i % 10) / 10.0) +
-            ", \"mode\": \"" + (i % 3 == 0 ? "standby" : "active") + "\", \"path\": \"/api/v1/" + name +
-            "\", \"max_conns\": " + std::to_string(64 + i % 64) + ", \"owner\": \"team-" + std::to_string(i % 17) +
-            "\"}";
+    text += "    \"" + service_name(i) + "\": {";
+    bool first = true;
+    for (const Setting& setting : service_settings(i, services, edition)) {
+      text += (first ? "\"" : ", \"") + setting.key + "\": " + setting.json;
+      first = false;
+    }
+    text += "}";
   }
   return text + "\n  }\n}\n";
+}
+
+// The same config as block-style YAML (a key per line, nested by indentation), strings as plain
+// scalars: every string of the fixture is one ("svc-00001.internal.example.com", "/api/v1/...");
+// the empty host of the invalid edition is the exception and is quoted.
+inline std::string service_config_yaml(int keys, Edition edition = Edition::original) {
+  const int services = keys / kSettingsPerService;
+  std::string text = "services:\n";
+  text.reserve(static_cast<std::size_t>(services) * 260);
+  for (int i = 0; i < services; ++i) {
+    text += "  " + service_name(i) + ":\n";
+    for (const Setting& setting : service_settings(i, services, edition)) {
+      const bool plain = !setting.is_string || setting.json.size() > 2;
+      text += "    " + setting.key + ": " +
+              (plain && setting.is_string ? setting.json.substr(1, setting.json.size() - 2) : setting.json) + "\n";
+    }
+  }
+  return text;
 }
 
 // The schema of that config: types, ranges, an enum, required keys, no unknown keys, and two

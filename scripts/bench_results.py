@@ -5,6 +5,7 @@ that file's shape.
   bench_results.py assemble RESULTS_DIR OUT.json   medians -> OUT.json; prints each figure beside
                                                    its baseline and the targets
   bench_results.py check OUT.json                  every key present, no other key, every value a number
+                                                   ("peers" may be absent: scripts/bench_peers skipped them)
 
 Each figure names the benchmark it comes from; docs/PERFORMANCE.md explains them. Times are CPU
 time per iteration (for threaded reads: per read on one thread), except the watch figures, which
@@ -255,6 +256,98 @@ SHAPE = {
 }
 
 
+# ---- Peers on the same inputs (scripts/bench_peers; docs/PERFORMANCE.md, "Peers, same run") ----
+# Each figure: hotreload's benchmark in peers_bench, the peer's file in RESULTS_DIR/peers/ and its
+# benchmark there, the unit. Both sides report process CPU time and wall time per call; the figures
+# are CPU time, the ratios are the peer's time over hotreload's (below 1: the peer is faster). Files:
+# RESULTS_DIR/peers/round-N/hotreload/peers_bench.json and RESULTS_DIR/peers/round-N/<peer>.json.
+PEER_FIGURES = {
+    "validate_all_errors_ns_per_key": ("BM_ValidateAllErrors", "ajv", "validate_all_errors", "ns/key"),
+    "validate_pass_fail_ns_per_key": ("BM_ValidatePassFail", "ajv", "validate_pass_fail", "ns/key"),
+    "parse_json_ms": ("BM_ParseJson", "json_parse", "parse", "ms"),
+    "parse_yaml_ms": ("BM_ParseYaml", "js_yaml", "parse", "ms"),
+    "flagd_targeting_ns": ("BM_FlagdTargeting", "flagd_core", "targeting", "ns"),
+    "flagd_fractional_ns": ("BM_FlagdFractional", "flagd_core", "fractional", "ns"),
+}
+PEER_NAMES = ("ajv", "json_parse", "js_yaml", "flagd_core")
+PEER_LABELS = {"ajv": "ajv", "json_parse": "JSON.parse, node", "js_yaml": "js-yaml", "flagd_core": "flagd-core"}
+PEER_KEYS = 10_000  # the config's leaf settings (peers_bench's "keys" counter; checked below)
+
+
+def peer_unit(ns, unit, keys):
+    return ns / keys if unit == "ns/key" else ns / 1e6 if unit == "ms" else ns
+
+
+def peer_round(directory):
+    """One round's figures: {figure: (hotreload cpu, hotreload wall, peer cpu, peer wall, keys)} in ns,
+    and the peers' versions."""
+    ours = Results(directory / "hotreload")
+    files, figures = {}, {}
+    for name in PEER_NAMES:
+        path = directory / f"{name}.json"
+        if not path.exists():
+            sys.exit(f"missing peer result {path} (did scripts/bench_peers fail?)")
+        files[name] = json.loads(path.read_text())
+    for figure, (benchmark, peer, peer_benchmark, unit) in PEER_FIGURES.items():
+        entry = ours.get("peers_bench", f"{benchmark}/process_time")
+        theirs = files[peer]["benchmarks"][peer_benchmark]
+        keys = entry.get("keys", PEER_KEYS)
+        if unit == "ns/key" and not (keys == PEER_KEYS == theirs["keys"]):
+            sys.exit(f"peers: {figure}: hotreload counted {keys} keys, {peer} {theirs['keys']}")
+        scale = TO_NS[entry["time_unit"]]
+        figures[figure] = (entry["cpu_time"] * scale, entry["real_time"] * scale, theirs["cpu_ns"], theirs["wall_ns"], keys)
+    return figures, {name: data["version"] for name, data in files.items()}
+
+
+def assemble_peers(directory):
+    """bench-results.json's "peers" and the summary's rows, or (None, reason) when they were skipped.
+    Each figure is the median over the rounds of each side's median; each ratio the median of the
+    rounds' ratios (a round's two processes ran one after the other)."""
+    peers_dir = Path(directory) / "peers"
+    if (peers_dir / "SKIPPED").exists():
+        return None, (peers_dir / "SKIPPED").read_text().strip()
+    round_dirs = sorted(peers_dir.glob("round-*"))
+    if not round_dirs:
+        return None, f"no {peers_dir}/round-* (scripts/bench_peers did not run)"
+    rounds = [peer_round(round_dir) for round_dir in round_dirs]
+    versions = rounds[-1][1]
+    out = {"rounds": len(rounds), "hotreload": {}, **{name: {} for name in PEER_NAMES}, "peer_over_hotreload": {},
+           "peer_over_hotreload_wall": {}}
+    rows = []
+    for figure, (_, peer, _, unit) in PEER_FIGURES.items():
+        values = [figures[figure] for figures, _ in rounds]
+        keys = values[0][4]
+        out["hotreload"][figure] = peer_unit(statistics.median(v[0] for v in values), unit, keys)
+        out[peer][figure] = peer_unit(statistics.median(v[2] for v in values), unit, keys)
+        ratios = [v[2] / v[0] for v in values]
+        out["peer_over_hotreload"][figure] = statistics.median(ratios)
+        out["peer_over_hotreload_wall"][figure] = statistics.median(v[3] / v[1] for v in values)
+        rows.append((figure, out["hotreload"][figure], unit, f"{PEER_LABELS[peer]} {versions[peer]}", out[peer][figure],
+                     out["peer_over_hotreload"][figure], out["peer_over_hotreload_wall"][figure], ratios))
+    return out, rows
+
+
+def print_peers(peers, rows):
+    print()
+    if peers is None:
+        print(f"peers: skipped ({rows})")
+        return
+    print(f"hotreload beside its peers, same inputs, same run, {peers['rounds']} rounds (CPU time per call, median"
+          " of the rounds; ratio = peer / hotreload, below 1: the peer is faster)")
+    print(f"{'figure':32} {'hotreload':>16} {'peer':24} {'value':>16} {'ratio':>7} {'wall ratio':>10}  ratio per round")
+    for figure, ours, unit, label, theirs, ratio, wall_ratio, ratios in rows:
+        each = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"{figure:32} {ours:>9.4g} {unit:6} {label:24} {theirs:>9.4g} {unit:6} {ratio:>6.2f}x {wall_ratio:>9.2f}x"
+              f"  {each}")
+
+
+PEERS_SHAPE = {"rounds": None, "hotreload": dict.fromkeys(PEER_FIGURES),
+               **{name: {figure: None for figure, spec in PEER_FIGURES.items() if spec[1] == name}
+                  for name in PEER_NAMES},
+               "peer_over_hotreload": dict.fromkeys(PEER_FIGURES),
+               "peer_over_hotreload_wall": dict.fromkeys(PEER_FIGURES)}
+
+
 def shape_errors(value, shape, path="bench-results.json"):
     if shape is None:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -272,11 +365,18 @@ def shape_errors(value, shape, path="bench-results.json"):
 def main(argv):
     if len(argv) == 4 and argv[1] == "assemble":
         out, rows = assemble(Results(argv[2]))
+        peers, peer_rows = assemble_peers(argv[2])
+        if peers is not None:
+            out["peers"] = peers
         Path(argv[3]).write_text(json.dumps(out, indent=2) + "\n")
         print_summary(out, rows)
+        print_peers(peers, peer_rows)
         return 0
     if len(argv) == 3 and argv[1] == "check":
-        errors = shape_errors(json.loads(Path(argv[2]).read_text()), SHAPE)
+        data = json.loads(Path(argv[2]).read_text())
+        if "peers" not in data:
+            print(f"{argv[2]}: no peers (scripts/bench_peers skipped them)")
+        errors = shape_errors(data, {**SHAPE, "peers": PEERS_SHAPE} if "peers" in data else SHAPE)
         for error in errors:
             print(error, file=sys.stderr)
         if not errors:
