@@ -105,14 +105,23 @@ std::uint32_t acquire_snapshot_index();
 // Frees the index and drops the calling thread's cached value for it, unless a handle pins it.
 void release_snapshot_index(std::uint32_t index) noexcept;
 
-// How a ReadHandle releases its object: (index << 1) when it pins slot `index`, or the address of
-// a heap-allocated std::shared_ptr<const void> plus one when it owns the object itself (the
-// thread-exit case).
+// How a ReadHandle releases its object, told apart by the two low bits:
+//   00: the address of the calling thread's inline slot that pins it (the fast path: the handle's
+//       destructor goes straight to the slot, with no index to look up);
+//   10: (index << 2) | 2, for a slot past the inline ones (their array moves when it grows);
+//   01: the address of a heap-allocated std::shared_ptr<const void>, plus one, when the handle
+//       owns the object itself (the thread-exit case).
+// Slots and heap blocks are at least 8-byte aligned, so their addresses have both bits clear.
 using SnapshotPin = std::uintptr_t;
 struct PinnedSnapshot {
   const void* object;
   SnapshotPin pin;
 };
+
+// The pin of a handle counted in `slot`, the calling thread's slot for `index`.
+inline SnapshotPin slot_pin(std::uint32_t index, SnapshotSlot& slot) noexcept {
+  return index < kInlineSnapshotSlots ? reinterpret_cast<SnapshotPin>(&slot) : (SnapshotPin{index} << 2) | 2;
+}
 
 // The slow path of read(): caches `owner` in the calling thread's slot and pins it.
 PinnedSnapshot pin_snapshot(std::uint32_t index, std::shared_ptr<const void> owner);
@@ -120,19 +129,20 @@ PinnedSnapshot pin_snapshot(std::uint32_t index, std::shared_ptr<const void> own
 // false when the thread is exiting and has no cache left.
 bool cache_snapshot(std::uint32_t index, std::shared_ptr<const void> owner);
 void unpin_retired_snapshot(std::uint32_t index, const void* object) noexcept;
-void drop_owned_snapshot(SnapshotPin pin) noexcept;
+// Pins other than an inline slot's: an overflow slot's, or an owned object.
+void unpin_snapshot_slow(const void* object, SnapshotPin pin) noexcept;
 
 inline void unpin_snapshot(const void* object, SnapshotPin pin) noexcept {
-  if (pin & 1) [[unlikely]] {
-    drop_owned_snapshot(pin);
+  if (pin & 3) [[unlikely]] {
+    unpin_snapshot_slow(object, pin);
     return;
   }
-  const std::uint32_t index = static_cast<std::uint32_t>(pin >> 1);
-  SnapshotSlot* slot = find_snapshot_slot(index);
-  if (slot != nullptr && slot->object == object) [[likely]] {
+  SnapshotSlot* slot = reinterpret_cast<SnapshotSlot*>(pin);
+  if (slot->object == object) [[likely]] {
     ++slot->released;
   } else {
-    unpin_retired_snapshot(index, object);
+    // The slot moved on to a newer value while this handle lived: its object is retired.
+    unpin_retired_snapshot(static_cast<std::uint32_t>(slot - tls_snapshot_slots.inline_slots), object);
   }
 }
 
@@ -232,7 +242,7 @@ class Snapshot {
     detail::SnapshotSlot& slot = detail::tls_snapshot_slots.inline_slots[fast_slot_];
     if (slot.object == current) [[likely]] {
       ++slot.acquired;
-      return ReadHandle<T>(current, detail::SnapshotPin{index_} << 1);
+      return ReadHandle<T>(current, reinterpret_cast<detail::SnapshotPin>(&slot));
     }
     return read_slow(current);
   }
@@ -265,7 +275,7 @@ class Snapshot {
   ReadHandle<T> read_slow(const T* current) const {
     if (detail::SnapshotSlot* slot = overflow_slot_holding(current)) {
       ++slot->acquired;
-      return ReadHandle<T>(current, detail::SnapshotPin{index_} << 1);
+      return ReadHandle<T>(current, detail::slot_pin(index_, *slot));
     }
     const detail::PinnedSnapshot pinned = detail::pin_snapshot(index_, load());
     return ReadHandle<T>(static_cast<const T*>(pinned.object), pinned.pin);

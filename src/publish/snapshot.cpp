@@ -149,9 +149,9 @@ std::uint32_t acquire_snapshot_index() {
     r.free.pop_back();
     return index;
   }
-  // A pin stores the index shifted left by one in a uintptr_t.
+  // An overflow slot's pin stores the index shifted left by two in a uintptr_t.
   constexpr auto kMaxIndex = std::min<std::uintmax_t>(std::numeric_limits<std::uint32_t>::max(),
-                                                      std::numeric_limits<SnapshotPin>::max() >> 1);
+                                                      std::numeric_limits<SnapshotPin>::max() >> 2);
   if (r.next >= kMaxIndex) throw std::length_error("hotreload::Snapshot: too many live snapshots");
   // Room for every index to be released at once, so release_snapshot_index() cannot fail.
   r.free.reserve(std::size_t{r.next} + 1);
@@ -185,7 +185,7 @@ PinnedSnapshot pin_snapshot(std::uint32_t index, std::shared_ptr<const void> own
   // Declared before the pin is taken so that it is destroyed after the slot is no longer used.
   const Drops drops = refresh(ref, std::move(owner));
   ++ref.slot->acquired;
-  return {object, SnapshotPin{index} << 1};
+  return {object, slot_pin(index, *ref.slot)};
 }
 
 bool cache_snapshot(std::uint32_t index, std::shared_ptr<const void> owner) {
@@ -208,8 +208,18 @@ void unpin_retired_snapshot(std::uint32_t index, const void* object) noexcept {
   // `dropped` goes last: its destructor may call read() and move the slots.
 }
 
-void drop_owned_snapshot(SnapshotPin pin) noexcept {
-  delete reinterpret_cast<std::shared_ptr<const void>*>(pin & ~SnapshotPin{1});
+void unpin_snapshot_slow(const void* object, SnapshotPin pin) noexcept {
+  if (pin & 1) {
+    delete reinterpret_cast<std::shared_ptr<const void>*>(pin & ~SnapshotPin{1});
+    return;
+  }
+  const auto index = static_cast<std::uint32_t>(pin >> 2);
+  SnapshotSlot* slot = find_snapshot_slot(index);
+  if (slot != nullptr && slot->object == object) {
+    ++slot->released;
+  } else {
+    unpin_retired_snapshot(index, object);
+  }
 }
 
 }  // namespace hotreload::detail
