@@ -107,6 +107,13 @@ int run_exec(const ExecArgs& args) {
     report_errors({layers.error()});
     return kExitTrouble;
   }
+  // A canary of a rollout on one of its etcd keys loads the candidate (rollout_source.hpp).
+  if (auto following = follow_rollouts(args.report, args.sources.etcd, layers->specs,
+                                       std::chrono::milliseconds(args.debounce_ms));
+      !following) {
+    report_errors({following.error()});
+    return kExitTrouble;
+  }
   ReloadOptions options;
   options.layers.files = layers->specs;
   if (!args.env_prefix.empty()) options.layers.env = EnvOverlay{args.env_prefix};

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,16 @@ void add_report_options(CLI::App& command, ReportArgs& args);
 // The reporter for `reloader`, started (it subscribes now, so the initial load is reported);
 // nullptr without --report. Errors (usage): a bad URL, a location that is not a prefix, a bad
 // instance id, bad --etcd-* options.
+// The id this process reports as: --instance-id, else HOST-PID.
+std::string report_instance_id(const ReportArgs& args);
+
+// With --report, each etcd document layer in `specs` also follows its rollout record as this
+// instance (rollout_source.hpp): while it is a canary of an active rollout it loads the candidate
+// in place of KEY's value. Without --report nothing changes (the rollout cannot see it). Call
+// before the reloader is built. Errors: bad --etcd-* options (usage).
+Result<void> follow_rollouts(const ReportArgs& args, const EtcdArgs& etcd, std::vector<LayerSpec>& specs,
+                             std::chrono::milliseconds debounce);
+
 Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, const EtcdArgs& etcd,
                                                       Reloader<nlohmann::json>& reloader);
 

@@ -104,6 +104,13 @@ int run_watch(const WatchArgs& args) {
     print_errors({layers.error()});
     return kExitTrouble;
   }
+  // A canary of a rollout on one of its etcd keys loads the candidate (rollout_source.hpp).
+  if (auto following = follow_rollouts(args.report, args.sources.etcd, layers->specs,
+                                       std::chrono::milliseconds(args.debounce_ms));
+      !following) {
+    print_errors({following.error()});
+    return kExitTrouble;
+  }
   std::optional<AdminOptions> admin_settings;
   if (!args.admin.empty()) {
     auto settings = admin_options(args);
