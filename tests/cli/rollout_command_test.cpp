@@ -70,6 +70,18 @@ class CliRollout : public ::testing::Test {
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
+  // A rollout of max_conns 50 with c as the only canary (--canary 5), started once `ready` is
+  // printed (the record is written; "every canary applied the candidate": c applied it). The
+  // instances a and c must be watching.
+  std::unique_ptr<ChildProcess> rollout_to_c(const std::string& bake, const std::string& ready,
+                                             std::vector<std::string> extra = {}) {
+    await_reports({"a", "c"});
+    const std::string candidate = dir.write("candidate.yaml", "database:\n  max_conns: 50\n");
+    auto rollout = std::make_unique<ChildProcess>(rollout_argv(candidate, "5", bake, std::move(extra)),
+                                                  dir.file("rollout.stderr"));
+    testing::await_line(*rollout, ready, testing::kEtcdBound);
+    return rollout;
+  }
   std::optional<std::string> value(const std::string& key) {
     auto reply = etcd.post("/v3/kv/range", nlohmann::json{{"key", detail::etcd::base64_encode(key)}}.dump());
     if (!reply) return std::nullopt;
@@ -194,12 +206,10 @@ TEST_F(CliRollout, AWriteToKeyDuringTheRolloutHaltsItInsteadOfOverwriting) {
 TEST_F(CliRollout, AKilledRolloutIsResumedFromItsRecord) {
   auto a = watch("a");
   auto c = watch("c");
-  await_reports({"a", "c"});
-  const std::string candidate = dir.write("candidate.yaml", "database:\n  max_conns: 50\n");
-  ChildProcess first(rollout_argv(candidate, "5", "2s"), dir.file("first.stderr"));
-  testing::await_line(first, "rollout ", testing::kEtcdBound);  // the record is written
-  first.send_signal(SIGKILL);
-  EXPECT_EQ(first.wait(testing::kEtcdBound), 128 + SIGKILL);
+  auto first = rollout_to_c("2s", "rollout ");  // the record is written
+  first->send_signal(SIGKILL);
+  EXPECT_EQ(first->wait(testing::kEtcdBound), 128 + SIGKILL);
+  const std::string candidate = dir.file("candidate.yaml");
   EXPECT_TRUE(record().active());
 
   // Another rollout is refused while this one is in progress.
@@ -221,13 +231,10 @@ TEST_F(CliRollout, AKilledRolloutIsResumedFromItsRecord) {
 TEST_F(CliRollout, AbortSendsTheCanariesBackToKey) {
   auto a = watch("a");
   auto c = watch("c");
-  await_reports({"a", "c"});
-  const std::string candidate = dir.write("candidate.yaml", "database:\n  max_conns: 50\n");
-  ChildProcess first(rollout_argv(candidate, "5", "1h"), dir.file("first.stderr"));
-  testing::await_line(first, "every canary applied the candidate", testing::kEtcdBound);
+  auto first = rollout_to_c("1h", "every canary applied the candidate");
   EXPECT_EQ(next_applied(*c), std::pair(rollout_version(record().id), 50));
-  first.send_signal(SIGKILL);
-  EXPECT_EQ(first.wait(testing::kEtcdBound), 128 + SIGKILL);
+  first->send_signal(SIGKILL);
+  EXPECT_EQ(first->wait(testing::kEtcdBound), 128 + SIGKILL);
 
   CommandResult aborted = run_command({cli_path(), "rollout", etcd.url(kKey), "--abort"});
   EXPECT_EQ(aborted.exit_code, 0) << aborted.out << aborted.err;
@@ -245,13 +252,10 @@ TEST_F(CliRollout, AbortSendsTheCanariesBackToKey) {
 TEST_F(CliRollout, ACanaryThatStopsReportingHaltsIt) {
   auto a = watch("a");
   auto c = watch("c", {"--report-ttl", "2"});
-  await_reports({"a", "c"});
-  const std::string candidate = dir.write("candidate.yaml", "database:\n  max_conns: 50\n");
-  ChildProcess rollout(rollout_argv(candidate, "5", "1h", {"--lost-after", "500ms"}), dir.file("rollout.stderr"));
-  testing::await_line(rollout, "every canary applied the candidate", testing::kEtcdBound);
+  auto rollout = rollout_to_c("1h", "every canary applied the candidate", {"--lost-after", "500ms"});
   c->send_signal(SIGKILL);  // its report outlives it by the lease's TTL, then goes
   EXPECT_EQ(c->wait(testing::kEtcdBound), 128 + SIGKILL);
-  EXPECT_EQ(rollout.wait(testing::kEtcdBound), 1);
+  EXPECT_EQ(rollout->wait(testing::kEtcdBound), 1);
   const RolloutRecord halted = record();
   EXPECT_EQ(halted.phase, rollout_phase::halted);
   EXPECT_NE(halted.reason.find("canary c stopped reporting"), std::string::npos) << halted.reason;
@@ -261,10 +265,7 @@ TEST_F(CliRollout, ACanaryThatStopsReportingHaltsIt) {
 TEST_F(CliRollout, ARestartedCanaryLandsInTheSameCohort) {
   auto a = watch("a");
   auto c = watch("c");
-  await_reports({"a", "c"});
-  const std::string candidate = dir.write("candidate.yaml", "database:\n  max_conns: 50\n");
-  ChildProcess rollout(rollout_argv(candidate, "5", "1h"), dir.file("rollout.stderr"));
-  testing::await_line(rollout, "every canary applied the candidate", testing::kEtcdBound);
+  auto rollout = rollout_to_c("1h", "every canary applied the candidate");
   c->send_signal(SIGTERM);
   EXPECT_EQ(c->wait(testing::kEtcdBound), 0);
   // The new process's first load is the candidate: same id, same cohort.
@@ -274,7 +275,7 @@ TEST_F(CliRollout, ARestartedCanaryLandsInTheSameCohort) {
   EXPECT_EQ(next_applied(again), std::pair(rollout_version(record().id), 50));
   CommandResult aborted = run_command({cli_path(), "rollout", etcd.url(kKey), "--abort"});
   EXPECT_EQ(aborted.exit_code, 0) << aborted.out << aborted.err;
-  EXPECT_EQ(rollout.wait(testing::kEtcdBound), 1);  // the follower sees the abort and stops
+  EXPECT_EQ(rollout->wait(testing::kEtcdBound), 1);  // the follower sees the abort and stops
   EXPECT_EQ(next_applied(again).second, 10);
 }
 
