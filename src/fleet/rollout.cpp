@@ -106,8 +106,10 @@ bool runs_key(const InstanceReport& report, const std::string& key) {
   return false;
 }
 
-enum class CanaryState { pending, applied, refused };
+enum class CanaryState { pending, applied, refused, unhealthy };
 
+// What a canary's report says about the candidate `version`. With a health check, applied means
+// applied and the check of this version passed.
 CanaryState observe(const InstanceReport& report, const std::string& version) {
   if (report.status == report_status::failed) {
     const bool ours = has_version(report.attempted_sources, version) ||
@@ -115,8 +117,11 @@ CanaryState observe(const InstanceReport& report, const std::string& version) {
                                   [&](const std::string& error) { return error.find(version) != std::string::npos; });
     if (ours) return CanaryState::refused;
   }
-  if (has_version(report.sources, version)) return CanaryState::applied;
-  return CanaryState::pending;
+  const bool checked = report.health_checked && report.health_version == version;
+  if (checked && report.health == "failed") return CanaryState::unhealthy;
+  if (!has_version(report.sources, version)) return CanaryState::pending;
+  if (report.health_checked && !(checked && report.health == "ok")) return CanaryState::pending;
+  return CanaryState::applied;
 }
 
 std::string joined(const std::vector<std::string>& items, const char* separator = ", ") {
@@ -203,6 +208,10 @@ class Follower {
         if (state == CanaryState::refused) {
           return halt(rollout_phase::halted,
                       "canary " + id + " refused the candidate: " + joined(found->second.errors, "; "));
+        }
+        if (state == CanaryState::unhealthy) {
+          return halt(rollout_phase::halted, "canary " + id + " failed its health check of the candidate: " +
+                                                 found->second.health_detail);
         }
         if (state == CanaryState::applied && seen[id] != CanaryState::applied) say(id + " applied the candidate");
         seen[id] = state;

@@ -121,7 +121,8 @@ class CliRollout : public ::testing::Test {
 };
 
 TEST_F(CliRollout, PromotesOnceTheCanariesAppliedAndBaked) {
-  auto a = watch("a");
+  // a checks its health after applying the candidate (it passes): the rollout waits for it.
+  auto a = watch("a", {"--health-cmd", "test \"$HOTRELOAD_ROLLOUT\" != \"\""});
   auto b = watch("b");
   auto c = watch("c");
   await_reports({"a", "b", "c"});
@@ -181,6 +182,25 @@ TEST_F(CliRollout, ACanaryThatRefusesHaltsAndTheCanariesRollBack) {
     return r.status == report_status::applied && !r.sources.empty() &&
            r.sources[0].second.rfind("rollout-", 0) != 0;
   }));
+}
+
+TEST_F(CliRollout, ACanaryWhoseHealthCheckFailsHaltsItAndRollsBack) {
+  auto a = watch("a");
+  auto c = watch("c", {"--health-cmd", "exit 3"});
+  auto rollout = rollout_to_c("1h", "rollout ");
+  EXPECT_EQ(rollout->wait(testing::kEtcdBound), 1);
+  const RolloutRecord halted = record();
+  EXPECT_EQ(halted.phase, rollout_phase::halted);
+  EXPECT_EQ(halted.reason, "canary c failed its health check of the candidate: exit status 3");
+  EXPECT_EQ(value(kKey), kStable);
+  EXPECT_EQ(next_applied(*c), std::pair(rollout_version(halted.id), 50));  // applied, then unhealthy
+  EXPECT_EQ(next_applied(*c).second, 10);                                  // back on KEY's value
+  InstanceReport reported = report("c");
+  EXPECT_TRUE(reported.health_checked);
+  EXPECT_EQ(reported.health_version, rollout_version(halted.id));
+  EXPECT_EQ(reported.health, "failed");
+  // --health-cmd without --report is a usage error.
+  EXPECT_EQ(run_command({cli_path(), "watch", "--health-cmd", "true", etcd.url(kKey)}).exit_code, 2);
 }
 
 TEST_F(CliRollout, AWriteToKeyDuringTheRolloutHaltsItInsteadOfOverwriting) {

@@ -186,6 +186,7 @@ int run_exec(const ExecArgs& args) {
     report_errors({fleet_reporter.error()});
     return kExitTrouble;
   }
+  auto health = start_health_check(args.report, reloader, fleet_reporter->get());  // stopped before the reporter
 
   // The library's start sequence (watch_sources.hpp), as in `watch`: no change made from here on is lost.
   WatchOptions watch;

@@ -13,6 +13,7 @@
 #include "layer_args.hpp"
 #include "hotreload/fleet_report.hpp"
 #include "hotreload/reloader.hpp"
+#include "hotreload/rollout_health.hpp"
 
 namespace hotreload::cli {
 
@@ -20,6 +21,7 @@ struct ReportArgs {
   std::string url;          // empty: no report
   std::string instance_id;  // empty: host-pid
   long ttl_seconds = 10;
+  std::string health_cmd;  // empty: no health check after applying a rollout's candidate
 };
 
 void add_report_options(CLI::App& command, ReportArgs& args);
@@ -39,5 +41,10 @@ Result<void> follow_rollouts(const ReportArgs& args, const EtcdArgs& etcd, std::
 
 Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, const EtcdArgs& etcd,
                                                       Reloader<nlohmann::json>& reloader);
+
+// With --health-cmd, the check a canary runs after applying a rollout's candidate
+// (rollout_health.hpp), reporting through `reporter`; nullptr without it.
+std::unique_ptr<RolloutHealthCheck> start_health_check(const ReportArgs& args, Reloader<nlohmann::json>& reloader,
+                                                       FleetReporter* reporter);
 
 }  // namespace hotreload::cli
