@@ -62,6 +62,12 @@ struct InstanceReport {
   std::uint64_t reload_id = 0;                 // the attempt this report follows
   std::string trigger{};
   std::string time{};  // RFC 3339 UTC, when the attempt ended
+  // With a health check (FleetReportOptions::health_checked, rollout_health.hpp): the result of
+  // the last check, run after applying a rollout's candidate, for that candidate's version.
+  bool health_checked = false;
+  std::string health_version{};  // "rollout-<id>"
+  std::string health{};          // "checking", "ok" or "failed"
+  std::string health_detail{};   // why it failed ("exit status 3", "timed out after 30s")
 };
 
 nlohmann::ordered_json to_json(const InstanceReport& report);
@@ -80,6 +86,9 @@ struct FleetReportOptions {
   // The lease's time to live: how long the key outlives an instance that died without stopping.
   // Kept alive every third of it. etcd may raise it to its minimum (about 1.5 s).
   std::chrono::seconds lease_ttl{10};
+  // The instance runs a health check after applying a rollout's candidate: a rollout waits for
+  // its result (set_health()) before it counts this canary as healthy.
+  bool health_checked = false;
 };
 
 // Thread-safety: every member may be called from any thread. The reporter owns one thread, from
@@ -111,6 +120,10 @@ class FleetReporter {
   // Stops the thread and revokes the lease (bounded by the etcd request timeout), so the key
   // goes now. Idempotent.
   void stop();
+
+  // Reports the health check of the candidate `version` ("checking", "ok", "failed"), written
+  // like any report.
+  void set_health(std::string version, std::string status, std::string detail = {});
 
   const std::string& instance_id() const;
   std::string key() const;  // PREFIX/instances/<id>

@@ -83,6 +83,9 @@ Json to_json(const InstanceReport& report) {
   out["reloadId"] = report.reload_id;
   out["trigger"] = report.trigger;
   out["time"] = report.time;
+  if (report.health_checked) {
+    out["health"] = {{"version", report.health_version}, {"status", report.health}, {"detail", report.health_detail}};
+  }
   return out;
 }
 
@@ -113,6 +116,12 @@ Result<InstanceReport> parse_instance_report(std::string_view text) {
   }
   if (parsed.contains("trigger") && parsed["trigger"].is_string()) report.trigger = parsed["trigger"].get<std::string>();
   if (parsed.contains("time") && parsed["time"].is_string()) report.time = parsed["time"].get<std::string>();
+  if (auto health = parsed.find("health"); health != parsed.end() && health->is_object()) {
+    report.health_checked = true;
+    report.health_version = health->value("version", "");
+    report.health = health->value("status", "");
+    report.health_detail = health->value("detail", "");
+  }
   return report;
 }
 
@@ -187,6 +196,7 @@ void FleetReporter::State::on_event(const Event& event) {
   std::lock_guard lock(mu);
   InstanceReport& report = current;
   report.id = options.instance_id;
+  report.health_checked = options.health_checked;
   report.reload_id = event.reload_id;
   report.trigger = to_string(event.trigger);
   report.time = to_rfc3339(event.time);
@@ -356,6 +366,18 @@ void FleetReporter::stop() {
   }
   // Best effort: if etcd cannot be reached the lease expires by itself within its TTL.
   if (held != 0) (void)s.client.call("/v3/lease/revoke", {{"ID", std::to_string(held)}});
+}
+
+void FleetReporter::set_health(std::string version, std::string status, std::string detail) {
+  State& s = *state_;
+  std::lock_guard lock(s.mu);
+  s.current.health_checked = true;
+  s.current.health_version = std::move(version);
+  s.current.health = std::move(status);
+  s.current.health_detail = std::move(detail);
+  if (s.current.id.empty()) s.current.id = s.options.instance_id;
+  ++s.version;
+  s.wake.notify_all();
 }
 
 const std::string& FleetReporter::instance_id() const { return state_->options.instance_id; }

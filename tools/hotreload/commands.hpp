@@ -26,6 +26,7 @@ Command add_schema_command(CLI::App& app);
 Command add_flags_command(CLI::App& app);
 Command add_exec_command(CLI::App& app);
 Command add_fleet_command(CLI::App& app);
+Command add_rollout_command(CLI::App& app);
 // `hotreload exec`'s command: everything after its first `--`, which main() removes from the
 // arguments before CLI11 parses them.
 std::vector<std::string>& exec_command_line();

@@ -107,6 +107,13 @@ int run_exec(const ExecArgs& args) {
     report_errors({layers.error()});
     return kExitTrouble;
   }
+  // A canary of a rollout on one of its etcd keys loads the candidate (rollout_source.hpp).
+  if (auto following = follow_rollouts(args.report, args.sources.etcd, layers->specs,
+                                       std::chrono::milliseconds(args.debounce_ms));
+      !following) {
+    report_errors({following.error()});
+    return kExitTrouble;
+  }
   ReloadOptions options;
   options.layers.files = layers->specs;
   if (!args.env_prefix.empty()) options.layers.env = EnvOverlay{args.env_prefix};
@@ -179,6 +186,7 @@ int run_exec(const ExecArgs& args) {
     report_errors({fleet_reporter.error()});
     return kExitTrouble;
   }
+  auto health = start_health_check(args.report, reloader, fleet_reporter->get());  // stopped before the reporter
 
   // The library's start sequence (watch_sources.hpp), as in `watch`: no change made from here on is lost.
   WatchOptions watch;

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add(add_flags_command);
   add(add_exec_command);
   add(add_fleet_command);
+  add(add_rollout_command);
 
   // `hotreload exec [OPTIONS] -- CMD [ARGS...]`: CMD and its arguments are not ours to parse.
   std::vector<std::string> arguments(argv + 1, argv + argc);

@@ -1,5 +1,7 @@
 #include "report_args.hpp"
 
+#include "hotreload/rollout_source.hpp"
+
 namespace hotreload::cli {
 
 void add_report_options(CLI::App& command, ReportArgs& args) {
@@ -9,12 +11,33 @@ void add_report_options(CLI::App& command, ReportArgs& args) {
   command.add_option("--report-ttl", args.ttl_seconds,
                      "Seconds the report outlives an instance that died (its lease; default 10)")
       ->check(CLI::Range(1L, 3600L));
+  command.add_option("--health-cmd", args.health_cmd,
+                     "After applying a rollout's candidate, run this shell command; a non-zero exit halts the rollout");
+}
+
+std::string report_instance_id(const ReportArgs& args) {
+  return args.instance_id.empty() ? default_instance_id() : args.instance_id;
+}
+
+Result<void> follow_rollouts(const ReportArgs& args, const EtcdArgs& etcd, std::vector<LayerSpec>& specs,
+                             std::chrono::milliseconds debounce) {
+  if (args.url.empty()) return {};
+  const std::string id = report_instance_id(args);
+  for (LayerSpec& spec : specs) {
+    auto layer = std::dynamic_pointer_cast<EtcdSource>(spec.source);
+    if (!layer || layer->location().is_prefix()) continue;
+    auto options = etcd_options(etcd, spec.format, debounce);
+    if (!options) return unexpected(options.error());
+    spec.source = std::make_shared<RolloutSource>(std::move(layer), id, std::move(*options));
+  }
+  return {};
 }
 
 Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, const EtcdArgs& etcd,
                                                       Reloader<nlohmann::json>& reloader) {
   if (args.url.empty()) {
     if (!args.instance_id.empty()) return unexpected(Error{ErrorCode::usage, "--instance-id needs --report", {}, {}});
+    if (!args.health_cmd.empty()) return unexpected(Error{ErrorCode::usage, "--health-cmd needs --report", {}, {}});
     return std::unique_ptr<FleetReporter>{};
   }
   auto location = parse_etcd_url(args.url);
@@ -25,11 +48,18 @@ Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, co
   }
   auto options = etcd_options(etcd, std::nullopt, std::chrono::milliseconds(100));
   if (!options) return unexpected(options.error());
-  FleetReportOptions report{.instance_id = args.instance_id, .etcd = std::move(*options),
-                            .lease_ttl = std::chrono::seconds(args.ttl_seconds)};
+  FleetReportOptions report{.instance_id = report_instance_id(args), .etcd = std::move(*options),
+                            .lease_ttl = std::chrono::seconds(args.ttl_seconds),
+                            .health_checked = !args.health_cmd.empty()};
   auto reporter = FleetReporter::for_reloader(reloader, std::move(*location), std::move(report));
   if (auto started = reporter->start(); !started) return unexpected(started.error());
   return reporter;
+}
+
+std::unique_ptr<RolloutHealthCheck> start_health_check(const ReportArgs& args, Reloader<nlohmann::json>& reloader,
+                                                       FleetReporter* reporter) {
+  if (args.health_cmd.empty() || reporter == nullptr) return nullptr;
+  return std::make_unique<RolloutHealthCheck>(reloader.events(), *reporter, HealthCheckOptions{.command = args.health_cmd});
 }
 
 }  // namespace hotreload::cli

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "layer_args.hpp"
 #include "hotreload/fleet_report.hpp"
 #include "hotreload/reloader.hpp"
+#include "hotreload/rollout_health.hpp"
 
 namespace hotreload::cli {
 
@@ -19,6 +21,7 @@ struct ReportArgs {
   std::string url;          // empty: no report
   std::string instance_id;  // empty: host-pid
   long ttl_seconds = 10;
+  std::string health_cmd;  // empty: no health check after applying a rollout's candidate
 };
 
 void add_report_options(CLI::App& command, ReportArgs& args);
@@ -26,7 +29,22 @@ void add_report_options(CLI::App& command, ReportArgs& args);
 // The reporter for `reloader`, started (it subscribes now, so the initial load is reported);
 // nullptr without --report. Errors (usage): a bad URL, a location that is not a prefix, a bad
 // instance id, bad --etcd-* options.
+// The id this process reports as: --instance-id, else HOST-PID.
+std::string report_instance_id(const ReportArgs& args);
+
+// With --report, each etcd document layer in `specs` also follows its rollout record as this
+// instance (rollout_source.hpp): while it is a canary of an active rollout it loads the candidate
+// in place of KEY's value. Without --report nothing changes (the rollout cannot see it). Call
+// before the reloader is built. Errors: bad --etcd-* options (usage).
+Result<void> follow_rollouts(const ReportArgs& args, const EtcdArgs& etcd, std::vector<LayerSpec>& specs,
+                             std::chrono::milliseconds debounce);
+
 Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, const EtcdArgs& etcd,
                                                       Reloader<nlohmann::json>& reloader);
+
+// With --health-cmd, the check a canary runs after applying a rollout's candidate
+// (rollout_health.hpp), reporting through `reporter`; nullptr without it.
+std::unique_ptr<RolloutHealthCheck> start_health_check(const ReportArgs& args, Reloader<nlohmann::json>& reloader,
+                                                       FleetReporter* reporter);
 
 }  // namespace hotreload::cli

@@ -1,7 +1,7 @@
 // hotreload watch [--debounce MS] [--poll MS] [--env-prefix P] [--optional FILE]... [--print-config]
 //                 [--schema S [--schema-remote PREFIX=DIR]...] [--secret P]... [--restart P]...
 //                 [--admin HOST:PORT [--admin-token-file F] [--admin-allow-remote]] [--audit-log F]
-//                 [--report etcd://ENDPOINTS/PREFIX/ [--instance-id ID] [--report-ttl S]] FILE...
+//                 [--report etcd://ENDPOINTS/PREFIX/ [--instance-id ID] [--report-ttl S] [--health-cmd CMD]] FILE...
 // Loads the layers, then reloads whenever a file's content changes or SIGHUP arrives, printing
 // each pipeline event as one CloudEvents 1.0 JSON object per line (flushed per line) until
 // SIGINT or SIGTERM. The first line is the initial load's reload.completed (trigger "initial").
@@ -13,7 +13,8 @@
 // http(s):// URL (options --http-*), polled; <kind>.error events (etcd.error, url.error) report
 // a source that cannot be read while the last good config stays live. --report keeps this
 // instance's status under PREFIX/instances/ID (fleet_report.hpp); report.error events say when
-// it cannot be written.
+// it cannot be written. With --report an etcd document layer also follows its rollout record
+// (rollout_source.hpp); --health-cmd runs after applying a rollout's candidate (rollout_health.hpp).
 // --schema judges every config (a violation is a reload.failed); its x-reload / x-secret fields
 // join --restart / --secret (ReloadOptions::schema).
 #include <pthread.h>
@@ -104,6 +105,13 @@ int run_watch(const WatchArgs& args) {
     print_errors({layers.error()});
     return kExitTrouble;
   }
+  // A canary of a rollout on one of its etcd keys loads the candidate (rollout_source.hpp).
+  if (auto following = follow_rollouts(args.report, args.sources.etcd, layers->specs,
+                                       std::chrono::milliseconds(args.debounce_ms));
+      !following) {
+    print_errors({following.error()});
+    return kExitTrouble;
+  }
   std::optional<AdminOptions> admin_settings;
   if (!args.admin.empty()) {
     auto settings = admin_options(args);
@@ -171,6 +179,7 @@ int run_watch(const WatchArgs& args) {
     print_errors({reporter.error()});
     return kExitTrouble;
   }
+  auto health = start_health_check(args.report, reloader, reporter->get());  // stopped before the reporter
 
   // The library's start sequence (watch_sources.hpp): every remote layer read once (one that
   // cannot be is reported as <kind>.error and serves empty until it can), the watchers' baseline

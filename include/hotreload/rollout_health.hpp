@@ -1,0 +1,42 @@
+// The health check a canary runs after it applied a rollout's candidate (`--health-cmd`): a shell
+// command, run once per candidate version, whose exit status is reported through the instance's
+// report (FleetReporter::set_health), where the rollout reads it: a canary counts as applied only
+// once its check passed, and a failed check halts the rollout like a refusal.
+//
+//   auto reporter = hotreload::FleetReporter::for_reloader(reloader, fleet, {.health_checked = true});
+//   hotreload::RolloutHealthCheck health(reloader.events(), *reporter, {.command = "curl -fs localhost:8080/healthz"});
+//
+// The command runs with /bin/sh -c, HOTRELOAD_ROLLOUT set to the candidate's version; exit 0 is
+// healthy; any other status, a signal or the timeout (the process is killed) is a failure.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "hotreload/events.hpp"
+#include "hotreload/fleet_report.hpp"
+
+namespace hotreload {
+
+struct HealthCheckOptions {
+  std::string command{};
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+};
+
+// Thread-safety: owns one thread that runs the checks, stopped and joined by the destructor (a
+// check running then is killed). The bus and the reporter must outlive it.
+class RolloutHealthCheck {
+ public:
+  RolloutHealthCheck(EventBus& events, FleetReporter& reporter, HealthCheckOptions options);
+  ~RolloutHealthCheck();
+  RolloutHealthCheck(const RolloutHealthCheck&) = delete;
+  RolloutHealthCheck& operator=(const RolloutHealthCheck&) = delete;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  Subscription subscription_;
+};
+
+}  // namespace hotreload
