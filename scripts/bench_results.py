@@ -57,6 +57,8 @@ FLAG_SYNC_FLOOR = "RawInotifyFloor/iterations:200/real_time"
 
 # 50 `hotreload watch --report` instances and a 3-member etcd cluster (scripts/fleet_bench.py).
 FLEET_PLAIN_WRITE = "FleetPlainWrite/instances:50"
+FLEET_CANARY = "FleetCanaryRollout/instances:50"  # 10% canary, 5 s bake, promotion to all applied
+FLEET_HALT = "FleetRefusalToHalt/instances:50"  # a canary's refusal to the rollout record halted
 
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
@@ -188,10 +190,15 @@ def assemble(results):
                      "-", None))
 
     out["fleet_ms"] = {"plain_write": {p: results.counter("fleet_bench", FLEET_PLAIN_WRITE, f"{p}_ms")
-                                       for p in ("p50", "p99")}}
+                                       for p in ("p50", "p99")},
+                       "canary_rollout_bake_5s": results.counter("fleet_bench", FLEET_CANARY, "p50_ms"),
+                       "refusal_to_halt": results.counter("fleet_bench", FLEET_HALT, "p50_ms")}
     for p in ("p50", "p99"):
         rows.append((f"fleet_ms.plain_write.{p} (50 instances)", out["fleet_ms"]["plain_write"][p], "ms",
                      "-", None))
+    rows.append(("fleet_ms.canary_rollout_bake_5s (median)", out["fleet_ms"]["canary_rollout_bake_5s"], "ms",
+                 "the bake", 5000.0))
+    rows.append(("fleet_ms.refusal_to_halt (median)", out["fleet_ms"]["refusal_to_halt"], "ms", "-", None))
 
     out["memory_kib"] = {f"files_{files}": results.counter("watch_bench_idle", IDLE.format(files), "memory_kib")
                          for files in (1, 1000)}
@@ -249,7 +256,7 @@ SHAPE = {
     "memory_kib": {"files_1": None, "files_1000": None},
     "ofrep_http": {f"clients_{clients}": {side: dict.fromkeys(OFREP_FIGURES) for side in ("evaluate", "static_floor")}
                    for clients in OFREP_CLIENTS},
-    "fleet_ms": {"plain_write": dict.fromkeys(("p50", "p99"))},
+    "fleet_ms": {"plain_write": dict.fromkeys(("p50", "p99")), "canary_rollout_bake_5s": None, "refusal_to_halt": None},
     "flag_sync_latency_ms": {"inotify_floor": dict.fromkeys(("p50", "p99")),
                              **{f"debounce_ms_{debounce}": {side: dict.fromkeys(("p50", "p99")) for side in FLAG_SYNC}
                                 for debounce in FLAG_SYNC_DEBOUNCES}},

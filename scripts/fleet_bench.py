@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """A fleet on loopback: a 3-member etcd cluster and N `hotreload watch --report` instances (50 by
-default), all watching one etcd key. Measures the time from a plain write of that key to the last
-instance reporting it applied, over repeated writes, and writes the result as Google Benchmark
-JSON so that scripts/bench_results.py reads it beside the other benchmarks.
+default, each with a JSON Schema), all watching one etcd key. Measures, and writes as Google
+Benchmark JSON that scripts/bench_results.py reads beside the other benchmarks:
 
-  fleet_bench.py --cli PATH --out FILE.json [--instances 50] [--writes 20] [--debounce 100]
+- plain write: from a write of the key to the last instance reporting it applied, over repeated
+  writes (p50, p99);
+- canary rollout: `hotreload rollout KEY FILE --canary 10 --bake 5s`, from its start to the last
+  instance reporting the promoted revision (median of the repetitions);
+- halt: a rollout of a candidate the instances' schema refuses (the operator did not pass
+  --schema to the rollout, so only the canaries can catch it), from the canary's report of the
+  refusal to the rollout record turning `halted` (median).
 
-The clock starts just before the write is sent and stops when the report of the last instance
-saying it applied the write's revision arrives on an etcd watch of PREFIX/instances/: what an
-operator running `hotreload fleet status` in a loop would see, minus the polling. Every process
-is started here, bound to 127.0.0.1, and stopped at the end, whatever happens.
+  fleet_bench.py --cli PATH --out FILE.json [--instances 50] [--writes 20] [--rollouts 3] [--debounce 100]
+
+Times are taken where the events arrive on one etcd watch of the whole /bench/ prefix (reports and
+rollout record): what an operator watching etcd would see. Every process is started here, bound
+to 127.0.0.1, and stopped at the end, whatever happens.
 """
 import argparse
 import base64
@@ -106,12 +112,16 @@ class Cluster:
 
 
 class Reports:
-    """Every instance's newest report, from a watch of PREFIX/instances/, with its arrival time."""
+    """Every instance's newest report, from a watch of PREFIX/instances/, with its arrival time;
+    and each phase of the rollout record RECORD_KEY as it arrives (the watch covers `watched`)."""
 
-    def __init__(self, endpoint, prefix):
+    def __init__(self, endpoint, watched, record_key):
         self.changed = threading.Condition()
         self.latest = {}  # id -> (report, arrival)
-        key = prefix + "instances/"
+        self.refusals = []  # (rollout version, arrival) of each failed report naming a rollout
+        self.phases = []  # (rollout id, phase, arrival) of each rollout record written
+        self.record_key = record_key
+        key = watched
         body = json.dumps({"create_request": {"key": b64(key), "range_end": b64(prefix_end(key))}}).encode()
         request = urllib.request.Request(f"http://{endpoint}/v3/watch", data=body,
                                          headers={"Content-Type": "application/json"})
@@ -128,17 +138,38 @@ class Reports:
                     for event in events:
                         if event.get("type") == "DELETE":
                             continue
-                        report = json.loads(base64.b64decode(event["kv"]["value"]))
-                        self.latest[report["id"]] = (report, arrival)
+                        key = base64.b64decode(event["kv"]["key"]).decode()
+                        value = json.loads(base64.b64decode(event["kv"]["value"]))
+                        if key == self.record_key:
+                            self.phases.append((value.get("id"), value.get("phase"), arrival))
+                        elif "/instances/" in key:
+                            self.latest[value["id"]] = (value, arrival)
+                            for version in value.get("attemptedSources", {}).values():
+                                if value.get("status") == "failed" and version.startswith("rollout-"):
+                                    self.refusals.append((version, arrival))
                     self.changed.notify_all()
         except (OSError, ValueError):
             pass  # the stream ends when the cluster stops
+
+    def first(self, entries, match):
+        """The arrival of the first entry of `entries` (a list this object appends to) matching."""
+        deadline = time.monotonic() + BOUND_S
+        with self.changed:
+            while True:
+                for entry in entries:
+                    if match(entry):
+                        return entry[-1]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError(f"not seen within {BOUND_S} s")
+                self.changed.wait(left)
 
     def await_all(self, ids, layer, revision):
         """The arrival of the last of `ids` to report `layer` applied at `revision` or later."""
         def applied(entry):
             report = entry[0]
-            return report.get("status") == "applied" and int(report.get("sources", {}).get(layer, "0")) >= revision
+            version = report.get("sources", {}).get(layer, "0")  # "rollout-ID" while it canaries
+            return report.get("status") == "applied" and version.isdigit() and int(version) >= revision
 
         deadline = time.monotonic() + BOUND_S
         with self.changed:
@@ -169,12 +200,23 @@ def benchmark_json(name, samples_ms, extra):
     return entry
 
 
+def rollout(cli, cluster, key, candidate_path, expect):
+    """Runs `hotreload rollout KEY FILE --canary 10 --bake 5s`; returns (rollout id, stdout)."""
+    done = subprocess.run([cli, "rollout", cluster.url(key), candidate_path, "--canary", "10", "--bake", "5s"],
+                          capture_output=True, text=True, timeout=BOUND_S * 2)
+    if done.returncode != expect:
+        raise RuntimeError(f"hotreload rollout exited {done.returncode}, not {expect}:\n{done.stdout}{done.stderr}")
+    words = done.stdout.split()
+    return words[words.index("rollout") + 1].rstrip(":"), done.stdout
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cli", required=True, help="the hotreload binary")
     parser.add_argument("--out", required=True, help="where to write the JSON")
     parser.add_argument("--instances", type=int, default=50)
     parser.add_argument("--writes", type=int, default=20)
+    parser.add_argument("--rollouts", type=int, default=3, help="canary rollouts, and halted ones, each")
     parser.add_argument("--debounce", type=int, default=100, help="each instance's --debounce, in ms")
     args = parser.parse_args()
     if shutil.which("etcd") is None:
@@ -186,14 +228,17 @@ def main():
     try:
         cluster = Cluster(directory)
         key, prefix = "/bench/app/config.json", "/bench/fleet/"
+        schema = os.path.join(directory, "config.schema.json")
+        with open(schema, "w") as out:
+            json.dump({"type": "object", "properties": {"version": {"type": "integer", "minimum": 0}}}, out)
         cluster.put(key, json.dumps({"version": 0}))
-        reports = Reports(cluster.endpoints[1], prefix)
+        reports = Reports(cluster.endpoints[1], "/bench/", key + ".rollout")
         layer = cluster.url(key)
         ids = [f"bench-{i}" for i in range(args.instances)]
         for instance_id in ids:
             instances.append(subprocess.Popen(
-                [args.cli, "watch", "--debounce", str(args.debounce), "--report", cluster.url(prefix),
-                 "--instance-id", instance_id, layer],
+                [args.cli, "watch", "--debounce", str(args.debounce), "--schema", schema, "--report",
+                 cluster.url(prefix), "--instance-id", instance_id, layer],
                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(directory, f"{instance_id}.err"), "w")))
         started = time.monotonic()
         reports.await_all(ids, layer, 1)
@@ -207,9 +252,34 @@ def main():
         print(f"fleet_bench: write to all {args.instances} applied, {args.writes} writes: "
               f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
               f"max {max(latencies):.1f} ms")
+
+        promotions, halts = [], []
+        candidate = os.path.join(directory, "candidate.json")
+        for attempt in range(args.rollouts):
+            with open(candidate, "w") as out:
+                json.dump({"version": 1000 + attempt}, out)
+            sent = time.monotonic()
+            rollout_id, output = rollout(args.cli, cluster, key, candidate, 0)
+            revision = int(output.split("promoted at revision")[1].split()[0])
+            promotions.append((reports.await_all(ids, layer, revision) - sent) * 1e3)
+
+            with open(candidate, "w") as out:
+                json.dump({"version": -1}, out)  # the instances' schema refuses it
+            rollout_id, _ = rollout(args.cli, cluster, key, candidate, 1)
+            refused = reports.first(reports.refusals, lambda entry: entry[0] == f"rollout-{rollout_id}")
+            halted = reports.first(reports.phases, lambda entry: entry[0] == rollout_id and entry[1] == "halted")
+            halts.append((halted - refused) * 1e3)
+        print(f"fleet_bench: 10% canary + 5 s bake + promotion to all {args.instances} applied: "
+              f"median {statistics.median(promotions):.0f} ms ({', '.join(f'{t:.0f}' for t in promotions)})")
+        print(f"fleet_bench: a canary's refusal to the rollout halted: "
+              f"median {statistics.median(halts):.0f} ms ({', '.join(f'{t:.0f}' for t in halts)})")
+
+        common = {"instances": args.instances, "debounce_ms": args.debounce}
         result = {"context": {"instances": args.instances, "members": MEMBERS, "debounce_ms": args.debounce},
-                  "benchmarks": [benchmark_json(f"FleetPlainWrite/instances:{args.instances}", latencies,
-                                                {"instances": args.instances, "debounce_ms": args.debounce})]}
+                  "benchmarks": [benchmark_json(f"FleetPlainWrite/instances:{args.instances}", latencies, common),
+                                 benchmark_json(f"FleetCanaryRollout/instances:{args.instances}", promotions,
+                                                {**common, "canary_percent": 10, "bake_ms": 5000}),
+                                 benchmark_json(f"FleetRefusalToHalt/instances:{args.instances}", halts, common)]}
         with open(args.out, "w") as out:
             json.dump(result, out, indent=2)
     finally:

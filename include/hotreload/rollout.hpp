@@ -81,7 +81,9 @@ std::vector<std::string> pick_canaries(std::vector<std::string> instance_ids, in
 
 struct RolloutRequest {
   EtcdLocation key{};    // a document key, not a prefix
-  EtcdLocation fleet{};  // the --report prefix of the instances (start only; resume reads the record)
+  // The --report prefix of the instances (start only; resume reads the record). Empty: found in
+  // KEY's cluster, as the one PREFIX whose PREFIX/instances/ID reports list KEY among their sources.
+  EtcdLocation fleet{};
   EtcdOptions etcd{};    // both locations' connection options
   std::string candidate{};
   int percent = 10;  // 1..100
@@ -105,9 +107,10 @@ struct RolloutOutcome {
 
 // Starts a rollout of request.candidate and follows it to the end (blocking): promoted, or
 // halted with the reason in record.reason. When no live instance reports KEY under the fleet
-// prefix it halts before writing anything (nothing could canary the candidate). Errors: usage (a
-// prefix as KEY, a percent outside 1..100, a negative bake, a rollout already active on KEY), io
-// (etcd unreachable).
+// prefix (or, with no fleet given, under any prefix) it halts before writing anything (nothing
+// could canary the candidate). Errors: usage (a prefix as KEY, a percent outside 1..100, a
+// negative bake, a rollout already active on KEY, no fleet given and instances running KEY under
+// several prefixes), io (etcd unreachable).
 Result<RolloutOutcome> start_rollout(const RolloutRequest& request);
 // Follows the active rollout of request.key from its recorded phase (after the command that
 // started it was killed). Errors: usage when no rollout is active on KEY; io.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -104,6 +105,36 @@ bool runs_key(const InstanceReport& report, const std::string& key) {
     }
   }
   return false;
+}
+
+// Where instances running `key` report, when no --fleet names it: every "PREFIX/instances/ID" key
+// of KEY's cluster (one keys-only range over the whole keyspace) whose report lists `key` among
+// its sources. Done once, when a rollout starts.
+Result<std::vector<EtcdLocation>> find_fleets(Client& client, const EtcdLocation& key) {
+  const std::string everything(1, '\0');  // key "\0" with range_end "\0": every key
+  auto reply = client.call("/v3/kv/range", {{"key", base64_encode(everything)},
+                                            {"range_end", base64_encode(everything)},
+                                            {"keys_only", true}});
+  if (!reply) return unexpected(std::move(reply).error());
+  auto range = detail::etcd::parse_range_reply(dump_json(*reply));
+  if (!range) return unexpected(std::move(range).error());
+  constexpr std::string_view kInstances = "/instances/";
+  std::set<std::string> prefixes;
+  for (const KeyValue& kv : range->kvs) {
+    const std::size_t at = kv.key.rfind(kInstances);
+    if (at == std::string::npos || kv.key.size() == at + kInstances.size()) continue;
+    prefixes.insert(kv.key.substr(0, at + 1));
+  }
+  std::vector<EtcdLocation> fleets;
+  for (const std::string& prefix : prefixes) {
+    EtcdLocation fleet{.endpoints = key.endpoints, .key = prefix};
+    auto reports = read_reports(client, fleet);
+    if (!reports) return unexpected(std::move(reports).error());
+    if (std::any_of(reports->begin(), reports->end(), [&](const auto& entry) { return runs_key(entry.second, key.key); })) {
+      fleets.push_back(std::move(fleet));
+    }
+  }
+  return fleets;
 }
 
 enum class CanaryState { pending, applied, refused, unhealthy };
@@ -359,7 +390,7 @@ Result<RolloutOutcome> start_rollout(const RolloutRequest& request) {
     return unexpected(usage("the canary percent must be 1..100, not " + std::to_string(request.percent)));
   }
   if (request.bake.count() < 0) return unexpected(usage("the bake time must not be negative"));
-  if (!request.fleet.is_prefix()) {
+  if (!request.fleet.key.empty() && !request.fleet.is_prefix()) {
     return unexpected(usage("--fleet " + request.fleet.url() + ": the location must be a prefix (end it with /)"));
   }
   Client client(request.key, request.etcd);
@@ -375,11 +406,32 @@ Result<RolloutOutcome> start_rollout(const RolloutRequest& request) {
                               record->phase + "): --resume or --abort it first"));
     }
   }
+  EtcdLocation fleet = request.fleet;
+  if (fleet.key.empty()) {
+    auto found = find_fleets(client, request.key);
+    if (!found) return unexpected(std::move(found).error());
+    if (found->size() > 1) {
+      std::vector<std::string> urls;
+      for (const EtcdLocation& location : *found) urls.push_back(location.url());
+      return unexpected(usage("instances run " + request.key.url() + " under several report prefixes (" + joined(urls) +
+                              "): name one with --fleet"));
+    }
+    if (found->empty()) {
+      RolloutRecord record;
+      record.key = request.key.key;
+      record.phase = rollout_phase::halted;
+      record.reason = "no live instance of this etcd reports running " + request.key.url() +
+                      " (start them with --report etcd://.../PREFIX/, or name the prefix with --fleet)";
+      return RolloutOutcome{.record = std::move(record)};
+    }
+    fleet = std::move(found->front());
+    if (request.progress) request.progress("fleet: " + fleet.url() + " (instances report there)");
+  }
   auto key = get(client, request.key.key);
   if (!key) return unexpected(std::move(key).error());
 
-  Client fleet_client(request.fleet, request.etcd);
-  auto reports = read_reports(fleet_client, request.fleet);
+  Client fleet_client(fleet, request.etcd);
+  auto reports = read_reports(fleet_client, fleet);
   if (!reports) return unexpected(std::move(reports).error());
   std::vector<std::string> ids;
   for (const auto& [id, report] : *reports) {
@@ -389,7 +441,7 @@ Result<RolloutOutcome> start_rollout(const RolloutRequest& request) {
   RolloutRecord record;
   record.id = random_id();
   record.key = request.key.key;
-  record.fleet = request.fleet.url();
+  record.fleet = fleet.url();
   record.candidate = request.candidate;
   record.candidate_hash = sha256_hex(request.candidate);
   record.percent = request.percent;
@@ -401,8 +453,8 @@ Result<RolloutOutcome> start_rollout(const RolloutRequest& request) {
   if (record.canaries.empty()) {
     // Nothing written: no instance could try the candidate, so nothing can vouch for it.
     record.phase = rollout_phase::halted;
-    record.reason = "no live instance under " + request.fleet.url() + "instances/ runs " + request.key.url() +
-                    " (start them with --report " + request.fleet.url() + ")";
+    record.reason = "no live instance under " + fleet.url() + "instances/ runs " + request.key.url() +
+                    " (start them with --report " + fleet.url() + ")";
     return RolloutOutcome{.record = std::move(record)};
   }
   auto created = txn(client, nlohmann::json::array({same_mod_revision(record_key, record_revision)}),
@@ -413,7 +465,7 @@ Result<RolloutOutcome> start_rollout(const RolloutRequest& request) {
     request.progress("rollout " + record.id + ": " + std::to_string(record.canaries.size()) + " of " +
                      std::to_string(ids.size()) + " instances canary the candidate: " + joined(record.canaries));
   }
-  Follower follower(request, std::move(record), created->revision, request.fleet);
+  Follower follower(request, std::move(record), created->revision, fleet);
   return follower.follow();
 }
 

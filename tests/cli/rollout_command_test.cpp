@@ -65,8 +65,8 @@ class CliRollout : public ::testing::Test {
   }
   std::vector<std::string> rollout_argv(const std::string& file, const std::string& percent, const std::string& bake,
                                         std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {cli_path(), "rollout", etcd.url(kKey), file, "--canary", percent, "--bake", bake,
-                                     "--fleet", etcd.url("/fleet/")};
+    // As the issue spells it: no --fleet, the prefix the instances report under is found.
+    std::vector<std::string> argv = {cli_path(), "rollout", etcd.url(kKey), file, "--canary", percent, "--bake", bake};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -308,6 +308,29 @@ TEST_F(CliRollout, NoLiveInstanceHaltsWithoutWritingAnything) {
   EXPECT_EQ(value(kKey), kStable);
 }
 
+TEST_F(CliRollout, WithInstancesUnderTwoPrefixesTheFleetMustBeNamed) {
+  auto a = watch("a");
+  auto c = watch("c");
+  await_reports({"a", "c"});
+  ChildProcess other({cli_path(), "watch", "--debounce", "20", "--report", etcd.url("/other/"), "--instance-id", "d",
+                      etcd.url(kKey)},
+                     dir.file("d.stderr"));
+  ASSERT_TRUE(testing::next_event(other, "reload.completed", testing::kEtcdBound));
+  EXPECT_TRUE(eventually([&] { return value("/other/instances/d").has_value(); }));
+  const std::string candidate = dir.write("candidate.yaml", "database:\n  max_conns: 50\n");
+
+  CommandResult ambiguous = run_command(rollout_argv(candidate, "5", "0s"));
+  EXPECT_EQ(ambiguous.exit_code, 2) << ambiguous.out << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find(etcd.url("/fleet/")), std::string::npos) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find(etcd.url("/other/")), std::string::npos) << ambiguous.err;
+  EXPECT_FALSE(value(rollout_record_key(kKey)));
+
+  CommandResult named = run_command(rollout_argv(candidate, "5", "0s", {"--fleet", etcd.url("/fleet/")}));
+  EXPECT_EQ(named.exit_code, 0) << named.out << named.err;
+  EXPECT_EQ(record().fleet, etcd.url("/fleet/"));
+  EXPECT_EQ(record().canaries, (std::vector<std::string>{"c"}));
+}
+
 TEST_F(CliRollout, UsageAndInvalidCandidates) {
   const std::string candidate = dir.write("candidate.yaml", "database:\n  max_conns: 50\n");
   for (const char* percent : {"0", "101", "ten", ""}) {
@@ -320,9 +343,9 @@ TEST_F(CliRollout, UsageAndInvalidCandidates) {
     EXPECT_EQ(result.exit_code, 2) << bake;
     EXPECT_NE(result.err.find("--bake"), std::string::npos) << result.err;
   }
-  CommandResult no_fleet = run_command({cli_path(), "rollout", etcd.url(kKey), candidate, "--canary", "10", "--bake", "1s"});
-  EXPECT_EQ(no_fleet.exit_code, 2);
-  EXPECT_NE(no_fleet.err.find("--fleet"), std::string::npos) << no_fleet.err;
+  CommandResult not_a_prefix = run_command(rollout_argv(candidate, "10", "1s", {"--fleet", etcd.url("/fleet")}));
+  EXPECT_EQ(not_a_prefix.exit_code, 2);
+  EXPECT_NE(not_a_prefix.err.find("--fleet"), std::string::npos) << not_a_prefix.err;
   CommandResult prefix = run_command({cli_path(), "rollout", etcd.url("/app/"), candidate, "--canary", "10", "--bake",
                                       "1s", "--fleet", etcd.url("/fleet/")});
   EXPECT_EQ(prefix.exit_code, 2);

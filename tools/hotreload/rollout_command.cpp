@@ -1,8 +1,9 @@
-// hotreload rollout etcd://ENDPOINTS/KEY FILE --canary PERCENT --bake DURATION --fleet etcd://ENDPOINTS/PREFIX/
+// hotreload rollout etcd://ENDPOINTS/KEY FILE --canary PERCENT --bake DURATION [--fleet etcd://ENDPOINTS/PREFIX/]
 //                  [--format F] [--schema S] [--lost-after DURATION] [--etcd-*]
 // hotreload rollout etcd://ENDPOINTS/KEY --resume | --abort
 // Validates FILE (its format: KEY's, or --format; --schema), then rolls it out (rollout.hpp): the
-// canaries among the instances reporting under the fleet prefix load it first; once every one has
+// canaries among the instances reporting under the fleet prefix (--fleet, else the one prefix
+// under which instances report running KEY, found in KEY's etcd) load it first; once every one has
 // applied it and the bake time has passed without a refusal or a lost canary, it is written to KEY.
 // Progress goes to stdout, one line per step. --resume follows a rollout whose command was killed;
 // --abort stops one (the canaries go back to KEY's value).
@@ -130,8 +131,8 @@ int run_rollout(const RolloutArgs& args) {
   };
   if (args.resume && args.abort) return fail(Error{ErrorCode::usage, "--resume and --abort exclude each other", {}, {}});
   const bool starting = !args.resume && !args.abort;
-  if (starting && (args.file.empty() || args.canary.empty() || args.bake.empty() || args.fleet.empty())) {
-    return fail(Error{ErrorCode::usage, "a rollout needs FILE, --canary PERCENT, --bake DURATION and --fleet etcd://.../PREFIX/", {}, {}});
+  if (starting && (args.file.empty() || args.canary.empty() || args.bake.empty())) {
+    return fail(Error{ErrorCode::usage, "a rollout needs FILE, --canary PERCENT and --bake DURATION", {}, {}});
   }
   if (!starting && !args.file.empty()) {
     return fail(Error{ErrorCode::usage, "--resume and --abort take no FILE: the candidate is in the rollout record", {}, {}});
@@ -160,13 +161,15 @@ int run_rollout(const RolloutArgs& args) {
     auto bake = duration_option("--bake", args.bake);
     if (!bake) return fail(bake.error());
     request.bake = *bake;
-    auto fleet = parse_etcd_url(args.fleet);
-    if (!fleet) {
-      Error error = fleet.error();
-      error.message = "--fleet: " + error.message;
-      return fail(error);
+    if (!args.fleet.empty()) {
+      auto fleet = parse_etcd_url(args.fleet);
+      if (!fleet) {
+        Error error = fleet.error();
+        error.message = "--fleet: " + error.message;
+        return fail(error);
+      }
+      request.fleet = std::move(*fleet);
     }
-    request.fleet = std::move(*fleet);
     if (request.key.is_prefix()) return fail(Error{ErrorCode::usage, args.key + ": a rollout needs a document key, not a prefix", {}, {}});
     int exit_code = kExitOk;
     auto candidate = checked_candidate(args, request.key, exit_code);
@@ -188,7 +191,9 @@ Command add_rollout_command(CLI::App& app) {
   command->add_option("file", args->file, "The candidate document");
   command->add_option("--canary", args->canary, "The share of the instances that try it first, 1..100 (percent)");
   command->add_option("--bake", args->bake, "How long every canary must run it before it is promoted (30s, 5m)");
-  command->add_option("--fleet", args->fleet, "etcd://HOST:PORT[,...]/PREFIX/: where the instances --report");
+  command->add_option("--fleet", args->fleet,
+                      "etcd://HOST:PORT[,...]/PREFIX/: where the instances --report (default: the one prefix in "
+                      "KEY's etcd under which instances report running KEY)");
   command->add_option("--format", args->format, "The format of KEY's document (default: KEY's extension, else YAML)");
   command->add_option("--lost-after", args->lost_after,
                       "A canary whose report is missing this long halts the rollout (default 10s)");
