@@ -28,7 +28,16 @@ bool Validator::report(const Node& node, const char* keyword, const Value& insta
   if (errors_ != nullptr) {
     SourceLocation location = document_ != nullptr ? document_->location_of(instance.origin) : SourceLocation{};
     message += std::string(" (") + keyword + " at " + node.location + ")";
-    errors_->push_back(Error{ErrorCode::validation, std::move(message), std::move(location), to_dotted(path_)});
+    Path path;
+    path.reserve(path_.size());
+    for (const Step& step : path_) {
+      if (const auto* key = std::get_if<std::string_view>(&step)) {
+        path.emplace_back(std::string(*key));
+      } else {
+        path.emplace_back(std::get<std::size_t>(step));
+      }
+    }
+    errors_->push_back(Error{ErrorCode::validation, std::move(message), std::move(location), to_dotted(path)});
   }
   return false;
 }
@@ -66,9 +75,9 @@ bool Validator::enter_resource(const Node& node) {
   return true;
 }
 
-bool Validator::check_at(NodeId id, const Value& instance, const PathSegment& segment) {
+bool Validator::check_at(NodeId id, const Value& instance, Step step) {
   if (!reporting()) return check(id, instance);
-  path_.push_back(segment);
+  path_.push_back(step);
   bool ok = check(id, instance);
   path_.pop_back();
   return ok;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 #include "hotreload/document.hpp"
@@ -53,7 +54,10 @@ class Validator {
   }
   // The verdict of a subschema without reporting (anyOf branches, not, if, contains).
   bool matches(NodeId id, const Value& instance) const;
-  bool check_at(NodeId id, const Value& instance, const PathSegment& segment);
+  // A step of the way to the current value: a key borrowed from the instance, or an index. The
+  // dotted path is built from these only for an error, not for every value visited.
+  using Step = std::variant<std::string_view, std::size_t>;
+  bool check_at(NodeId id, const Value& instance, Step step);
   // Records a violation of `keyword` of `node`; the message ends with where the keyword is.
   bool report(const Node& node, const char* keyword, const Value& instance, std::string message);
   bool reporting() const { return errors_ != nullptr; }
@@ -61,7 +65,7 @@ class Validator {
   const CompiledSchema& schema_;
   const Document* document_;
   Errors* errors_;
-  Path path_{};
+  std::vector<Step> path_{};
   std::size_t depth_ = 0;
   // The reference keyword last followed on the way here, named when recursion is cut off.
   const char* reference_ = "$ref";
