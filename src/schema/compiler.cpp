@@ -306,7 +306,8 @@ void Compiler::compile_object_keywords(const Located& at, const Object& object, 
   };
   if (applicator) {
     schema_map("properties", [&](const std::string& key, const Value& child) {
-      node.properties.emplace(key, compile_child(at, child, key));
+      const NodeId schema = compile_child(at, child, key);
+      if (node.property_index.emplace(key, node.properties.size()).second) node.properties.emplace_back(key, schema);
     });
   }
   if (applicator) schema_map("patternProperties", [&](const std::string& key, const Value& child) {
