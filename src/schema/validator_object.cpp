@@ -20,13 +20,31 @@ const NodeId* property_schema(const Node& node, const std::string& key, std::siz
   return &properties[it->second].second;
 }
 
+// Whether `object` has the key `name`. Required names are usually listed in the objects' own
+// order, so a small object is searched from the entry after the last one found (`next`), wrapping
+// around: one comparison per name instead of a scan from the start. A large object has its index.
+bool has_key(const Object& object, std::string_view name, std::size_t& next) {
+  const std::size_t size = object.size();
+  if (size > 16) return object.contains(name);
+  const auto entries = object.begin();
+  for (std::size_t step = 0; step < size; ++step) {
+    const std::size_t at = next + step < size ? next + step : next + step - size;
+    if (entries[static_cast<std::ptrdiff_t>(at)].first == name) {
+      next = at + 1;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool Validator::check_object(const Node& node, const Object& object, const Value& instance) {
   bool ok = true;
   auto stop = [&] { return !ok && !reporting(); };
+  std::size_t next_required = 0;
   for (const std::string& name : node.required) {
-    if (!object.contains(name)) ok = report(node, "required", instance, "missing required property " + quoted(name));
+    if (!has_key(object, name, next_required)) ok = report(node, "required", instance, "missing required property " + quoted(name));
     if (stop()) return false;
   }
   if (node.max_properties && object.size() > *node.max_properties) {
