@@ -70,6 +70,8 @@ NodeId Compiler::compile_schema(const Located& at) {
   } else {
     compile_keywords(at, node);
   }
+  node.applicators = node.ref_applicator || node.dynamic_ref || !node.all_of.empty() || !node.any_of.empty() ||
+                     !node.one_of.empty() || node.not_schema || node.if_schema;
   out_->nodes[id] = std::move(node);
   return id;
 }

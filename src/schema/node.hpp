@@ -85,6 +85,9 @@ struct Node {
   std::optional<NodeId> property_names{};
   std::optional<std::size_t> max_properties{}, min_properties{};
 
+  // Whether any keyword below (or ref_applicator, dynamic_ref) is present, so that the validator
+  // can skip them all with one test for the many schemas that have none.
+  bool applicators = false;
   std::vector<NodeId> all_of{}, any_of{}, one_of{};
   std::optional<NodeId> not_schema{};
   std::optional<NodeId> if_schema{}, then_schema{}, else_schema{};

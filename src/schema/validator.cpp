@@ -67,14 +67,6 @@ NodeId Validator::dynamic_target(const Node::DynamicRef& ref) const {
   return ref.target;
 }
 
-bool Validator::enter_resource(const Node& node) {
-  // Staying inside the innermost resource adds nothing; entering another one, even one already
-  // in the scope, does.
-  if (!schema_.dynamic_scope || (!scope_.empty() && scope_.back() == node.resource)) return false;
-  scope_.push_back(node.resource);
-  return true;
-}
-
 bool Validator::check_at(NodeId id, const Value& instance, Step step) {
   if (!reporting()) return check(id, instance);
   path_.push_back(step);
@@ -96,7 +88,7 @@ bool Validator::check(NodeId id, const Value& instance) {
     ok = check_assertions(node, instance);
     if ((ok || reporting()) && instance.is_array()) ok = check_array(node, instance.as_array(), instance) && ok;
     if ((ok || reporting()) && instance.is_object()) ok = check_object(node, instance.as_object(), instance) && ok;
-    if (ok || reporting()) ok = check_applicators(node, instance) && ok;
+    if (node.applicators && (ok || reporting())) ok = check_applicators(node, instance) && ok;
     // Last: they depend on what every other keyword evaluated.
     if (node.unevaluated_properties && (ok || reporting()) && instance.is_object()) {
       ok = check_unevaluated_properties(node, instance.as_object(), instance) && ok;

@@ -47,8 +47,15 @@ class Validator {
   bool check_reference(NodeId target, const char* keyword, const Value& instance);
   // Where a $dynamicRef leads from the current dynamic scope.
   NodeId dynamic_target(const Node::DynamicRef& ref) const;
-  // Pushes the resource of `node` on the dynamic scope when evaluation enters it there; true if it did.
-  bool enter_resource(const Node& node);
+  // Pushes the resource of `node` on the dynamic scope when evaluation enters it there; true if it
+  // did. Inline: it runs for every value, and without a dynamic $dynamicRef it is one test.
+  bool enter_resource(const Node& node) {
+    // Staying inside the innermost resource adds nothing; entering another one, even one already
+    // in the scope, does.
+    if (!schema_.dynamic_scope || (!scope_.empty() && scope_.back() == node.resource)) return false;
+    scope_.push_back(node.resource);
+    return true;
+  }
   void leave_resource(bool entered) {
     if (entered) scope_.pop_back();
   }
