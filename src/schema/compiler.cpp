@@ -70,6 +70,8 @@ NodeId Compiler::compile_schema(const Located& at) {
   } else {
     compile_keywords(at, node);
   }
+  node.applicators = node.ref_applicator || node.dynamic_ref || !node.all_of.empty() || !node.any_of.empty() ||
+                     !node.one_of.empty() || node.not_schema || node.if_schema;
   out_->nodes[id] = std::move(node);
   return id;
 }
@@ -306,7 +308,8 @@ void Compiler::compile_object_keywords(const Located& at, const Object& object, 
   };
   if (applicator) {
     schema_map("properties", [&](const std::string& key, const Value& child) {
-      node.properties.emplace(key, compile_child(at, child, key));
+      const NodeId schema = compile_child(at, child, key);
+      if (node.property_index.emplace(key, node.properties.size()).second) node.properties.emplace_back(key, schema);
     });
   }
   if (applicator) schema_map("patternProperties", [&](const std::string& key, const Value& child) {

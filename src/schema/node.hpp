@@ -73,7 +73,10 @@ struct Node {
   std::optional<std::size_t> max_items{}, min_items{};
   bool unique_items = false;
 
-  std::unordered_map<std::string, NodeId> properties{};  // hashed: configs can have 10,000 keys
+  // "properties" in the schema's order, and where each name is in it (hashed: configs can have
+  // 10,000 keys). The order lets the validator try the entry after its last match first.
+  std::vector<std::pair<std::string, NodeId>> properties{};
+  std::unordered_map<std::string, std::size_t> property_index{};
   std::vector<std::pair<std::shared_ptr<const Pattern>, NodeId>> pattern_properties{};
   std::optional<NodeId> additional_properties{};
   std::vector<std::string> required{};
@@ -82,6 +85,9 @@ struct Node {
   std::optional<NodeId> property_names{};
   std::optional<std::size_t> max_properties{}, min_properties{};
 
+  // Whether any keyword below (or ref_applicator, dynamic_ref) is present, so that the validator
+  // can skip them all with one test for the many schemas that have none.
+  bool applicators = false;
   std::vector<NodeId> all_of{}, any_of{}, one_of{};
   std::optional<NodeId> not_schema{};
   std::optional<NodeId> if_schema{}, then_schema{}, else_schema{};

@@ -292,6 +292,10 @@ Result<std::shared_ptr<const Pattern>, std::string> Pattern::compile(const std::
     auto linear = std::make_unique<re2::RE2>(translation.re2_source, options);
     if (!linear->ok()) return unexpected(linear->error());
     pattern->linear_ = std::move(linear);
+    // Without the "m" flag, ECMA-262's "^" matches only at the start of the text.
+    if (source.size() > 1 && source[0] == '^' && source.find_first_of("\\^$.|?*+()[]{}", 1) == std::string::npos) {
+      pattern->prefix_ = source.substr(1);
+    }
     return std::shared_ptr<const Pattern>(std::move(pattern));
   }
   try {
@@ -303,6 +307,7 @@ Result<std::shared_ptr<const Pattern>, std::string> Pattern::compile(const std::
 }
 
 bool Pattern::search(std::string_view text) const {
+  if (prefix_) return text.starts_with(*prefix_);
   if (linear_) return re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *linear_);
   return std::regex_search(text.begin(), text.end(), *fallback_);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ class Pattern {
   Pattern() = default;
 
   std::string source_;
+  // Set when the pattern is "^" and literal characters only ("^/", "^https://"): a prefix test
+  // answers it without RE2's per-match cache locking, which costs more than the match itself.
+  std::optional<std::string> prefix_;
   std::unique_ptr<re2::RE2> linear_;
   std::unique_ptr<std::regex> fallback_;
 };

@@ -28,7 +28,16 @@ bool Validator::report(const Node& node, const char* keyword, const Value& insta
   if (errors_ != nullptr) {
     SourceLocation location = document_ != nullptr ? document_->location_of(instance.origin) : SourceLocation{};
     message += std::string(" (") + keyword + " at " + node.location + ")";
-    errors_->push_back(Error{ErrorCode::validation, std::move(message), std::move(location), to_dotted(path_)});
+    Path path;
+    path.reserve(path_.size());
+    for (const Step& step : path_) {
+      if (const auto* key = std::get_if<std::string_view>(&step)) {
+        path.emplace_back(std::string(*key));
+      } else {
+        path.emplace_back(std::get<std::size_t>(step));
+      }
+    }
+    errors_->push_back(Error{ErrorCode::validation, std::move(message), std::move(location), to_dotted(path)});
   }
   return false;
 }
@@ -58,17 +67,9 @@ NodeId Validator::dynamic_target(const Node::DynamicRef& ref) const {
   return ref.target;
 }
 
-bool Validator::enter_resource(const Node& node) {
-  // Staying inside the innermost resource adds nothing; entering another one, even one already
-  // in the scope, does.
-  if (!schema_.dynamic_scope || (!scope_.empty() && scope_.back() == node.resource)) return false;
-  scope_.push_back(node.resource);
-  return true;
-}
-
-bool Validator::check_at(NodeId id, const Value& instance, const PathSegment& segment) {
+bool Validator::check_at(NodeId id, const Value& instance, Step step) {
   if (!reporting()) return check(id, instance);
-  path_.push_back(segment);
+  path_.push_back(step);
   bool ok = check(id, instance);
   path_.pop_back();
   return ok;
@@ -87,7 +88,7 @@ bool Validator::check(NodeId id, const Value& instance) {
     ok = check_assertions(node, instance);
     if ((ok || reporting()) && instance.is_array()) ok = check_array(node, instance.as_array(), instance) && ok;
     if ((ok || reporting()) && instance.is_object()) ok = check_object(node, instance.as_object(), instance) && ok;
-    if (ok || reporting()) ok = check_applicators(node, instance) && ok;
+    if (node.applicators && (ok || reporting())) ok = check_applicators(node, instance) && ok;
     // Last: they depend on what every other keyword evaluated.
     if (node.unevaluated_properties && (ok || reporting()) && instance.is_object()) {
       ok = check_unevaluated_properties(node, instance.as_object(), instance) && ok;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 #include "hotreload/document.hpp"
@@ -46,14 +47,24 @@ class Validator {
   bool check_reference(NodeId target, const char* keyword, const Value& instance);
   // Where a $dynamicRef leads from the current dynamic scope.
   NodeId dynamic_target(const Node::DynamicRef& ref) const;
-  // Pushes the resource of `node` on the dynamic scope when evaluation enters it there; true if it did.
-  bool enter_resource(const Node& node);
+  // Pushes the resource of `node` on the dynamic scope when evaluation enters it there; true if it
+  // did. Inline: it runs for every value, and without a dynamic $dynamicRef it is one test.
+  bool enter_resource(const Node& node) {
+    // Staying inside the innermost resource adds nothing; entering another one, even one already
+    // in the scope, does.
+    if (!schema_.dynamic_scope || (!scope_.empty() && scope_.back() == node.resource)) return false;
+    scope_.push_back(node.resource);
+    return true;
+  }
   void leave_resource(bool entered) {
     if (entered) scope_.pop_back();
   }
   // The verdict of a subschema without reporting (anyOf branches, not, if, contains).
   bool matches(NodeId id, const Value& instance) const;
-  bool check_at(NodeId id, const Value& instance, const PathSegment& segment);
+  // A step of the way to the current value: a key borrowed from the instance, or an index. The
+  // dotted path is built from these only for an error, not for every value visited.
+  using Step = std::variant<std::string_view, std::size_t>;
+  bool check_at(NodeId id, const Value& instance, Step step);
   // Records a violation of `keyword` of `node`; the message ends with where the keyword is.
   bool report(const Node& node, const char* keyword, const Value& instance, std::string message);
   bool reporting() const { return errors_ != nullptr; }
@@ -61,7 +72,7 @@ class Validator {
   const CompiledSchema& schema_;
   const Document* document_;
   Errors* errors_;
-  Path path_{};
+  std::vector<Step> path_{};
   std::size_t depth_ = 0;
   // The reference keyword last followed on the way here, named when recursion is cut off.
   const char* reference_ = "$ref";

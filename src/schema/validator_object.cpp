@@ -4,12 +4,47 @@
 #include "schema/validator.hpp"
 
 namespace hotreload::schema_detail {
+namespace {
+
+// The schema of property `key`, or null when "properties" does not name it. Objects usually list
+// their keys in the schema's order, so the entry after the last match (`next`) is tried first: one
+// string comparison per key instead of hashing it or, in a small unordered_map, comparing it with
+// every name.
+const NodeId* property_schema(const Node& node, const std::string& key, std::size_t& next) {
+  const auto& properties = node.properties;
+  if (properties.empty()) return nullptr;
+  if (next < properties.size() && properties[next].first == key) return &properties[next++].second;
+  auto it = node.property_index.find(key);
+  if (it == node.property_index.end()) return nullptr;
+  next = it->second + 1;
+  return &properties[it->second].second;
+}
+
+// Whether `object` has the key `name`. Required names are usually listed in the objects' own
+// order, so a small object is searched from the entry after the last one found (`next`), wrapping
+// around: one comparison per name instead of a scan from the start. A large object has its index.
+bool has_key(const Object& object, std::string_view name, std::size_t& next) {
+  const std::size_t size = object.size();
+  if (size > 16) return object.contains(name);
+  const auto entries = object.begin();
+  for (std::size_t step = 0; step < size; ++step) {
+    const std::size_t at = next + step < size ? next + step : next + step - size;
+    if (entries[static_cast<std::ptrdiff_t>(at)].first == name) {
+      next = at + 1;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 bool Validator::check_object(const Node& node, const Object& object, const Value& instance) {
   bool ok = true;
   auto stop = [&] { return !ok && !reporting(); };
+  std::size_t next_required = 0;
   for (const std::string& name : node.required) {
-    if (!object.contains(name)) ok = report(node, "required", instance, "missing required property " + quoted(name));
+    if (!has_key(object, name, next_required)) ok = report(node, "required", instance, "missing required property " + quoted(name));
     if (stop()) return false;
   }
   if (node.max_properties && object.size() > *node.max_properties) {
@@ -30,12 +65,13 @@ bool Validator::check_object(const Node& node, const Object& object, const Value
     if (!stop() && object.contains(key)) ok = check(schema, instance) && ok;
   }
   // Each property in document order, so that errors come out in the order a reader meets them.
+  std::size_t next_property = 0;
   for (const auto& [key, value] : object) {
     if (stop()) return false;
     bool evaluated = false;
-    if (auto it = node.properties.find(key); it != node.properties.end()) {
+    if (const NodeId* schema = property_schema(node, key, next_property)) {
       evaluated = true;
-      ok = check_at(it->second, value, key) && ok;
+      ok = check_at(*schema, value, key) && ok;
     }
     for (const auto& [pattern, schema] : node.pattern_properties) {
       if (stop() || !pattern->search(key)) continue;

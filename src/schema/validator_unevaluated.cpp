@@ -73,7 +73,7 @@ void Validator::collect_adjacent(const Node& node, const Value& instance, Evalua
       evaluated.all_properties = true;  // it applies to every property the other two did not
     } else {
       for (const auto& [key, value] : instance.as_object()) {
-        bool hit = node.properties.contains(key);
+        bool hit = node.property_index.contains(key);
         for (std::size_t i = 0; i < node.pattern_properties.size() && !hit; ++i) hit = node.pattern_properties[i].first->search(key);
         if (hit) evaluated.properties.insert(key);
       }

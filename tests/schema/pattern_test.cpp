@@ -28,6 +28,19 @@ TEST(SchemaPattern, SearchesAnywhereUnlessAnchored) {
   EXPECT_EQ(pattern->source(), "b+");
 }
 
+TEST(SchemaPattern, AnchoredLiteralMatchesOnlyAtTheStart) {
+  // "^" and literal characters are answered by a prefix test; the verdicts must be RE2's.
+  auto pattern = compiled("^/api");
+  EXPECT_TRUE(pattern->search("/api/v1"));
+  EXPECT_TRUE(pattern->search("/api"));
+  EXPECT_FALSE(pattern->search("/ap"));
+  EXPECT_FALSE(pattern->search("x/api"));
+  EXPECT_FALSE(pattern->search("\n/api"));
+  auto metacharacter = compiled("^a.c");
+  EXPECT_TRUE(metacharacter->search("abc"));
+  EXPECT_FALSE(metacharacter->search("a.d"));
+}
+
 TEST(SchemaPattern, NestedQuantifiersRunOnRe2) {
   auto pattern = compiled("^(a+)+$");
   EXPECT_FALSE(pattern->backtracks());
