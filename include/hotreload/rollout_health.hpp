@@ -1,5 +1,5 @@
-// The health check a canary runs after it applied a rollout's candidate (`--health-cmd`): a shell
-// command, run once per candidate version, whose exit status is reported through the instance's
+// The health check a canary runs after it applied a rollout's candidate (`--health-cmd` or
+// `--health-url`): a shell command or an HTTP GET, run once per candidate version, whose exit status is reported through the instance's
 // report (FleetReporter::set_health), where the rollout reads it: a canary counts as applied only
 // once its check passed, and a failed check halts the rollout like a refusal.
 //
@@ -7,7 +7,8 @@
 //   hotreload::RolloutHealthCheck health(reloader.events(), *reporter, {.command = "curl -fs localhost:8080/healthz"});
 //
 // The command runs with /bin/sh -c, HOTRELOAD_ROLLOUT set to the candidate's version; exit 0 is
-// healthy; any other status, a signal or the timeout (the process is killed) is a failure.
+// healthy; any other status, a signal or the timeout (the process is killed) is a failure. A URL
+// (http:// or https://, in place of a command) is healthy when a GET answers 2xx within the timeout.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,7 @@ namespace hotreload {
 
 struct HealthCheckOptions {
   std::string command{};
+  std::string url{};  // set: GET this instead of running a command
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
 };
 

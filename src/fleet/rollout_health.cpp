@@ -1,5 +1,6 @@
 // RolloutHealthCheck: reload.completed with a candidate's version queues a check; one thread runs
-// it (posix_spawn of /bin/sh -c) and reports "checking", then "ok" or "failed".
+// it (posix_spawn of /bin/sh -c, or a GET of the health URL) and reports "checking", then "ok" or
+// "failed".
 #include "hotreload/rollout_health.hpp"
 
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "hotreload/duration.hpp"
+#include "net/http_client.hpp"
 
 extern char** environ;
 
@@ -34,7 +36,21 @@ struct Outcome {
   std::string detail;
 };
 
+// GET options.url: a 2xx answer within the timeout is healthy.
+Outcome get_check(const HealthCheckOptions& options) {
+  auto url = detail::net::split_http_url(options.url);
+  if (!url) return {false, url.error().message};
+  detail::net::SigpipeGuard sigpipe;
+  httplib::Client client(url->base);
+  detail::net::set_timeouts(client, options.timeout, options.timeout, options.timeout);
+  const httplib::Result reply = client.Get(url->path);
+  if (!reply) return {false, "GET " + options.url + ": " + detail::net::describe(reply.error(), url->base)};
+  if (reply->status >= 200 && reply->status < 300) return {true, ""};
+  return {false, "GET " + options.url + ": HTTP " + std::to_string(reply->status)};
+}
+
 Outcome run_check(const HealthCheckOptions& options, const std::string& version, std::stop_token stop) {
+  if (!options.url.empty()) return get_check(options);
   std::vector<std::string> env_strings;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (std::string_view(*entry).rfind("HOTRELOAD_ROLLOUT=", 0) != 0) env_strings.emplace_back(*entry);

@@ -21,45 +21,9 @@ bool is_http_url(std::string_view text) { return text.starts_with("http://") || 
 
 namespace {
 
-struct Url {
-  bool https = false;
-  std::string base;  // "https://host:port", what httplib::Client takes
-  std::string path;  // "/app.yaml?x=1"
-  std::string file;  // the path without its query, for the extension
-};
+using detail::net::split_http_url;
+using Url = detail::net::HttpUrl;
 
-Error usage(std::string message) { return Error{ErrorCode::usage, std::move(message), {}, {}}; }
-
-Result<Url> split_url(std::string_view url) {
-  Url out;
-  out.https = url.starts_with("https://");
-  if (!out.https && !url.starts_with("http://")) return unexpected(usage("not an http:// or https:// URL: " + std::string(url)));
-  const std::size_t scheme_end = url.find("://") + 3;
-  const std::size_t path_start = url.find_first_of("/?#", scheme_end);
-  const std::string_view authority = url.substr(scheme_end, path_start - scheme_end);
-  if (authority.empty()) return unexpected(usage("no host in " + std::string(url)));
-  if (authority.find('@') != std::string_view::npos) {
-    return unexpected(usage("credentials in the URL would be printed with it: use --http-token-file or a header instead"));
-  }
-  // The port follows the last ':' outside an IPv6 literal's brackets.
-  const std::size_t bracket = authority.rfind(']');
-  const std::size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
-    const std::string_view port = authority.substr(colon + 1);
-    int value = 0;
-    const bool digits = !port.empty() && port.size() <= 5 &&
-                        std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    if (digits) value = std::stoi(std::string(port));
-    if (!digits || value < 1 || value > 65535) return unexpected(usage("bad port in " + std::string(url)));
-    if (colon == 0) return unexpected(usage("no host in " + std::string(url)));
-  }
-  out.base = std::string(url.substr(0, path_start == std::string_view::npos ? url.size() : path_start));
-  out.path = path_start == std::string_view::npos ? "/" : std::string(url.substr(path_start));
-  if (!out.path.empty() && out.path.front() != '/') out.path.insert(0, "/");
-  if (const std::size_t fragment = out.path.find('#'); fragment != std::string::npos) out.path.resize(fragment);
-  out.file = out.path.substr(0, out.path.find('?'));
-  return out;
-}
 
 // "application/json; charset=utf-8" -> json, "application/x-yaml" and "text/yaml" -> yaml.
 std::optional<Format> format_from_content_type(std::string_view type) {
@@ -138,7 +102,7 @@ struct HttpSource::State {
   // One conditional GET; a new document is parsed and cached before it counts as changed.
   Result<Poll> fetch() {
     std::lock_guard serial(fetch_mu);
-    auto parts = split_url(url);
+    auto parts = split_http_url(url);
     if (!parts) return unexpected(parts.error());
     httplib::Client client(parts->base);
     if (parts->https) {
@@ -303,7 +267,7 @@ HttpSourceStatus HttpSource::status() const {
 }
 
 Result<void> parse_http_url(std::string_view url) {
-  auto parts = split_url(url);
+  auto parts = split_http_url(url);
   if (!parts) return unexpected(parts.error());
   return {};
 }

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <ctime>
 
@@ -60,6 +62,38 @@ std::string describe(httplib::Error error, std::string_view server) {
     case httplib::Error::Canceled: return "the request was canceled";
     default: return httplib::to_string(error);
   }
+}
+
+Result<HttpUrl> split_http_url(std::string_view url) {
+  auto usage = [](std::string message) { return unexpected(Error{ErrorCode::usage, std::move(message), {}, {}}); };
+  HttpUrl out;
+  out.https = url.starts_with("https://");
+  if (!out.https && !url.starts_with("http://")) return usage("not an http:// or https:// URL: " + std::string(url));
+  const std::size_t scheme_end = url.find("://") + 3;
+  const std::size_t path_start = url.find_first_of("/?#", scheme_end);
+  const std::string_view authority = url.substr(scheme_end, path_start - scheme_end);
+  if (authority.empty()) return usage("no host in " + std::string(url));
+  if (authority.find('@') != std::string_view::npos) {
+    return usage("credentials in the URL would be printed with it: use --http-token-file or a header instead");
+  }
+  // The port follows the last ':' outside an IPv6 literal's brackets.
+  const std::size_t bracket = authority.rfind(']');
+  const std::size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+    const std::string_view port = authority.substr(colon + 1);
+    int value = 0;
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (digits) value = std::stoi(std::string(port));
+    if (!digits || value < 1 || value > 65535) return usage("bad port in " + std::string(url));
+    if (colon == 0) return usage("no host in " + std::string(url));
+  }
+  out.base = std::string(url.substr(0, path_start == std::string_view::npos ? url.size() : path_start));
+  out.path = path_start == std::string_view::npos ? "/" : std::string(url.substr(path_start));
+  if (!out.path.empty() && out.path.front() != '/') out.path.insert(0, "/");
+  if (const std::size_t fragment = out.path.find('#'); fragment != std::string::npos) out.path.resize(fragment);
+  out.file = out.path.substr(0, out.path.find('?'));
+  return out;
 }
 
 }  // namespace hotreload::detail::net

@@ -10,6 +10,8 @@
 
 #include <httplib.h>
 
+#include "hotreload/result.hpp"
+
 namespace hotreload::detail::net {
 
 // A write to a connection the peer closed raises SIGPIPE, which kills a process that has not
@@ -31,6 +33,17 @@ class SigpipeGuard {
 
 void set_timeouts(httplib::Client& client, std::chrono::milliseconds connect, std::chrono::milliseconds read,
                   std::chrono::milliseconds write);
+
+// An http:// or https:// URL split as cpp-httplib's client takes it.
+struct HttpUrl {
+  bool https = false;
+  std::string base;  // "https://host:port", what httplib::Client takes
+  std::string path;  // "/app.yaml?x=1", without the fragment
+  std::string file;  // the path without its query, for the extension
+};
+// Errors (usage): not http(s), no host, a bad port, credentials in the URL (they would be printed
+// with it).
+Result<HttpUrl> split_http_url(std::string_view url);
 
 // "cannot connect (is <server> running and listening there?)", "the reply timed out", ...
 std::string describe(httplib::Error error, std::string_view server);

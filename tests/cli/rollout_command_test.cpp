@@ -6,8 +6,12 @@
 // Cohorts used below (cohort_bucket(), sha256 of the id): a -> 10, b -> 66, c -> 3. So --canary 50
 // picks a and c, --canary 5 picks c, --canary 1 picks nobody by the rule and falls back to c.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <signal.h>
+
+#include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -201,6 +205,39 @@ TEST_F(CliRollout, ACanaryWhoseHealthCheckFailsHaltsItAndRollsBack) {
   EXPECT_EQ(reported.health, "failed");
   // --health-cmd without --report is a usage error.
   EXPECT_EQ(run_command({cli_path(), "watch", "--health-cmd", "true", etcd.url(kKey)}).exit_code, 2);
+}
+
+TEST_F(CliRollout, ACanaryWhoseHealthUrlAnswersAnErrorHaltsIt) {
+  httplib::Server health;
+  health.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 503;
+    response.set_content("draining", "text/plain");
+  });
+  const int port = health.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { health.listen_after_bind(); });
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
+  auto a = watch("a");
+  auto c = watch("c", {"--health-url", url});
+  auto rollout = rollout_to_c("1h", "rollout ");
+  EXPECT_EQ(rollout->wait(testing::kEtcdBound), 1);
+  const RolloutRecord halted = record();
+  EXPECT_EQ(halted.phase, rollout_phase::halted);
+  EXPECT_EQ(halted.reason, "canary c failed its health check of the candidate: GET " + url + ": HTTP 503");
+  EXPECT_EQ(value(kKey), kStable);
+  health.stop();
+  serving.join();
+
+  // Usage: without --report, with --health-cmd too, not an http(s) URL.
+  EXPECT_EQ(run_command({cli_path(), "watch", "--health-url", url, etcd.url(kKey)}).exit_code, 2);
+  CommandResult both = run_command({cli_path(), "watch", "--report", etcd.url("/fleet/"), "--health-cmd", "true",
+                                    "--health-url", url, etcd.url(kKey)});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("exclude each other"), std::string::npos) << both.err;
+  CommandResult ftp = run_command({cli_path(), "watch", "--report", etcd.url("/fleet/"), "--health-url",
+                                   "ftp://127.0.0.1/healthz", etcd.url(kKey)});
+  EXPECT_EQ(ftp.exit_code, 2);
+  EXPECT_NE(ftp.err.find("--health-url"), std::string::npos) << ftp.err;
 }
 
 TEST_F(CliRollout, AWriteToKeyDuringTheRolloutHaltsItInsteadOfOverwriting) {

@@ -1,5 +1,6 @@
 #include "report_args.hpp"
 
+#include "hotreload/http_source.hpp"
 #include "hotreload/rollout_source.hpp"
 
 namespace hotreload::cli {
@@ -13,6 +14,8 @@ void add_report_options(CLI::App& command, ReportArgs& args) {
       ->check(CLI::Range(1L, 3600L));
   command.add_option("--health-cmd", args.health_cmd,
                      "After applying a rollout's candidate, run this shell command; a non-zero exit halts the rollout");
+  command.add_option("--health-url", args.health_url,
+                     "After applying a rollout's candidate, GET this http(s) URL; an answer other than 2xx halts the rollout");
 }
 
 std::string report_instance_id(const ReportArgs& args) {
@@ -38,7 +41,14 @@ Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, co
   if (args.url.empty()) {
     if (!args.instance_id.empty()) return unexpected(Error{ErrorCode::usage, "--instance-id needs --report", {}, {}});
     if (!args.health_cmd.empty()) return unexpected(Error{ErrorCode::usage, "--health-cmd needs --report", {}, {}});
+    if (!args.health_url.empty()) return unexpected(Error{ErrorCode::usage, "--health-url needs --report", {}, {}});
     return std::unique_ptr<FleetReporter>{};
+  }
+  if (!args.health_cmd.empty() && !args.health_url.empty()) {
+    return unexpected(Error{ErrorCode::usage, "--health-cmd and --health-url exclude each other", {}, {}});
+  }
+  if (!args.health_url.empty() && !is_http_url(args.health_url)) {
+    return unexpected(Error{ErrorCode::usage, "--health-url wants an http:// or https:// URL, not " + args.health_url, {}, {}});
   }
   auto location = parse_etcd_url(args.url);
   if (!location) {
@@ -50,7 +60,7 @@ Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, co
   if (!options) return unexpected(options.error());
   FleetReportOptions report{.instance_id = report_instance_id(args), .etcd = std::move(*options),
                             .lease_ttl = std::chrono::seconds(args.ttl_seconds),
-                            .health_checked = !args.health_cmd.empty()};
+                            .health_checked = !args.health_cmd.empty() || !args.health_url.empty()};
   auto reporter = FleetReporter::for_reloader(reloader, std::move(*location), std::move(report));
   if (auto started = reporter->start(); !started) return unexpected(started.error());
   return reporter;
@@ -58,8 +68,9 @@ Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, co
 
 std::unique_ptr<RolloutHealthCheck> start_health_check(const ReportArgs& args, Reloader<nlohmann::json>& reloader,
                                                        FleetReporter* reporter) {
-  if (args.health_cmd.empty() || reporter == nullptr) return nullptr;
-  return std::make_unique<RolloutHealthCheck>(reloader.events(), *reporter, HealthCheckOptions{.command = args.health_cmd});
+  if ((args.health_cmd.empty() && args.health_url.empty()) || reporter == nullptr) return nullptr;
+  return std::make_unique<RolloutHealthCheck>(reloader.events(), *reporter,
+                                              HealthCheckOptions{.command = args.health_cmd, .url = args.health_url});
 }
 
 }  // namespace hotreload::cli

@@ -22,6 +22,7 @@ struct ReportArgs {
   std::string instance_id;  // empty: host-pid
   long ttl_seconds = 10;
   std::string health_cmd;  // empty: no health check after applying a rollout's candidate
+  std::string health_url;  // or a GET of this URL (2xx: healthy)
 };
 
 void add_report_options(CLI::App& command, ReportArgs& args);
