@@ -68,10 +68,35 @@ std::string_view without_trailing_space(std::string_view token) {
 }
 
 // simdjson 3.0.1 takes a document of "false0" for false (found by fuzz/json_paths_fuzzer.cpp), so
-// a literal's or a number's token is checked to hold nothing else.
+// a literal's token is checked to hold nothing else.
 bool is_exactly(std::string_view token, std::string_view literal) { return without_trailing_space(token) == literal; }
-bool has_only_number_characters(std::string_view token) {
-  return without_trailing_space(token).find_first_not_of("0123456789+-.eE") == std::string_view::npos;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// RFC 8259's number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view text) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t start = i;
+    while (i < text.size() && is_digit(text[i])) ++i;
+    return i > start;
+  };
+  if (i < text.size() && text[i] == '-') ++i;
+  if (i < text.size() && text[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == text.size();
 }
 
 // The walk recurses once per level; past this depth (configs never nest so deep, and the
@@ -176,7 +201,7 @@ class TreeBuilder {
         out = Value(std::string(text));
         return true;
       }
-      case ondemand::json_type::number: return has_only_number_characters(token) && number(json, token, out);
+      case ondemand::json_type::number: return number(json, token, out);
       case ondemand::json_type::boolean: {
         bool flag = false;
         if (json.get_bool().get(flag) != simdjson::SUCCESS || !is_exactly(token, flag ? "true" : "false")) {
@@ -195,25 +220,18 @@ class TreeBuilder {
     }
   }
 
-  // A failed get_*() leaves the value unread, so the next one can try.
+  // simdjson's numbers are not used, only its moving past them: 3.0.1 reads some wrong, each
+  // found by fuzz/json_paths_fuzzer.cpp (0.79769313486231348623157e308 as 5.59e303,
+  // -18446744073709551616 as an int64), and refuses a document of one integer followed by many
+  // blanks. The token is checked against JSON's grammar here and read by std::from_chars, which
+  // rounds correctly.
   template <class Json>
   static bool number(Json& json, std::string_view token, Value& out) {
     std::string_view digits = without_trailing_space(token);
+    double skipped = 0;
+    if (!is_json_number(digits) || json.get_double().get(skipped) != simdjson::SUCCESS) return false;
     const char* first = digits.data();
     const char* last = digits.data() + digits.size();
-    if (!is_float_token(digits)) {
-      std::int64_t integer = 0;
-      if (json.get_int64().get(integer) == simdjson::SUCCESS) {
-        out = Value(integer);
-        return true;
-      }
-    }
-    // What simdjson's own reading refused (or is not trusted with) is read by std::from_chars,
-    // once simdjson has checked the grammar. simdjson 3.0.1 reads some long floats wrong
-    // (0.79769313486231348623157e308 as 5.59e303) and refuses a document of one integer
-    // followed by more than a few blanks; both found by fuzz/json_paths_fuzzer.cpp.
-    double checked = 0;
-    if (json.get_double().get(checked) != simdjson::SUCCESS) return false;
     if (!is_float_token(digits)) {
       std::int64_t integer = 0;
       auto [end, error] = std::from_chars(first, last, integer);
