@@ -1,6 +1,7 @@
 // What one reload costs, stage by stage, for configs of 100, 10,000 and 100,000 keys
 // (service_config_fixture.hpp), each stage beside a baseline on the same input:
-//   parse     text -> Document (hotreload::parse, JSON)   beside nlohmann::json::parse of the same text
+//   parse     text -> Document (hotreload::parse, JSON)   beside nlohmann::json::parse of the same text,
+//             and the reference parser that reads only texts with errors since the fast path
 //   validate  Schema::validate of the document            beside a walk that visits every node
 //   diff      hotreload::diff, old vs new, 5 changes      beside nlohmann::json::diff (a JSON Patch)
 //   publish   Snapshot<T>::publish of a built config      beside std::atomic<std::shared_ptr>::store
@@ -28,6 +29,7 @@
 #include "hotreload/diff.hpp"
 #include "hotreload/reloader.hpp"
 #include "hotreload/snapshot.hpp"
+#include "load/parsers.hpp"
 #include "scratch_dir.hpp"
 #include "service_config_fixture.hpp"
 
@@ -68,6 +70,17 @@ void count_keys(benchmark::State& state) { state.counters["keys"] = static_cast<
 void BM_Parse(benchmark::State& state) {
   const Editions& input = editions(static_cast<int>(state.range(0)));
   for (auto _ : state) benchmark::DoNotOptimize(hotreload::parse(input.old_text, hotreload::Format::json, "config.json"));
+  count_keys(state);
+}
+
+// The parser before the fast path (nlohmann's SAX parser with a cursor for positions), which now
+// reads only the texts the fast path gives up on, to report their errors.
+void BM_ParseReference_NlohmannSax(benchmark::State& state) {
+  const Editions& input = editions(static_cast<int>(state.range(0)));
+  const hotreload::ParseLimits limits;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(hotreload::detail::parse_json_reference(input.old_text, "config.json", limits));
+  }
   count_keys(state);
 }
 
@@ -206,6 +219,7 @@ void BM_TotalBaseline_ReadAndParseNlohmannJson(benchmark::State& state) {
   BENCHMARK(name)->Arg(100)->Arg(10'000)->Arg(100'000)->ArgName("keys")->Unit(benchmark::unit)
 
 HOTRELOAD_PIPELINE_BENCHMARK(BM_Parse, kMillisecond);
+HOTRELOAD_PIPELINE_BENCHMARK(BM_ParseReference_NlohmannSax, kMillisecond);
 HOTRELOAD_PIPELINE_BENCHMARK(BM_ParseBaseline_NlohmannJson, kMillisecond);
 HOTRELOAD_PIPELINE_BENCHMARK(BM_Validate, kMillisecond);
 HOTRELOAD_PIPELINE_BENCHMARK(BM_ValidateBaseline_Walk, kMillisecond);

@@ -7,7 +7,7 @@ HOTRELOAD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian's json-schema-test-suite package stops at draft7 and is older.
 HOTRELOAD_PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
-  libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libyaml-cpp-dev libyaml-dev libsimdjson-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libmurmurhash-dev libcpp-httplib-dev libssl-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   libtest-json-schema-acceptance-perl vim sed
   etcd-server etcd-client

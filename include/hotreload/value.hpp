@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,11 @@ class Object {
   bool contains(std::string_view key) const { return find(key) != nullptr; }
   // Replaces the value of an existing key in place (keeping its position) or appends a new key.
   Value& insert_or_assign(std::string key, Value value);
+  // Appends a key the map does not hold yet (taking both arguments) and returns true; returns
+  // false, leaving the map and both arguments as they were, when the key is there already.
+  bool insert_if_absent(std::string&& key, Value&& value);
+  // Room for `count` entries in all, for a parser that knows how many are coming.
+  void reserve(std::size_t count);
   bool erase(std::string_view key);
 
   std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
@@ -57,10 +63,18 @@ class Object {
   friend bool operator==(const Object& a, const Object& b);
 
  private:
+  // Looks a std::string_view up without building a std::string for it.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+  };
+  using Index = std::unordered_map<std::string, std::size_t, KeyHash, std::equal_to<>>;
+
   static constexpr std::size_t kIndexThreshold = 16;
   void rebuild_index();
+  void append(std::string&& key, Value&& value);
   std::vector<Entry> entries_;
-  std::unique_ptr<std::unordered_map<std::string, std::size_t>> index_;  // set once size > threshold
+  std::unique_ptr<Index> index_;  // set once size > threshold
 };
 
 using Array = std::vector<Value>;

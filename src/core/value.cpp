@@ -26,7 +26,7 @@ std::size_t Object::size() const { return entries_.size(); }
 bool Object::empty() const { return entries_.empty(); }
 
 void Object::rebuild_index() {
-  index_ = std::make_unique<std::unordered_map<std::string, std::size_t>>();
+  index_ = std::make_unique<Index>();
   index_->reserve(entries_.size());
   for (std::size_t i = 0; i < entries_.size(); ++i) index_->emplace(entries_[i].first, i);
 }
@@ -37,7 +37,7 @@ const Value* Object::find(std::string_view key) const {
 
 Value* Object::find(std::string_view key) {
   if (index_) {
-    auto it = index_->find(std::string(key));
+    auto it = index_->find(key);
     return it == index_->end() ? nullptr : &entries_[it->second].second;
   }
   for (Entry& entry : entries_) {
@@ -51,13 +51,25 @@ Value& Object::insert_or_assign(std::string key, Value value) {
     *existing = std::move(value);
     return *existing;
   }
+  append(std::move(key), std::move(value));
+  return entries_.back().second;
+}
+
+void Object::reserve(std::size_t count) { entries_.reserve(count); }
+
+bool Object::insert_if_absent(std::string&& key, Value&& value) {
+  if (find(key) != nullptr) return false;
+  append(std::move(key), std::move(value));
+  return true;
+}
+
+void Object::append(std::string&& key, Value&& value) {
   entries_.emplace_back(std::move(key), std::move(value));
   if (index_) {
     index_->emplace(entries_.back().first, entries_.size() - 1);
   } else if (entries_.size() > kIndexThreshold) {
     rebuild_index();
   }
-  return entries_.back().second;
 }
 
 bool Object::erase(std::string_view key) {

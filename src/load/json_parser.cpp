@@ -1,4 +1,7 @@
-// JSON through nlohmann's SAX parser. nlohmann 3.11 gives values no positions, and its DOM keeps
+// JSON: the fast path (json_fast_path.cpp, simdjson) reads a valid text; anything it gives up on
+// is read again here, by the reference parser, which says what is wrong and where.
+//
+// The reference is nlohmann's SAX parser. nlohmann 3.11 gives values no positions, and its DOM keeps
 // only the last of two equal keys, so the handler builds the tree itself: it sees keys in order
 // and can refuse a duplicate. A TokenCursor walks the text in step with the events to give each
 // value its line and column. Stopping at the first too-deep '[' also refuses a 16 MiB "[[[[..."
@@ -259,7 +262,7 @@ class TreeBuilder final : public nlohmann::json_sax<nlohmann::json> {
 
 }  // namespace
 
-Result<Value> parse_json(std::string_view text, std::string_view source_name, const ParseLimits& limits) {
+Result<Value> parse_json_reference(std::string_view text, std::string_view source_name, const ParseLimits& limits) {
   TreeBuilder builder(text, source_name, limits);
   bool ok = false;
   try {
@@ -270,6 +273,11 @@ Result<Value> parse_json(std::string_view text, std::string_view source_name, co
   if (builder.failure()) return unexpected(*builder.failure());
   if (!ok) return unexpected(error_at(ErrorCode::parse, "invalid JSON", source_name, 0, 0));
   return builder.take_root();
+}
+
+Result<Value> parse_json(std::string_view text, std::string_view source_name, const ParseLimits& limits) {
+  if (std::optional<Value> fast = parse_json_fast(text, limits)) return std::move(*fast);
+  return parse_json_reference(text, source_name, limits);
 }
 
 }  // namespace hotreload::detail

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,12 @@ namespace hotreload::detail {
 Result<Value> parse_yaml(std::string_view text, std::string_view source_name, const ParseLimits& limits);
 // Any JSON value; an empty text is a syntax error.
 Result<Value> parse_json(std::string_view text, std::string_view source_name, const ParseLimits& limits);
+// parse_json() is these two: the fast path (simdjson) gives the tree of a text the reference
+// (nlohmann) accepts, or nullopt for anything else, which the reference then reads again to say
+// what is wrong. Whatever the fast path accepts, the reference accepts with the same tree and
+// positions (fuzz/json_paths_fuzzer.cpp checks it).
+std::optional<Value> parse_json_fast(std::string_view text, const ParseLimits& limits);
+Result<Value> parse_json_reference(std::string_view text, std::string_view source_name, const ParseLimits& limits);
 // Always a table (an Object); a comment-only text gives an empty one.
 Result<Value> parse_toml(std::string_view text, std::string_view source_name, const ParseLimits& limits);
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 #include "hotreload/error.hpp"
 
 namespace hotreload {
@@ -28,6 +31,27 @@ TEST(Value, LargeObjectsStayFindableAcrossCopiesAndErase) {
   EXPECT_EQ(*copy.find("k99"), Value(99));
   EXPECT_EQ(copy.find("k10"), nullptr);
   EXPECT_EQ(*object.find("k10"), Value(10));
+}
+
+TEST(Value, InsertIfAbsentAppendsOnlyNewKeysAndLeavesTheArgumentsOnRefusal) {
+  for (std::size_t size : {std::size_t{3}, std::size_t{40}}) {  // below and above the hashed index
+    Object object;
+    object.reserve(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      std::string key = "key" + std::to_string(i);
+      Value value(static_cast<std::int64_t>(i));
+      ASSERT_TRUE(object.insert_if_absent(std::move(key), std::move(value)));
+    }
+    std::string again = "key1";
+    Value refused("kept");
+    EXPECT_FALSE(object.insert_if_absent(std::move(again), std::move(refused)));
+    EXPECT_EQ(again, "key1");
+    EXPECT_EQ(refused, Value("kept"));
+    EXPECT_EQ(object.size(), size);
+    EXPECT_EQ(*object.find("key1"), Value(1));
+    EXPECT_EQ(*object.find(std::string_view("key2")), Value(2));
+    EXPECT_EQ(object.find("key" + std::to_string(size)), nullptr);
+  }
 }
 
 TEST(Value, EqualityIgnoresOriginsButNotKinds) {
