@@ -2,6 +2,8 @@
 // so a change or an error looks the same wherever it is printed.
 #pragma once
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "hotreload/error.hpp"
@@ -20,15 +22,26 @@ Json to_json_as(const Value& value) {
     case Value::Kind::floating: return value.as_double();
     case Value::Kind::string: return value.as_string();
     case Value::Kind::array: {
-      Json out = Json::array();
-      for (const Value& item : value.as_array()) out.push_back(to_json_as<Json>(item));
-      return out;
+      typename Json::array_t items;
+      items.reserve(value.as_array().size());
+      for (const Value& item : value.as_array()) items.push_back(to_json_as<Json>(item));
+      return Json(std::move(items));
     }
     case Value::Kind::object: {
-      Json out = Json::object();
-      // emplace: operator[] would insert a null and then assign over it (twice the work).
-      for (const auto& [key, item] : value.as_object()) out.emplace(key, to_json_as<Json>(item));
-      return out;
+      // Filled as a plain container and moved in whole: Json's own emplace() looks every key up
+      // first, which the Value's unique keys make needless.
+      typename Json::object_t entries;
+      if constexpr (requires { typename Json::object_t::Container; }) {
+        // ordered_map, a vector whose emplace() compares the key with every entry.
+        auto& in_order = static_cast<typename Json::object_t::Container&>(entries);
+        in_order.reserve(value.as_object().size());
+        for (const auto& [key, item] : value.as_object()) in_order.emplace_back(key, to_json_as<Json>(item));
+      } else {
+        // A sorted map: a key that sorts after the last one (keys written in order) goes to the
+        // end with one comparison instead of a search from the root.
+        for (const auto& [key, item] : value.as_object()) entries.emplace_hint(entries.end(), key, to_json_as<Json>(item));
+      }
+      return Json(std::move(entries));
     }
   }
   return nullptr;

@@ -1,4 +1,5 @@
 #include "hotreload/binding.hpp"
+#include "hotreload/json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -152,6 +153,22 @@ TEST(Binding, NumericKeysAreKeysNotIndices) {
   } catch (const std::exception& failure) {
     EXPECT_EQ(detail::binding_error(doc, failure, nullptr).to_string(),
               "config.yaml:2:8: ports.0: expected number, got string \"zero\"");
+  }
+}
+
+// to_json_as fills each container whole; keys in any order land sorted (nlohmann::json) or in
+// document order (ordered_json), and nlohmann's parent links still name a failing value's path.
+TEST(Binding, JsonRenderingsKeepEveryKeyInTheirOrder) {
+  auto doc = yaml("zeta: 1\nalpha:\n  m: [1, {y: 2, b: 3}]\n  c: x\nmid: null\n");
+  nlohmann::json sorted = to_nlohmann_json(doc.root);
+  EXPECT_EQ(sorted.dump(), R"({"alpha":{"c":"x","m":[1,{"b":3,"y":2}]},"mid":null,"zeta":1})");
+  EXPECT_EQ(to_json(doc.root).dump(), R"({"zeta":1,"alpha":{"m":[1,{"y":2,"b":3}],"c":"x"},"mid":null})");
+  try {
+    (void)sorted.at("alpha").at("m").at(1).at("y").get<std::string>();
+    FAIL();
+  } catch (const std::exception& failure) {
+    EXPECT_EQ(detail::binding_error(doc, failure, nullptr).to_string(),
+              "config.yaml:3:14: alpha.m[1].y: expected string, got number 2");
   }
 }
 
