@@ -9,7 +9,9 @@
 //             and its first half alone (to_nlohmann_json)
 //   total     Reloader::request_reload() of the file on disk with ReloadOptions::schema set, the file
 //             alternating between two editions so every reload applies 5 changes
-//             beside reading the file and nlohmann::json::parse of it (what any reload must do)
+//             beside reading the file and nlohmann::json::parse of it (what any reload must do);
+//             again with the whole process's CPU time (the replaced config is freed on the
+//             reloader's reclaimer thread), and with the frees on the reloading thread
 // Reproduce: docs/PERFORMANCE.md, "One benchmark suite: scripts/bench".
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
@@ -173,7 +175,8 @@ void write_file(const fs::path& path, const std::string& text) {
   out << text;
 }
 
-void BM_TotalReload(benchmark::State& state) {
+// free_replaced_in_background: see ReloadOptions; BM_TotalReload is the default (true).
+void total_reload(benchmark::State& state, bool free_replaced_in_background) {
   const Editions& input = editions(static_cast<int>(state.range(0)));
   ScratchDir dir("hotreload-pipeline-bench");
   const fs::path file = dir.path() / "config.json";
@@ -182,6 +185,7 @@ void BM_TotalReload(benchmark::State& state) {
   options.layers.files = {{file.string()}};
   options.layers.environment = hotreload::Environment{};
   options.schema = hotreload::ConfigSchema{bench_fixture::service_config_schema()};
+  options.free_replaced_in_background = free_replaced_in_background;
   hotreload::Reloader<nlohmann::json> reloader(options);
   if (auto started = reloader.start(); !started) {
     state.SkipWithError(hotreload::to_string(started.error()).c_str());
@@ -201,6 +205,10 @@ void BM_TotalReload(benchmark::State& state) {
   }
   count_keys(state);
 }
+
+void BM_TotalReload(benchmark::State& state) { total_reload(state, true); }
+// The replaced config and document freed by the reloading thread before the reload returns.
+void BM_TotalReload_FreeInline(benchmark::State& state) { total_reload(state, false); }
 
 void BM_TotalBaseline_ReadAndParseNlohmannJson(benchmark::State& state) {
   const Editions& input = editions(static_cast<int>(state.range(0)));
@@ -230,6 +238,9 @@ HOTRELOAD_PIPELINE_BENCHMARK(BM_PublishBaseline_AtomicSharedPtr, kNanosecond);
 HOTRELOAD_PIPELINE_BENCHMARK(BM_Bind, kMillisecond);
 HOTRELOAD_PIPELINE_BENCHMARK(BM_BindPart_ToNlohmannJson, kMillisecond);
 HOTRELOAD_PIPELINE_BENCHMARK(BM_TotalReload, kMillisecond);
+// The same with the CPU time of the whole process: the reclaimer thread's frees count too.
+HOTRELOAD_PIPELINE_BENCHMARK(BM_TotalReload, kMillisecond)->MeasureProcessCPUTime();
+HOTRELOAD_PIPELINE_BENCHMARK(BM_TotalReload_FreeInline, kMillisecond);
 HOTRELOAD_PIPELINE_BENCHMARK(BM_TotalBaseline_ReadAndParseNlohmannJson, kMillisecond);
 
 }  // namespace

@@ -67,6 +67,11 @@ struct ReloadOptions {
   bool apply_dynamic_with_pending_restart = false;
   // Attach the full effective config (secrets redacted) to each reload.completed event.
   bool config_in_events = false;
+  // The config and document a reload replaces are freed on a thread of the reloader's own, so
+  // the reload returns without waiting for that (about a quarter of a 10,000-key reload's time).
+  // false: the reloading thread frees them itself before the reload returns, as any replaced
+  // value whose destructor must run there needs. Either way a reader's handle keeps its value.
+  bool free_replaced_in_background = true;
 
   // Modules (module.hpp). The default time each prepare, commit, abort or rollback may take
   // (seed 001's ReloadTimeout); zero waits forever. A call that overruns fails the reload and is

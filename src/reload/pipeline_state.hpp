@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/reclaimer.hpp"
 #include "hotreload/reloader.hpp"
 #include "reload/module_runner.hpp"
 #include "reload/sections.hpp"
@@ -83,6 +84,9 @@ struct Pipeline::State {
   int wake_fd = -1;
   std::optional<SighupSubscription> sighup;
   std::jthread loop;
+
+  // Last, so destroyed first: what it still holds is freed while everything else is intact.
+  Reclaimer reclaimer;
 
   State(ReloadOptions opts, PipelineHooks h)
       : options(with_schema_field_rules(std::move(opts))),

@@ -191,10 +191,11 @@ class ReloadTransaction {
   ReloadOutcome publish(std::shared_ptr<const Document> candidate, PipelineHooks::Bound bound,
                         std::vector<Change> changes) {
     s_.hooks.publish(bound);
-    s_.live_config = std::move(bound);
+    PipelineHooks::Bound replaced_config = std::exchange(s_.live_config, std::move(bound));
+    std::shared_ptr<const Document> replaced_document;
     {
       std::lock_guard lock(s_.live_mutex);
-      s_.live_document = std::move(candidate);
+      replaced_document = std::exchange(s_.live_document, std::move(candidate));
       outcome_.generation = ++s_.generation;
     }
     if (!initial()) record_success();
@@ -207,6 +208,11 @@ class ReloadTransaction {
       completed.config = s_.options.fields.redact(s_.live_document->root);
     }
     s_.events.publish(std::move(completed));
+    previous_.reset();  // the same document as replaced_document: one holder left to free it
+    if (s_.options.free_replaced_in_background) {
+      s_.reclaimer.retire(std::move(replaced_config));
+      s_.reclaimer.retire(std::move(replaced_document));
+    }
     return outcome_;
   }
 
