@@ -41,7 +41,10 @@ serve() {
   shift
   while (($#)) && [[ $1 != -- ]]; do options+=("$1"); shift; done
   if (($#)); then shift; files=("$@"); else files=("$work/$name.json"); fi
-  "$cli" flags serve --ofrep 127.0.0.1:0 "${options[@]}" "${files[@]}" >"$work/$name.log" 2>"$work/$name.err" &
+  # Created here, not by the background job's redirections, which may run after the first sed below.
+  : >"$work/$name.log"
+  : >"$work/$name.err"
+  "$cli" flags serve --ofrep 127.0.0.1:0 "${options[@]}" "${files[@]}" >>"$work/$name.log" 2>>"$work/$name.err" &
   servers+=($!)
   local wants_sync=0
   [[ " ${options[*]} " == *" --sync "* ]] && wants_sync=1
