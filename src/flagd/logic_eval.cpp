@@ -56,26 +56,25 @@ std::optional<Val> lookup_val(const Val& base, const Segments& path, std::size_t
   return std::nullopt;
 }
 
-std::optional<Val> lookup_root(const Scope& scope, const Segments& path) {
+std::optional<Val> lookup_root(const Scope& scope, const Segments& path, VarRoot root) {
   const EvaluationContext& context = *scope.context;
   if (path.empty()) return Val::of(context.attributes);
-  const std::string& first = path.front();
-  if (first == "targetingKey" && !context.targeting_key.empty()) {
-    if (path.size() == 1) return Val::borrowed(context.targeting_key);
-    return std::nullopt;
-  }
-  if (first == "$flagd") {
+  switch (root) {
+    case VarRoot::targeting_key:
+      if (context.targeting_key.empty()) break;
+      if (path.size() == 1) return Val::borrowed(context.targeting_key);
+      return std::nullopt;
     // flagd injects {"$flagd": {"flagKey": ..., "timestamp": unix seconds}} into every context.
-    if (path.size() != 2) return std::nullopt;
-    if (path[1] == "flagKey") return Val::borrowed(scope.flag_key);
-    if (path[1] == "timestamp") return Val::number(static_cast<double>(std::time(nullptr)));
-    return std::nullopt;
+    case VarRoot::flag_key: return Val::borrowed(scope.flag_key);
+    case VarRoot::timestamp: return Val::number(static_cast<double>(std::time(nullptr)));
+    case VarRoot::nothing: return std::nullopt;
+    case VarRoot::attributes: break;
   }
   if (!context.attributes.is_object()) return std::nullopt;
   return lookup_json(context.attributes, path, 0);
 }
 
-std::optional<Val> resolve(const Scope& scope, const Segments& path) {
+std::optional<Val> resolve(const Scope& scope, const Segments& path, VarRoot root) {
   if (scope.accumulator != nullptr) {
     // reduce's data is {"current": item, "accumulator": value}.
     if (path.empty()) return std::nullopt;
@@ -84,7 +83,11 @@ std::optional<Val> resolve(const Scope& scope, const Segments& path) {
     return std::nullopt;
   }
   if (scope.data != nullptr) return lookup_val(*scope.data, path, 0);
-  return lookup_root(scope, path);
+  return lookup_root(scope, path, root);
+}
+
+std::optional<Val> resolve(const Scope& scope, const Segments& path) {
+  return resolve(scope, path, classify_var_root(path));
 }
 
 Segments split(std::string_view dotted) {
@@ -102,7 +105,7 @@ Segments split(std::string_view dotted) {
 Val evaluate_var(const Term& term, const Scope& scope) {
   std::optional<Val> found;
   if (term.literal_path) {
-    found = resolve(scope, term.path);
+    found = resolve(scope, term.path, term.var_root);
   } else {
     Val path = evaluate(term.args[0], scope);
     found = resolve(scope, path.is_null() ? Segments{} : split(to_string(path)));
@@ -318,6 +321,16 @@ Val evaluate_logic(const Term& term, const Scope& scope) {
 }
 
 }  // namespace
+
+VarRoot classify_var_root(const std::vector<std::string>& path) {
+  if (path.empty()) return VarRoot::attributes;
+  if (path.front() == "targetingKey") return VarRoot::targeting_key;
+  if (path.front() != "$flagd") return VarRoot::attributes;
+  if (path.size() != 2) return VarRoot::nothing;
+  if (path[1] == "flagKey") return VarRoot::flag_key;
+  if (path[1] == "timestamp") return VarRoot::timestamp;
+  return VarRoot::nothing;
+}
 
 Val evaluate(const Term& term, const Scope& scope) {
   switch (term.op) {
