@@ -42,6 +42,26 @@ Val primitive(const Val& v) {
 
 }  // namespace
 
+Val Val::owned(std::string s) {
+  Val v;
+  v.kind_ = Kind::string;
+  auto storage = std::make_shared<Storage>();
+  storage->text = std::move(s);
+  v.text_ = storage->text;
+  v.storage_ = std::move(storage);
+  return v;
+}
+
+Val Val::array(std::vector<Val> items) {
+  Val v;
+  v.kind_ = Kind::array;
+  if (items.empty()) return v;
+  auto storage = std::make_shared<Storage>();
+  storage->items = std::move(items);
+  v.storage_ = std::move(storage);
+  return v;
+}
+
 Val Val::of(const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::boolean: return boolean(j.get<bool>());
@@ -75,7 +95,9 @@ nlohmann::json Val::to_json() const {
     case Kind::object: {
       if (json_ != nullptr) return *json_;
       nlohmann::json out = nlohmann::json::array();
-      for (const Val& item : items_) out.push_back(item.to_json());
+      if (storage_ != nullptr) {
+        for (const Val& item : storage_->items) out.push_back(item.to_json());
+      }
       return out;
     }
   }
