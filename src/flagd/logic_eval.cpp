@@ -12,6 +12,8 @@ namespace {
 
 using Segments = std::vector<std::string>;
 
+bool test(const Term& term, const Scope& scope);
+
 Val arg(const Term& term, std::size_t i, const Scope& scope) {
   return i < term.args.size() ? evaluate(term.args[i], scope) : Val();
 }
@@ -155,7 +157,7 @@ Val evaluate_if(const Term& term, const Scope& scope) {
   const std::size_t n = term.args.size();
   std::size_t i = 0;
   for (; i + 1 < n; i += 2) {
-    if (truthy(evaluate(term.args[i], scope))) return evaluate(term.args[i + 1], scope);
+    if (test(term.args[i], scope)) return evaluate(term.args[i + 1], scope);
   }
   return i < n ? evaluate(term.args[i], scope) : Val();
 }
@@ -187,19 +189,19 @@ Val evaluate_substr(const Term& term, const Scope& scope) {
   return Val::owned(text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(length)));
 }
 
-Val evaluate_in(const Term& term, const Scope& scope) {
+bool contains(const Term& term, const Scope& scope) {
   Val needle = arg(term, 0, scope);
   Val haystack = arg(term, 1, scope);
   if (haystack.is_string()) {
-    if (needle.is_string()) return Val::boolean(haystack.as_string().find(needle.as_string()) != std::string_view::npos);
-    return Val::boolean(haystack.as_string().find(to_string(needle)) != std::string_view::npos);
+    if (needle.is_string()) return haystack.as_string().find(needle.as_string()) != std::string_view::npos;
+    return haystack.as_string().find(to_string(needle)) != std::string_view::npos;
   }
   if (haystack.is_array()) {
     for (std::size_t i = 0; i < haystack.size(); ++i) {
-      if (strict_equals(haystack.at(i), needle)) return Val::boolean(true);
+      if (strict_equals(haystack.at(i), needle)) return true;
     }
   }
-  return Val::boolean(false);
+  return false;
 }
 
 Val evaluate_merge(const Term& term, const Scope& scope) {
@@ -285,16 +287,17 @@ Val evaluate_arithmetic(const Term& term, const Scope& scope) {
   }
 }
 
-Val evaluate_comparison(const Term& term, const Scope& scope) {
+// The comparison operators (==, ===, !=, !==, <, <=, >, >=).
+bool compare(const Term& term, const Scope& scope) {
   Val a = arg(term, 0, scope);
   Val b = arg(term, 1, scope);
   switch (term.op) {
-    case Op::eq: return Val::boolean(loose_equals(a, b));
-    case Op::strict_eq: return Val::boolean(strict_equals(a, b));
-    case Op::ne: return Val::boolean(!loose_equals(a, b));
-    case Op::strict_ne: return Val::boolean(!strict_equals(a, b));
-    case Op::gt: return Val::boolean(less_than(b, a));
-    case Op::ge: return Val::boolean(less_equal(b, a));
+    case Op::eq: return loose_equals(a, b);
+    case Op::strict_eq: return strict_equals(a, b);
+    case Op::ne: return !loose_equals(a, b);
+    case Op::strict_ne: return !strict_equals(a, b);
+    case Op::gt: return less_than(b, a);
+    case Op::ge: return less_equal(b, a);
     case Op::lt:
     case Op::le: {
       const bool inclusive = term.op == Op::le;
@@ -304,9 +307,9 @@ Val evaluate_comparison(const Term& term, const Scope& scope) {
         Val c = arg(term, 2, scope);
         result = inclusive ? less_equal(b, c) : less_than(b, c);
       }
-      return Val::boolean(result);
+      return result;
     }
-    default: return Val();
+    default: return false;
   }
 }
 
@@ -318,6 +321,36 @@ Val evaluate_logic(const Term& term, const Scope& scope) {
     if (truthy(last) == is_or) return last;
   }
   return last;
+}
+
+// truthy(evaluate(term, scope)), without building the value where the operator's truthiness is
+// known sooner: a condition of `if`, and the operands of and/or/!/!!, are only ever tested.
+bool test(const Term& term, const Scope& scope) {
+  switch (term.op) {
+    case Op::eq:
+    case Op::strict_eq:
+    case Op::ne:
+    case Op::strict_ne:
+    case Op::lt:
+    case Op::le:
+    case Op::gt:
+    case Op::ge: return compare(term, scope);
+    case Op::in: return contains(term, scope);
+    case Op::not_: return term.args.empty() || !test(term.args[0], scope);
+    case Op::not_not: return !term.args.empty() && test(term.args[0], scope);
+    case Op::and_:
+      // `and` yields its first falsy operand, or its last: truthy exactly when every operand is.
+      for (const Term& item : term.args) {
+        if (!test(item, scope)) return false;
+      }
+      return !term.args.empty();
+    case Op::or_:
+      for (const Term& item : term.args) {
+        if (test(item, scope)) return true;
+      }
+      return false;
+    default: return truthy(evaluate(term, scope));
+  }
 }
 
 }  // namespace
@@ -352,9 +385,9 @@ Val evaluate(const Term& term, const Scope& scope) {
     case Op::lt:
     case Op::le:
     case Op::gt:
-    case Op::ge: return evaluate_comparison(term, scope);
-    case Op::not_: return Val::boolean(!truthy(arg(term, 0, scope)));
-    case Op::not_not: return Val::boolean(truthy(arg(term, 0, scope)));
+    case Op::ge: return Val::boolean(compare(term, scope));
+    case Op::not_:
+    case Op::not_not: return Val::boolean(test(term, scope));
     case Op::or_:
     case Op::and_: return evaluate_logic(term, scope);
     case Op::max: return evaluate_min_max(term, scope, true);
@@ -364,7 +397,7 @@ Val evaluate(const Term& term, const Scope& scope) {
     case Op::mul:
     case Op::div:
     case Op::mod: return evaluate_arithmetic(term, scope);
-    case Op::in: return evaluate_in(term, scope);
+    case Op::in: return Val::boolean(contains(term, scope));
     case Op::cat: {
       std::string out;
       for (const Term& item : term.args) append_string(out, evaluate(item, scope));
