@@ -45,25 +45,31 @@ int compare_keys(std::string_view a, std::string_view b) {
 bool operator<(const std::string& a, MapKey b) { return compare_keys(a, b.text) < 0; }
 bool operator<(MapKey a, const std::string& b) { return compare_keys(a.text, b) < 0; }
 
-// A missing key and a null value both count as not found, so var's default applies to both.
-std::optional<Val> lookup_json(const nlohmann::json& start, const Segments& path, std::size_t from) {
+// The value at `path` from segment `from` on; nullptr when missing. A null value counts as
+// missing too, so that var's default applies to both.
+const nlohmann::json* find_json(const nlohmann::json& start, const Segments& path, std::size_t from) {
   const nlohmann::json* node = &start;
   for (std::size_t i = from; i < path.size(); ++i) {
     if (node->is_object()) {
       const auto& members = node->get_ref<const nlohmann::json::object_t&>();
       auto it = members.find(MapKey{path[i]});
-      if (it == members.end()) return std::nullopt;
+      if (it == members.end()) return nullptr;
       node = &it->second;
     } else if (node->is_array()) {
       std::size_t index = 0;
-      if (!parse_index(path[i], index) || index >= node->size()) return std::nullopt;
+      if (!parse_index(path[i], index) || index >= node->size()) return nullptr;
       node = &(*node)[index];
     } else {
-      return std::nullopt;
+      return nullptr;
     }
   }
-  if (node->is_null()) return std::nullopt;
-  return Val::of(*node);
+  return node->is_null() ? nullptr : node;
+}
+
+std::optional<Val> lookup_json(const nlohmann::json& start, const Segments& path, std::size_t from) {
+  const nlohmann::json* found = find_json(start, path, from);
+  if (found == nullptr) return std::nullopt;
+  return Val::of(*found);
 }
 
 std::optional<Val> lookup_val(const Val& base, const Segments& path, std::size_t from) {
@@ -123,6 +129,12 @@ Segments split(std::string_view dotted) {
 }
 
 Val evaluate_var(const Term& term, const Scope& scope) {
+  if (term.literal_path && term.var_root == VarRoot::attributes && scope.data == nullptr && !term.path.empty()) {
+    // The common case, an attribute of the context, without the general resolve().
+    const nlohmann::json& attributes = scope.context->attributes;
+    const nlohmann::json* found = attributes.is_object() ? find_json(attributes, term.path, 0) : nullptr;
+    return found != nullptr ? Val::of(*found) : arg(term, 1, scope);
+  }
   std::optional<Val> found;
   if (term.literal_path) {
     found = resolve(scope, term.path, term.var_root);

@@ -62,24 +62,6 @@ Val Val::array(std::vector<Val> items) {
   return v;
 }
 
-Val Val::of(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::boolean: return boolean(j.get<bool>());
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: return number(j.get<double>());
-    case nlohmann::json::value_t::string: return borrowed(j.get_ref<const std::string&>());
-    case nlohmann::json::value_t::array:
-    case nlohmann::json::value_t::object: {
-      Val v;
-      v.kind_ = j.is_array() ? Kind::array : Kind::object;
-      v.json_ = &j;
-      return v;
-    }
-    default: return Val();
-  }
-}
-
 nlohmann::json Val::to_json() const {
   switch (kind_) {
     case Kind::null: return nullptr;

@@ -83,6 +83,24 @@ struct Val::Storage {
   std::vector<Val> items;
 };
 
+inline Val Val::of(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::boolean: return boolean(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float: return number(j.get<double>());
+    case nlohmann::json::value_t::string: return borrowed(j.get_ref<const std::string&>());
+    case nlohmann::json::value_t::array:
+    case nlohmann::json::value_t::object: {
+      Val v;
+      v.kind_ = j.is_array() ? Kind::array : Kind::object;
+      v.json_ = &j;
+      return v;
+    }
+    default: return Val();
+  }
+}
+
 inline std::size_t Val::size() const {
   if (json_ != nullptr) return json_->size();
   return storage_ != nullptr ? storage_->items.size() : 0;
