@@ -353,8 +353,8 @@ Val evaluate_logic(const Term& term, const Scope& scope) {
   return last;
 }
 
-// truthy(evaluate(term, scope)), without building the value where the operator's truthiness is
-// known sooner: a condition of `if`, and the operands of and/or/!/!!, are only ever tested.
+// truthy(evaluate(term, scope)), without building a value where only truthiness counts: the
+// conditions of `if`, the operand of `!` and `!!`, and the operands of an `and`/`or` being tested.
 bool test(const Term& term, const Scope& scope) {
   switch (term.op) {
     case Op::eq:
