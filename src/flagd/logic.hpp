@@ -28,12 +28,24 @@ enum class Op : std::uint8_t {
   fractional, sem_ver, starts_with, ends_with,
 };
 
+// Where a var path starts, decided from its first segments when the path is known: flagd's
+// injected properties need no string comparison per evaluation.
+enum class VarRoot : std::uint8_t {
+  attributes,     // the context's attributes
+  targeting_key,  // "targetingKey": the context's targeting key when set, else the attributes'
+  flag_key,       // "$flagd.flagKey"
+  timestamp,      // "$flagd.timestamp"
+  nothing,        // any other path under "$flagd": always null
+};
+VarRoot classify_var_root(const std::vector<std::string>& path);
+
 struct Term {
   Op op = Op::constant;
   nlohmann::json constant{};       // Op::constant
   std::vector<Term> args{};        // operands, or an array literal's items
   std::vector<std::string> path{};  // Op::var with a literal path: its segments (none: the whole data)
   bool literal_path = true;        // Op::var: false when args[0] computes the path at evaluation
+  VarRoot var_root = VarRoot::attributes;  // Op::var with a literal path, at the top level
 };
 
 // What compiling found wrong, at the node where it is written.

@@ -151,8 +151,10 @@ class Compiler {
           term.literal_path = false;
         } else if (first.constant.is_string()) {
           term.path = split_path(first.constant.get_ref<const std::string&>());
+          term.var_root = classify_var_root(term.path);
         } else if (first.constant.is_number()) {
           term.path = {number_text(first.constant.get<double>())};
+          term.var_root = classify_var_root(term.path);
         } else if (!first.constant.is_null()) {
           bad("var takes a path (a string or a number), got " + std::string(first.constant.type_name()), 0);
         }

@@ -12,6 +12,8 @@ namespace {
 
 using Segments = std::vector<std::string>;
 
+bool test(const Term& term, const Scope& scope);
+
 Val arg(const Term& term, std::size_t i, const Scope& scope) {
   return i < term.args.size() ? evaluate(term.args[i], scope) : Val();
 }
@@ -26,24 +28,48 @@ bool parse_index(std::string_view segment, std::size_t& index) {
   return true;
 }
 
-// A missing key and a null value both count as not found, so var's default applies to both.
-std::optional<Val> lookup_json(const nlohmann::json& start, const Segments& path, std::size_t from) {
+// A key looked up in a JSON object, whose std::map compares with std::less<>: ordered exactly as
+// std::string orders, but decided on the first byte where that differs, as it does between most
+// attribute names, instead of a call to memcmp per node of the tree.
+struct MapKey {
+  std::string_view text;
+};
+
+int compare_keys(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a.front() != b.front()) {
+    return static_cast<unsigned char>(a.front()) < static_cast<unsigned char>(b.front()) ? -1 : 1;
+  }
+  return a.compare(b);
+}
+
+bool operator<(const std::string& a, MapKey b) { return compare_keys(a, b.text) < 0; }
+bool operator<(MapKey a, const std::string& b) { return compare_keys(a.text, b) < 0; }
+
+// The value at `path` from segment `from` on; nullptr when missing. A null value counts as
+// missing too, so that var's default applies to both.
+const nlohmann::json* find_json(const nlohmann::json& start, const Segments& path, std::size_t from) {
   const nlohmann::json* node = &start;
   for (std::size_t i = from; i < path.size(); ++i) {
     if (node->is_object()) {
-      auto it = node->find(path[i]);
-      if (it == node->end()) return std::nullopt;
-      node = &*it;
+      const auto& members = node->get_ref<const nlohmann::json::object_t&>();
+      auto it = members.find(MapKey{path[i]});
+      if (it == members.end()) return nullptr;
+      node = &it->second;
     } else if (node->is_array()) {
       std::size_t index = 0;
-      if (!parse_index(path[i], index) || index >= node->size()) return std::nullopt;
+      if (!parse_index(path[i], index) || index >= node->size()) return nullptr;
       node = &(*node)[index];
     } else {
-      return std::nullopt;
+      return nullptr;
     }
   }
-  if (node->is_null()) return std::nullopt;
-  return Val::of(*node);
+  return node->is_null() ? nullptr : node;
+}
+
+std::optional<Val> lookup_json(const nlohmann::json& start, const Segments& path, std::size_t from) {
+  const nlohmann::json* found = find_json(start, path, from);
+  if (found == nullptr) return std::nullopt;
+  return Val::of(*found);
 }
 
 std::optional<Val> lookup_val(const Val& base, const Segments& path, std::size_t from) {
@@ -56,26 +82,25 @@ std::optional<Val> lookup_val(const Val& base, const Segments& path, std::size_t
   return std::nullopt;
 }
 
-std::optional<Val> lookup_root(const Scope& scope, const Segments& path) {
+std::optional<Val> lookup_root(const Scope& scope, const Segments& path, VarRoot root) {
   const EvaluationContext& context = *scope.context;
   if (path.empty()) return Val::of(context.attributes);
-  const std::string& first = path.front();
-  if (first == "targetingKey" && !context.targeting_key.empty()) {
-    if (path.size() == 1) return Val::borrowed(context.targeting_key);
-    return std::nullopt;
-  }
-  if (first == "$flagd") {
+  switch (root) {
+    case VarRoot::targeting_key:
+      if (context.targeting_key.empty()) break;
+      if (path.size() == 1) return Val::borrowed(context.targeting_key);
+      return std::nullopt;
     // flagd injects {"$flagd": {"flagKey": ..., "timestamp": unix seconds}} into every context.
-    if (path.size() != 2) return std::nullopt;
-    if (path[1] == "flagKey") return Val::borrowed(scope.flag_key);
-    if (path[1] == "timestamp") return Val::number(static_cast<double>(std::time(nullptr)));
-    return std::nullopt;
+    case VarRoot::flag_key: return Val::borrowed(scope.flag_key);
+    case VarRoot::timestamp: return Val::number(static_cast<double>(std::time(nullptr)));
+    case VarRoot::nothing: return std::nullopt;
+    case VarRoot::attributes: break;
   }
   if (!context.attributes.is_object()) return std::nullopt;
   return lookup_json(context.attributes, path, 0);
 }
 
-std::optional<Val> resolve(const Scope& scope, const Segments& path) {
+std::optional<Val> resolve(const Scope& scope, const Segments& path, VarRoot root) {
   if (scope.accumulator != nullptr) {
     // reduce's data is {"current": item, "accumulator": value}.
     if (path.empty()) return std::nullopt;
@@ -84,7 +109,11 @@ std::optional<Val> resolve(const Scope& scope, const Segments& path) {
     return std::nullopt;
   }
   if (scope.data != nullptr) return lookup_val(*scope.data, path, 0);
-  return lookup_root(scope, path);
+  return lookup_root(scope, path, root);
+}
+
+std::optional<Val> resolve(const Scope& scope, const Segments& path) {
+  return resolve(scope, path, classify_var_root(path));
 }
 
 Segments split(std::string_view dotted) {
@@ -100,9 +129,15 @@ Segments split(std::string_view dotted) {
 }
 
 Val evaluate_var(const Term& term, const Scope& scope) {
+  if (term.literal_path && term.var_root == VarRoot::attributes && scope.data == nullptr && !term.path.empty()) {
+    // The common case, an attribute of the context, without the general resolve().
+    const nlohmann::json& attributes = scope.context->attributes;
+    const nlohmann::json* found = attributes.is_object() ? find_json(attributes, term.path, 0) : nullptr;
+    return found != nullptr ? Val::of(*found) : arg(term, 1, scope);
+  }
   std::optional<Val> found;
   if (term.literal_path) {
-    found = resolve(scope, term.path);
+    found = resolve(scope, term.path, term.var_root);
   } else {
     Val path = evaluate(term.args[0], scope);
     found = resolve(scope, path.is_null() ? Segments{} : split(to_string(path)));
@@ -152,7 +187,7 @@ Val evaluate_if(const Term& term, const Scope& scope) {
   const std::size_t n = term.args.size();
   std::size_t i = 0;
   for (; i + 1 < n; i += 2) {
-    if (truthy(evaluate(term.args[i], scope))) return evaluate(term.args[i + 1], scope);
+    if (test(term.args[i], scope)) return evaluate(term.args[i + 1], scope);
   }
   return i < n ? evaluate(term.args[i], scope) : Val();
 }
@@ -184,19 +219,19 @@ Val evaluate_substr(const Term& term, const Scope& scope) {
   return Val::owned(text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(length)));
 }
 
-Val evaluate_in(const Term& term, const Scope& scope) {
+bool contains(const Term& term, const Scope& scope) {
   Val needle = arg(term, 0, scope);
   Val haystack = arg(term, 1, scope);
   if (haystack.is_string()) {
-    if (needle.is_string()) return Val::boolean(haystack.as_string().find(needle.as_string()) != std::string_view::npos);
-    return Val::boolean(haystack.as_string().find(to_string(needle)) != std::string_view::npos);
+    if (needle.is_string()) return haystack.as_string().find(needle.as_string()) != std::string_view::npos;
+    return haystack.as_string().find(to_string(needle)) != std::string_view::npos;
   }
   if (haystack.is_array()) {
     for (std::size_t i = 0; i < haystack.size(); ++i) {
-      if (strict_equals(haystack.at(i), needle)) return Val::boolean(true);
+      if (strict_equals(haystack.at(i), needle)) return true;
     }
   }
-  return Val::boolean(false);
+  return false;
 }
 
 Val evaluate_merge(const Term& term, const Scope& scope) {
@@ -282,16 +317,17 @@ Val evaluate_arithmetic(const Term& term, const Scope& scope) {
   }
 }
 
-Val evaluate_comparison(const Term& term, const Scope& scope) {
+// The comparison operators (==, ===, !=, !==, <, <=, >, >=).
+bool compare(const Term& term, const Scope& scope) {
   Val a = arg(term, 0, scope);
   Val b = arg(term, 1, scope);
   switch (term.op) {
-    case Op::eq: return Val::boolean(loose_equals(a, b));
-    case Op::strict_eq: return Val::boolean(strict_equals(a, b));
-    case Op::ne: return Val::boolean(!loose_equals(a, b));
-    case Op::strict_ne: return Val::boolean(!strict_equals(a, b));
-    case Op::gt: return Val::boolean(less_than(b, a));
-    case Op::ge: return Val::boolean(less_equal(b, a));
+    case Op::eq: return loose_equals(a, b);
+    case Op::strict_eq: return strict_equals(a, b);
+    case Op::ne: return !loose_equals(a, b);
+    case Op::strict_ne: return !strict_equals(a, b);
+    case Op::gt: return less_than(b, a);
+    case Op::ge: return less_equal(b, a);
     case Op::lt:
     case Op::le: {
       const bool inclusive = term.op == Op::le;
@@ -301,9 +337,9 @@ Val evaluate_comparison(const Term& term, const Scope& scope) {
         Val c = arg(term, 2, scope);
         result = inclusive ? less_equal(b, c) : less_than(b, c);
       }
-      return Val::boolean(result);
+      return result;
     }
-    default: return Val();
+    default: return false;
   }
 }
 
@@ -317,7 +353,47 @@ Val evaluate_logic(const Term& term, const Scope& scope) {
   return last;
 }
 
+// truthy(evaluate(term, scope)), without building a value where only truthiness counts: the
+// conditions of `if`, the operand of `!` and `!!`, and the operands of an `and`/`or` being tested.
+bool test(const Term& term, const Scope& scope) {
+  switch (term.op) {
+    case Op::eq:
+    case Op::strict_eq:
+    case Op::ne:
+    case Op::strict_ne:
+    case Op::lt:
+    case Op::le:
+    case Op::gt:
+    case Op::ge: return compare(term, scope);
+    case Op::in: return contains(term, scope);
+    case Op::not_: return term.args.empty() || !test(term.args[0], scope);
+    case Op::not_not: return !term.args.empty() && test(term.args[0], scope);
+    case Op::and_:
+      // `and` yields its first falsy operand, or its last: truthy exactly when every operand is.
+      for (const Term& item : term.args) {
+        if (!test(item, scope)) return false;
+      }
+      return !term.args.empty();
+    case Op::or_:
+      for (const Term& item : term.args) {
+        if (test(item, scope)) return true;
+      }
+      return false;
+    default: return truthy(evaluate(term, scope));
+  }
+}
+
 }  // namespace
+
+VarRoot classify_var_root(const std::vector<std::string>& path) {
+  if (path.empty()) return VarRoot::attributes;
+  if (path.front() == "targetingKey") return VarRoot::targeting_key;
+  if (path.front() != "$flagd") return VarRoot::attributes;
+  if (path.size() != 2) return VarRoot::nothing;
+  if (path[1] == "flagKey") return VarRoot::flag_key;
+  if (path[1] == "timestamp") return VarRoot::timestamp;
+  return VarRoot::nothing;
+}
 
 Val evaluate(const Term& term, const Scope& scope) {
   switch (term.op) {
@@ -339,9 +415,9 @@ Val evaluate(const Term& term, const Scope& scope) {
     case Op::lt:
     case Op::le:
     case Op::gt:
-    case Op::ge: return evaluate_comparison(term, scope);
-    case Op::not_: return Val::boolean(!truthy(arg(term, 0, scope)));
-    case Op::not_not: return Val::boolean(truthy(arg(term, 0, scope)));
+    case Op::ge: return Val::boolean(compare(term, scope));
+    case Op::not_:
+    case Op::not_not: return Val::boolean(test(term, scope));
     case Op::or_:
     case Op::and_: return evaluate_logic(term, scope);
     case Op::max: return evaluate_min_max(term, scope, true);
@@ -351,7 +427,7 @@ Val evaluate(const Term& term, const Scope& scope) {
     case Op::mul:
     case Op::div:
     case Op::mod: return evaluate_arithmetic(term, scope);
-    case Op::in: return evaluate_in(term, scope);
+    case Op::in: return Val::boolean(contains(term, scope));
     case Op::cat: {
       std::string out;
       for (const Term& item : term.args) append_string(out, evaluate(item, scope));

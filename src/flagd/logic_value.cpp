@@ -42,22 +42,24 @@ Val primitive(const Val& v) {
 
 }  // namespace
 
-Val Val::of(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::boolean: return boolean(j.get<bool>());
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: return number(j.get<double>());
-    case nlohmann::json::value_t::string: return borrowed(j.get_ref<const std::string&>());
-    case nlohmann::json::value_t::array:
-    case nlohmann::json::value_t::object: {
-      Val v;
-      v.kind_ = j.is_array() ? Kind::array : Kind::object;
-      v.json_ = &j;
-      return v;
-    }
-    default: return Val();
-  }
+Val Val::owned(std::string s) {
+  Val v;
+  v.kind_ = Kind::string;
+  auto storage = std::make_shared<Storage>();
+  storage->text = std::move(s);
+  v.text_ = storage->text;
+  v.storage_ = std::move(storage);
+  return v;
+}
+
+Val Val::array(std::vector<Val> items) {
+  Val v;
+  v.kind_ = Kind::array;
+  if (items.empty()) return v;
+  auto storage = std::make_shared<Storage>();
+  storage->items = std::move(items);
+  v.storage_ = std::move(storage);
+  return v;
 }
 
 nlohmann::json Val::to_json() const {
@@ -75,7 +77,9 @@ nlohmann::json Val::to_json() const {
     case Kind::object: {
       if (json_ != nullptr) return *json_;
       nlohmann::json out = nlohmann::json::array();
-      for (const Val& item : items_) out.push_back(item.to_json());
+      if (storage_ != nullptr) {
+        for (const Val& item : storage_->items) out.push_back(item.to_json());
+      }
       return out;
     }
   }

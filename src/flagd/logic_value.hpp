@@ -3,10 +3,12 @@
 //
 // A Val borrows wherever it can: strings and arrays read from the evaluation context or from a
 // rule's constants are views, so a rule that only compares and looks up does not allocate. Only
-// computed strings (cat, substr) and computed arrays (merge, map, filter) own their storage.
+// computed strings (cat, substr) and computed arrays (merge, map, filter) own their storage, behind
+// one shared pointer: a Val is small and cheap to copy, and the evaluator returns one per node.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,22 +38,12 @@ class Val {
   static Val borrowed(std::string_view s) {
     Val v;
     v.kind_ = Kind::string;
-    v.view_ = s;
+    v.text_ = s;
     return v;
   }
-  static Val owned(std::string s) {
-    Val v;
-    v.kind_ = Kind::string;
-    v.owned_ = std::move(s);
-    v.owns_ = true;
-    return v;
-  }
-  static Val array(std::vector<Val> items) {
-    Val v;
-    v.kind_ = Kind::array;
-    v.items_ = std::move(items);
-    return v;
-  }
+  static Val owned(std::string s);
+  // An empty array does not allocate.
+  static Val array(std::vector<Val> items);
   // A view of a JSON value; arrays and objects are borrowed, not copied.
   static Val of(const nlohmann::json& j);
 
@@ -62,27 +54,59 @@ class Val {
   bool is_array() const { return kind_ == Kind::array; }
   bool as_bool() const { return boolean_; }
   double as_number() const { return number_; }
-  std::string_view as_string() const { return owns_ ? std::string_view(owned_) : view_; }
+  std::string_view as_string() const { return text_; }
   // Arrays and objects from JSON; nullptr for an array this Val owns.
   const nlohmann::json* json() const { return json_; }
 
   // Array access, whichever storage the array has.
-  std::size_t size() const { return json_ != nullptr ? json_->size() : items_.size(); }
-  Val at(std::size_t i) const { return json_ != nullptr ? of((*json_)[i]) : items_[i]; }
+  std::size_t size() const;
+  Val at(std::size_t i) const;
 
   // JSON for output (the CLI, tests).
   nlohmann::json to_json() const;
 
  private:
+  // What a computed value owns. Shared and immutable, so that copying a Val (the evaluator copies
+  // items out of arrays and results up the tree) never copies text or items.
+  struct Storage;
+
   Kind kind_ = Kind::null;
   bool boolean_ = false;
-  bool owns_ = false;
   double number_ = 0;
-  std::string_view view_{};
-  std::string owned_{};
+  std::string_view text_{};               // a string: borrowed, or the text in storage_
   const nlohmann::json* json_ = nullptr;  // array or object borrowed from JSON
-  std::vector<Val> items_{};              // an owned array
+  std::shared_ptr<const Storage> storage_{};  // a computed string, or a computed non-empty array
 };
+
+struct Val::Storage {
+  std::string text;
+  std::vector<Val> items;
+};
+
+inline Val Val::of(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::boolean: return boolean(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float: return number(j.get<double>());
+    case nlohmann::json::value_t::string: return borrowed(j.get_ref<const std::string&>());
+    case nlohmann::json::value_t::array:
+    case nlohmann::json::value_t::object: {
+      Val v;
+      v.kind_ = j.is_array() ? Kind::array : Kind::object;
+      v.json_ = &j;
+      return v;
+    }
+    default: return Val();
+  }
+}
+
+inline std::size_t Val::size() const {
+  if (json_ != nullptr) return json_->size();
+  return storage_ != nullptr ? storage_->items.size() : 0;
+}
+
+inline Val Val::at(std::size_t i) const { return json_ != nullptr ? of((*json_)[i]) : storage_->items[i]; }
 
 // JSONLogic truthiness: false, null, 0, NaN, "" and [] are false; everything else is true.
 bool truthy(const Val& v);

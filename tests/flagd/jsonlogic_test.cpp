@@ -7,6 +7,7 @@
 
 #include "flagd/logic.hpp"
 #include "hotreload/document.hpp"
+#include "support/allocation_counter.hpp"
 
 namespace hotreload::detail::logic {
 namespace {
@@ -311,6 +312,107 @@ TEST(FlagdLogic, JavaScriptConversions) {
   EXPECT_EQ(to_number(Val()), 0);
   EXPECT_FALSE(truthy(Val::number(std::nan(""))));
   EXPECT_EQ(to_string(Val::array({Val::number(1), Val(), Val::borrowed("x")})), "1,,x");
+}
+
+// Conditions are tested without building their value (if, and/or/!/!!, comparisons, in): each
+// must be exactly as truthy as the value the operator returns.
+TEST(FlagdLogic, ConditionsAreAsTruthyAsTheirValues) {
+  const J data = {{"a", 1}, {"zero", 0}, {"s", "x"}, {"empty", ""}, {"list", J::array()}, {"n", nullptr}};
+  const char* conditions[] = {
+      R"({"and": []})", R"({"or": []})", R"({"!": []})", R"({"!!": []})",
+      R"({"and": [1, 0]})", R"({"and": [1, "a"]})", R"({"and": [{"var": "a"}, {"var": "list"}]})",
+      R"({"or": [0, ""]})", R"({"or": [0, {"var": "s"}]})", R"({"or": [{"var": "n"}, {"var": "zero"}]})",
+      R"({"!": [{"var": "empty"}]})", R"({"!!": [{"var": "list"}]})", R"({"!": {"var": "missing"}})",
+      R"({"in": ["a", "abc"]})", R"({"in": ["d", "abc"]})", R"({"in": [1, [1, 2]]})", R"({"in": ["1", [1, 2]]})",
+      R"({"in": [1, "x1y"]})", R"({"in": ["a", {"var": "missing"}]})",
+      R"({"<": [1, 2, 3]})", R"({"<": [1, 3, 2]})", R"({"<=": [1, 1, 1]})", R"({">": ["b", "a"]})",
+      R"({"==": [1, "1"]})", R"({"===": [1, "1"]})", R"({"!=": [null, 0]})", R"({"!==": [1, 1]})",
+      R"({"==": [[], ""]})", R"({">=": [{"var": "s"}, 0]})",
+      R"({"and": [{"or": [0, {"var": "a"}]}, {"!": {"var": "missing"}}, {"in": [{"var": "s"}, ["x", "y"]]}]})",
+      R"({"or": [{"and": [1, 0]}, {"if": [{"var": "zero"}, 1, "yes"]}]})",
+  };
+  for (const char* condition : conditions) {
+    const bool expected = truthy(Val::of(run(condition, data)));
+    const std::string c(condition);
+    EXPECT_EQ(run(R"({"if": [)" + c + R"(, "yes", "no"]})", data), expected ? "yes" : "no") << condition;
+    EXPECT_EQ(run(R"({"!": [)" + c + "]}", data), !expected) << condition;
+    EXPECT_EQ(run(R"({"!!": [)" + c + "]}", data), expected) << condition;
+    EXPECT_EQ(run(R"({"and": [1, )" + c + "]}", data), run(condition, data)) << condition;
+  }
+}
+
+// A var naming a context attribute takes a shorter path than one inside map/filter/reduce: both
+// must find the same values, defaults and nothing.
+TEST(FlagdLogic, AttributeVarAgreesWithTheGeneralLookup) {
+  const J data = {{"country", "de"}, {"age", 30}, {"age_text", " 30 "}, {"n", nullptr}, {"flag", false},
+                  {"user", {{"tags", {"a", "b"}}, {"name", "ann"}}}, {"list", {10, 20}}};
+  const char* paths[] = {"country", "age", "age_text", "n", "flag", "missing", "user.name", "user.tags.1",
+                         "user.tags.2", "user.name.x", "list.0", "list.x", "country.0", "targetingKey"};
+  for (const char* path : paths) {
+    const std::string p(path);
+    const J direct = run(R"({"var": ")" + p + R"("})", data);
+    const J inside = run(R"({"map": [[{"var": ""}], {"var": ")" + p + R"("}]})", data);
+    EXPECT_EQ(J::array({direct}), inside) << path;
+    EXPECT_EQ(run(R"({"var": [")" + p + R"(", "dflt"]})", data), direct.is_null() ? J("dflt") : direct) << path;
+  }
+  // Wrong types and numbers given as text compare as JavaScript does.
+  EXPECT_EQ(run(R"({">=": [{"var": "age_text"}, 18]})", data), true);
+  EXPECT_EQ(run(R"({"==": [{"var": "age"}, "30"]})", data), true);
+  EXPECT_EQ(run(R"({"===": [{"var": "age"}, "30"]})", data), false);
+  EXPECT_EQ(run(R"({"in": [{"var": "age"}, ["30"]]})", data), false);
+  EXPECT_EQ(run(R"({">=": [{"var": "user"}, 18]})", data), false);
+  EXPECT_EQ(run(R"({"==": [{"var": "missing"}, null]})", data), true);
+  // A context whose attributes are null or not an object has no attributes.
+  EXPECT_EQ(run(R"({"var": ["country", 1]})"), 1);
+  EXPECT_EQ(run(R"({"var": ["0", 1]})", J::array({"x"})), 1);
+}
+
+// Object keys are found with a comparison that decides on the first byte first: keys sharing a
+// first byte, prefixes of each other and bytes over 0x7f must all be found, and only they.
+TEST(FlagdLogic, AttributeLookupFindsEveryKeyOfAnObject) {
+  const std::vector<std::string> keys = {"a", "ab", "abc", "abd", "b", "B", "ba", "z", "~", "\x7f", "\xc3\xa4",
+                                         "\xc3\xa9", "\xc3\xa9t\xc3\xa9", "\xe2\x82\xac", "0", "10", "9"};
+  J data = J::object();
+  for (std::size_t i = 0; i < keys.size(); ++i) data[keys[i]] = static_cast<int>(i);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(run(R"({"var": ")" + keys[i] + R"("})", data), static_cast<int>(i)) << keys[i];
+  }
+  for (const char* absent : {"aa", "abca", "A", "c", "\xc3\xa5", "\xc3\xa4x", "1", "~~"}) {
+    EXPECT_EQ(run(R"({"var": ")" + std::string(absent) + R"("})", data), nullptr) << absent;
+  }
+}
+
+// Computed strings and arrays are shared between copies of a value: they must outlive the copy
+// they were made in, through map, filter and reduce.
+TEST(FlagdLogic, ComputedValuesOutliveTheirCopies) {
+  EXPECT_EQ(run(R"({"reduce": [{"merge": [["a"], ["b"], {"cat": ["c", "d"]}]},
+                               {"cat": [{"var": "accumulator"}, {"var": "current"}]}, ""]})"),
+            "abcd");
+  EXPECT_EQ(run(R"({"map": [{"merge": [[1], {"var": "list"}]}, {"cat": ["item-", {"var": ""}]}]})",
+                J{{"list", {2, 3}}}),
+            (J{"item-1", "item-2", "item-3"}));
+  EXPECT_EQ(run(R"({"filter": [{"map": [[1, 2, 3], {"substr": [{"cat": ["xx", {"var": ""}]}, 1]}]}, {"!=": [{"var": ""}, "x2"]}]})"),
+            (J{"x1", "x3"}));
+  EXPECT_EQ(run(R"({"in": ["b", {"cat": ["a", "b"]}]})"), true);
+  Val copy;
+  {
+    Val text = Val::owned(std::string(100, 'x'));
+    copy = text;
+  }
+  EXPECT_EQ(copy.as_string(), std::string(100, 'x'));
+}
+
+TEST(FlagdLogic, AnEmptyComputedArrayDoesNotAllocate) {
+  EXPECT_EQ(run(R"({"missing_some": [1, ["a", "x"]]})", J{{"a", 1}}), J::array());
+  EXPECT_EQ(run(R"({"merge": []})"), J::array());
+  if (!testing::allocation_counting_linked()) GTEST_SKIP() << "allocation counting is not available";
+  bool sink = false;
+  EXPECT_EQ(testing::allocations_during([&] {
+              Val empty = Val::array({});
+              sink = empty.is_array() && empty.size() == 0 && !truthy(empty);
+            }),
+            0u);
+  EXPECT_TRUE(sink);
 }
 
 }  // namespace
