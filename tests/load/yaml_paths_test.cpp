@@ -75,6 +75,8 @@ TEST(YamlPaths, WhereThePathsDifferTheFastPathGivesUp) {
   const std::vector<std::string> texts = {
       // yaml-cpp 0.7 folds the empty lines of a quoted scalar to one line feed; libyaml keeps them.
       "ite: '12\n\n\n\n'\n", "a: \"x\n  y\"\n", "a: x\n  y\n",
+      // One scalar "w - H" to libyaml; to yaml-cpp a scalar, then a sequence as a second document.
+      "&o1- w\n- H",
       // libyaml reads "?" before a flow key as an indicator; yaml-cpp refuses it.
       "a: {x: 1,?y: 1}\n",
       // At the end of a text without a final line feed, yaml-cpp places a missing value by the
@@ -103,6 +105,7 @@ TEST(YamlPaths, FuzzFindingsKeepTheReferenceAnswers) {
   EXPECT_EQ(reference_of("-\n-  -  #2\n#2"), "[ null null@2:1 [ null null@3:3]@2:4]@1:1");
   EXPECT_EQ(reference_of("a: {x: 1,?y: 1}\n"), "error c.yaml:1:10: invalid YAML: unknown token");
   EXPECT_EQ(reference_of("-\n>"), "error c.yaml:2:1: multiple YAML documents are not supported");
+  EXPECT_EQ(reference_of("&o1- w\n- H"), "error c.yaml:2:1: multiple YAML documents are not supported");
 }
 
 TEST(YamlPaths, AMissingValuePointsWhereTheReferenceDoes) {
