@@ -12,7 +12,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <vector>
 
 #include "load/parsers.hpp"
 #include "load/yaml_tree.hpp"
