@@ -280,6 +280,9 @@ class EventReader {
     // its own way ("'12\n\n\n\n'" is "12\n" to it, "12\n\n\n" to libyaml and the spec).
     bool block = data.style == YAML_LITERAL_SCALAR_STYLE || data.style == YAML_FOLDED_SCALAR_STYLE;
     if (!block && event.start_mark.line != event.end_mark.line) return false;
+    // In a text that does not end with a line feed, yaml-cpp ends a block scalar that runs to the
+    // end its own way (">\n  a\n  " is "a " to it, "a\n" to libyaml).
+    if (block && !text_.ends_with('\n')) return false;
     if (data.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
       std::size_t start = positions_.offset(event.start_mark);
       if (!escapes_agree(text_.substr(start, positions_.offset(event.end_mark) - start))) return false;

@@ -77,6 +77,8 @@ TEST(YamlPaths, WhereThePathsDifferTheFastPathGivesUp) {
       "ite: '12\n\n\n\n'\n", "a: \"x\n  y\"\n", "a: x\n  y\n",
       // One scalar "w - H" to libyaml; to yaml-cpp a scalar, then a sequence as a second document.
       "&o1- w\n- H",
+      // A block scalar running to the end of a text without a final line feed.
+      "- >\n  # 4\n\n  # 4\n  ", "a: |\n  x",
       // libyaml reads "?" before a flow key as an indicator; yaml-cpp refuses it.
       "a: {x: 1,?y: 1}\n",
       // At the end of a text without a final line feed, yaml-cpp places a missing value by the
@@ -106,6 +108,7 @@ TEST(YamlPaths, FuzzFindingsKeepTheReferenceAnswers) {
   EXPECT_EQ(reference_of("a: {x: 1,?y: 1}\n"), "error c.yaml:1:10: invalid YAML: unknown token");
   EXPECT_EQ(reference_of("-\n>"), "error c.yaml:2:1: multiple YAML documents are not supported");
   EXPECT_EQ(reference_of("&o1- w\n- H"), "error c.yaml:2:1: multiple YAML documents are not supported");
+  EXPECT_EQ(reference_of("- >\n  # 4\n\n  # 4\n  "), "[ string \"# 4\\n# 4 \"@1:3]@1:1");
 }
 
 TEST(YamlPaths, AMissingValuePointsWhereTheReferenceDoes) {
