@@ -131,4 +131,43 @@ inline bool json_exact(const Value& value) {
   }
 }
 
+// The first difference between two trees a parser's two paths built from one text, or "" when
+// they are the same to the bit: kinds, values (NaN equal to NaN, -0 unequal to 0), key order and
+// every node's line:column. Used by the harnesses that check a fast path against its reference.
+inline std::string tree_difference(const Value& fast, const Value& reference, const std::string& where) {
+  auto origin_text = [](const Origin& origin) { return std::to_string(origin.line) + ":" + std::to_string(origin.column); };
+  if (fast.origin != reference.origin) {
+    return where + ": at " + origin_text(fast.origin) + ", reference " + origin_text(reference.origin);
+  }
+  if (fast.kind() != reference.kind()) return where + ": " + kind_name(fast.kind()) + ", reference " + kind_name(reference.kind());
+  if (fast.is_double()) {
+    double a = fast.as_double();
+    double b = reference.as_double();
+    bool equal = (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
+    return equal ? "" : where + ": " + std::to_string(a) + ", reference " + std::to_string(b);
+  }
+  if (fast.is_array()) {
+    const Array& a = fast.as_array();
+    const Array& b = reference.as_array();
+    if (a.size() != b.size()) return where + ": " + std::to_string(a.size()) + " items, reference " + std::to_string(b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      std::string found = tree_difference(a[i], b[i], where + "[" + std::to_string(i) + "]");
+      if (!found.empty()) return found;
+    }
+    return "";
+  }
+  if (fast.is_object()) {
+    auto a = fast.as_object().begin();
+    auto b = reference.as_object().begin();
+    for (; a != fast.as_object().end() && b != reference.as_object().end(); ++a, ++b) {
+      if (a->first != b->first) return where + ": key \"" + a->first + "\", reference \"" + b->first + "\"";
+      if (std::string found = tree_difference(a->second, b->second, where + "." + a->first); !found.empty()) return found;
+    }
+    if (a != fast.as_object().end() || b != reference.as_object().end()) return where + ": a different number of keys";
+    return "";
+  }
+  if (!(fast == reference)) return where + ": " + to_json_text(fast) + ", reference " + to_json_text(reference);
+  return "";
+}
+
 }  // namespace hotreload::fuzz

@@ -22,6 +22,12 @@ namespace hotreload::detail {
 
 // A text with only comments or blank lines gives a null Value.
 Result<Value> parse_yaml(std::string_view text, std::string_view source_name, const ParseLimits& limits);
+// parse_yaml() is these two, like parse_json(): the fast path (libyaml) gives the tree of a text
+// the reference (yaml-cpp) accepts, or nullopt for anything else, which the reference then reads
+// again to say what is wrong. Whatever the fast path accepts, the reference accepts with the same
+// tree and positions (fuzz/yaml_paths_fuzzer.cpp checks it).
+std::optional<Value> parse_yaml_fast(std::string_view text, const ParseLimits& limits);
+Result<Value> parse_yaml_reference(std::string_view text, std::string_view source_name, const ParseLimits& limits);
 // Any JSON value; an empty text is a syntax error.
 Result<Value> parse_json(std::string_view text, std::string_view source_name, const ParseLimits& limits);
 // parse_json() is these two: the fast path (simdjson) gives the tree of a text the reference

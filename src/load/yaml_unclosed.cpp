@@ -1,38 +1,14 @@
 #include "load/yaml_unclosed.hpp"
 
-#include <yaml.h>
-
 #include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "core/utf8.hpp"
+#include "load/libyaml.hpp"
 
 namespace hotreload::detail {
 namespace {
-
-// Owns a libyaml parser, which must be deleted however the scan ends.
-class LibyamlParser {
- public:
-  explicit LibyamlParser(std::string_view text) {
-    ready_ = yaml_parser_initialize(&parser_) != 0;
-    if (ready_) {
-      yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-    }
-  }
-  ~LibyamlParser() {
-    if (ready_) yaml_parser_delete(&parser_);
-  }
-  LibyamlParser(const LibyamlParser&) = delete;
-  LibyamlParser& operator=(const LibyamlParser&) = delete;
-
-  bool ready() const { return ready_; }
-  yaml_parser_t& get() { return parser_; }
-
- private:
-  yaml_parser_t parser_{};
-  bool ready_ = false;
-};
 
 struct Position {
   std::uint32_t line = 0;
@@ -94,15 +70,15 @@ std::optional<UnclosedConstruct> find_unclosed_yaml(std::string_view text, std::
   // Every open collection, and whether it is a flow one: the end events do not say.
   std::vector<std::pair<bool, yaml_mark_t>> open;
   for (;;) {
-    yaml_event_t event;
-    if (yaml_parser_parse(&parser, &event) == 0) break;
+    LibyamlEvent next(parser);
+    if (!next.ok()) break;
+    const yaml_event_t& event = next.get();
     yaml_event_type_t type = event.type;
     if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
       open.emplace_back(is_flow_start(event), event.start_mark);
     } else if ((type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) && !open.empty()) {
       open.pop_back();
     }
-    yaml_event_delete(&event);
     if (type == YAML_STREAM_END_EVENT || open.size() > max_depth) return std::nullopt;
   }
   if (parser.problem == nullptr) return std::nullopt;  // out of memory, nothing to locate

@@ -5,37 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "hotreload/document.hpp"
 #include "load/parsers.hpp"
+#include "support/render_tree.hpp"
 
 namespace hotreload {
 namespace {
 
-// Every node with its position, kind and exact value: "{@1:1 a:1@1:6}".
-std::string render(const Value& value) {
-  std::string text;
-  if (value.is_object()) {
-    text = "{";
-    for (const auto& [key, child] : value.as_object()) text += " " + key + ":" + render(child);
-    text += "}";
-  } else if (value.is_array()) {
-    text = "[";
-    for (const Value& item : value.as_array()) text += " " + render(item);
-    text += "]";
-  } else if (value.is_double()) {
-    char digits[64];
-    std::snprintf(digits, sizeof digits, "%.17g", value.as_double());
-    text = std::string("double ") + digits;
-  } else {
-    text = std::string(kind_name(value.kind())) + " " + to_json_text(value);
-  }
-  return text + "@" + std::to_string(value.origin.line) + ":" + std::to_string(value.origin.column);
-}
+using test::render;
 
 const ParseLimits kLimits{};
 
