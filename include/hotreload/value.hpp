@@ -52,6 +52,10 @@ class Object {
   bool insert_if_absent(std::string&& key, Value&& value);
   // Room for `count` entries in all, for a parser that knows how many are coming.
   void reserve(std::size_t count);
+  // Takes `entries` whole as the map's content (no entry is moved) and returns true when their
+  // keys are distinct; on a repeated key returns false and leaves the map empty. For a parser that
+  // gathered a map's entries before building it.
+  bool adopt_unique(std::vector<Entry>&& entries);
   bool erase(std::string_view key);
 
   std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }

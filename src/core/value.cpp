@@ -31,6 +31,16 @@ void Object::rebuild_index() {
   for (std::size_t i = 0; i < entries_.size(); ++i) index_->emplace(entries_[i].first, i);
 }
 
+namespace {
+
+// Keys of a small map are compared with every key looked up (parsing checks each new key against
+// those before it): most differ in length or in their first byte, which settles it without a call.
+bool same_key(const std::string& stored, std::string_view key) {
+  return stored.size() == key.size() && (key.empty() || (stored[0] == key[0] && stored == key));
+}
+
+}  // namespace
+
 const Value* Object::find(std::string_view key) const {
   return const_cast<Object*>(this)->find(key);
 }
@@ -41,7 +51,7 @@ Value* Object::find(std::string_view key) {
     return it == index_->end() ? nullptr : &entries_[it->second].second;
   }
   for (Entry& entry : entries_) {
-    if (entry.first == key) return &entry.second;
+    if (same_key(entry.first, key)) return &entry.second;
   }
   return nullptr;
 }
@@ -58,8 +68,40 @@ Value& Object::insert_or_assign(std::string key, Value value) {
 void Object::reserve(std::size_t count) { entries_.reserve(count); }
 
 bool Object::insert_if_absent(std::string&& key, Value&& value) {
+  if (index_) {
+    // One hash and one probe for both the check and the index entry.
+    if (!index_->try_emplace(key, entries_.size()).second) return false;
+    entries_.emplace_back(std::move(key), std::move(value));
+    return true;
+  }
   if (find(key) != nullptr) return false;
   append(std::move(key), std::move(value));
+  return true;
+}
+
+bool Object::adopt_unique(std::vector<Entry>&& entries) {
+  entries_ = std::move(entries);
+  index_.reset();
+  if (entries_.size() > kIndexThreshold) {
+    auto index = std::make_unique<Index>();
+    index->reserve(entries_.size());
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (!index->try_emplace(entries_[i].first, i).second) {
+        entries_.clear();
+        return false;
+      }
+    }
+    index_ = std::move(index);
+    return true;
+  }
+  for (std::size_t i = 1; i < entries_.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (same_key(entries_[j].first, entries_[i].first)) {
+        entries_.clear();
+        return false;
+      }
+    }
+  }
   return true;
 }
 

@@ -156,8 +156,9 @@ class TreeBuilder {
   }
 
  private:
-  // The entries are gathered in this depth's scratch vector, reused from one map to the next,
-  // so that the map is allocated once at its final size rather than grown entry by entry.
+  // The entries are gathered in this depth's scratch vector, whose buffer the map then takes
+  // whole, so that it is allocated about once at its final size rather than grown entry by entry.
+  static constexpr std::size_t kGuessedEntries = 64;
   bool build_object(ondemand::object& object, Object& map, std::size_t depth) {
     std::vector<Object::Entry>& entries = entry_scratch_[depth];
     entries.clear();
@@ -170,11 +171,13 @@ class TreeBuilder {
       entries.emplace_back(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple());
       if (!build(field.value(), entries.back().second, depth)) return false;
     }
-    map.reserve(entries.size());
-    for (Object::Entry& entry : entries) {
-      // A duplicate: the reference names both places.
-      if (!map.insert_if_absent(std::move(entry.first), std::move(entry.second))) return false;
-    }
+    const std::size_t count = entries.size();
+    // A duplicate: the reference names both places.
+    if (!map.adopt_unique(std::move(entries))) return false;
+    // The map took the buffer; the next map at this depth likely has as many keys (a list of
+    // services, each with the same settings). A large one is not guessed.
+    entries = {};
+    if (count <= kGuessedEntries) entries.reserve(count);
     return true;
   }
 

@@ -54,6 +54,35 @@ TEST(Value, InsertIfAbsentAppendsOnlyNewKeysAndLeavesTheArgumentsOnRefusal) {
   }
 }
 
+TEST(Value, AdoptUniqueTakesTheEntriesWholeAndRefusesARepeatedKey) {
+  for (std::size_t size : {std::size_t{3}, std::size_t{40}}) {  // below and above the hashed index
+    std::vector<Object::Entry> entries;
+    for (std::size_t i = 0; i < size; ++i) entries.emplace_back("key" + std::to_string(i), Value(static_cast<std::int64_t>(i)));
+    const Value* first = &entries.front().second;
+    Object object;
+    ASSERT_TRUE(object.adopt_unique(std::move(entries)));
+    EXPECT_EQ(&object.begin()->second, first) << "the entries were moved, not adopted";
+    EXPECT_EQ(object.size(), size);
+    EXPECT_EQ(*object.find("key1"), Value(1));
+    EXPECT_EQ(*object.find("key" + std::to_string(size - 1)), Value(static_cast<std::int64_t>(size - 1)));
+    EXPECT_EQ(object.find("key" + std::to_string(size)), nullptr);
+
+    std::vector<Object::Entry> repeated;
+    for (std::size_t i = 0; i < size; ++i) repeated.emplace_back("key" + std::to_string(i), Value(nullptr));
+    repeated.emplace_back("key" + std::to_string(size / 2), Value(nullptr));  // a key seen before
+    Object refused;
+    EXPECT_FALSE(refused.adopt_unique(std::move(repeated)));
+    EXPECT_TRUE(refused.empty());
+  }
+  // Keys differing only after their first byte, or only in length, are different keys.
+  std::vector<Object::Entry> alike;
+  for (const char* key : {"a", "ab", "abc", "b", "", "ba"}) alike.emplace_back(key, Value(key));
+  Object object;
+  ASSERT_TRUE(object.adopt_unique(std::move(alike)));
+  EXPECT_EQ(*object.find(""), Value(""));
+  EXPECT_EQ(*object.find("ab"), Value("ab"));
+}
+
 TEST(Value, EqualityIgnoresOriginsButNotKinds) {
   Value a(std::int64_t{1});
   Value b(std::int64_t{1});
