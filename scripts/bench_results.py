@@ -153,9 +153,13 @@ def assemble(results):
             rows.append((f"pipeline_ms.keys_{keys}.{stage}", stages[stage], "ms", label,
                          results.cpu_ns("pipeline_bench", f"{baseline}/keys:{keys}") / 1e6))
         out["pipeline_ms"][f"keys_{keys}"] = stages
-        # The reload's frees run on the reclaimer thread: the whole process's CPU time counts them.
-        rows.append((f"pipeline_ms.keys_{keys}.total (process CPU)",
-                     results.cpu_ns("pipeline_bench", f"BM_TotalReload/keys:{keys}/process_time") / 1e6, "ms",
+        # free_replaced_in_background (off by default): the frees run on the reclaimer thread.
+        rows.append((f"pipeline_ms.keys_{keys}.total, frees in background",
+                     results.cpu_ns("pipeline_bench", f"BM_TotalReload_FreeInBackground/keys:{keys}") / 1e6, "ms",
+                     PIPELINE_BASELINES["total"][1],
+                     results.cpu_ns("pipeline_bench", f"{PIPELINE_BASELINES['total'][0]}/keys:{keys}") / 1e6))
+        rows.append((f"pipeline_ms.keys_{keys}.total, frees in background (process CPU)",
+                     results.cpu_ns("pipeline_bench", f"BM_TotalReload_FreeInBackground/keys:{keys}/process_time") / 1e6, "ms",
                      PIPELINE_BASELINES["total"][1],
                      results.cpu_ns("pipeline_bench", f"{PIPELINE_BASELINES['total'][0]}/keys:{keys}") / 1e6))
 
@@ -246,10 +250,9 @@ def peer_targets(results, peers):
             found.append((what, f"peer/hotreload {ratio[figure]:.2f}", ratio[figure] >= 1))
     for keys in (10_000, 100_000):
         total = results.cpu_ns("pipeline_bench", f"BM_TotalReload/keys:{keys}")
-        process = results.cpu_ns("pipeline_bench", f"BM_TotalReload/keys:{keys}/process_time")
         baseline = results.cpu_ns("pipeline_bench", f"{PIPELINE_BASELINES['total'][0]}/keys:{keys}")
         found.append((f"whole reload within 1.5x read + parse, {keys:,} keys",
-                      f"{total / baseline:.2f}x (process CPU {process / baseline:.2f}x)", total <= 1.5 * baseline))
+                      f"{total / baseline:.2f}x", total <= 1.5 * baseline))
     targeting = results.cpu_ns("flagd_bench", "BM_Targeting_Flagd")
     by_hand = results.cpu_ns("flagd_bench", "BM_Targeting_HandWritten")
     found.append(("flagd targeting within 2x the rule by hand", f"{targeting / by_hand:.2f}x", targeting <= 2 * by_hand))

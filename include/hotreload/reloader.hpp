@@ -67,11 +67,12 @@ struct ReloadOptions {
   bool apply_dynamic_with_pending_restart = false;
   // Attach the full effective config (secrets redacted) to each reload.completed event.
   bool config_in_events = false;
-  // The config and document a reload replaces are freed on a thread of the reloader's own, so
-  // the reload returns without waiting for that (about a quarter of a 10,000-key reload's time).
-  // false: the reloading thread frees them itself before the reload returns, as any replaced
-  // value whose destructor must run there needs. Either way a reader's handle keeps its value.
-  bool free_replaced_in_background = true;
+  // true: the config and document a reload replaces are freed on a thread of the reloader's own,
+  // so the reload returns without waiting for that (a quarter to a third of a 10,000-key reload's
+  // time). Off by default: that thread's frees contend with the next reload's allocations for the
+  // allocator, so back-to-back reloads of a large config measured slower with it (docs/PERFORMANCE.md,
+  // "The whole reload"). Either way a reader's handle keeps its value alive.
+  bool free_replaced_in_background = false;
 
   // Modules (module.hpp). The default time each prepare, commit, abort or rollback may take
   // (seed 001's ReloadTimeout); zero waits forever. A call that overruns fails the reload and is

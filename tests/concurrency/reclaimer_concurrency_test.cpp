@@ -153,6 +153,7 @@ TEST(ReclaimerConcurrency, AReadersHandleKeepsTheReplacedConfigAlive) {
   ReloadOptions options;
   options.layers.files = {{path}};
   options.layers.environment = Environment{};
+  options.free_replaced_in_background = true;
   Reloader<ProbedConfig> reloader(options);
   ASSERT_TRUE(reloader.start().has_value());
   auto held_freed = when_freed("held");
