@@ -151,6 +151,20 @@ HOTRELOAD_READ_BENCHMARK(RawAtomicPointer);
 HOTRELOAD_READ_BENCHMARK(AtomicSharedPtr);
 HOTRELOAD_READ_BENCHMARK(SharedMutexSharedPtr);
 
+// read() while this thread holds a handle taken before the last publish, which keeps the
+// thread's fast slot: every read takes the slow path through the thread's other slot (a function
+// call, no mutex). Compare with BM_Read<HotreloadReadHandle>/threads:1.
+void BM_ReadWhileAnOldHandleIsHeld(benchmark::State& state) {
+  hotreload::Snapshot<Config> snapshot{make_config(0)};
+  const auto held = snapshot.read();
+  snapshot.publish(make_config(1));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(snapshot.read()->limit);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ReadWhileAnOldHandleIsHeld);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -122,6 +122,11 @@ def assemble(results):
                      "raw atomic load", group["raw_atomic"]))
         rows.append((f"read_ns.threads_{threads}.atomic_shared_ptr", group["atomic_shared_ptr"], "ns",
                      "hotreload read", group["hotreload"]))
+        if threads == 1:
+            # The slow path a thread takes while it holds a handle older than the current value.
+            held = results.cpu_ns("snapshot_read_bench", "BM_ReadWhileAnOldHandleIsHeld")
+            rows.append(("read_ns.threads_1.hotreload (read() while an old handle is held)", held, "ns",
+                         "raw atomic load", group["raw_atomic"]))
 
     latency = {}
     for backend, name, setting in (("inotify", INOTIFY, "debounce"), ("polling", POLLING, "interval")):

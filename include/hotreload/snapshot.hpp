@@ -34,7 +34,10 @@
 // last value) may therefore stay alive in threads that stopped reading. Use load() where that
 // matters, or keep T free of resources that must be released promptly. A ReadHandle keeps only its
 // own value alive: holding one while the thread goes on reading newer values does not accumulate
-// the values in between.
+// the values in between. Such a handle does cost the thread's later reads of that Snapshot: until
+// it is released they take a slow path (a function call each, the mutex still only once per
+// publish), and the last value read meanwhile may stay alive until the thread reads the Snapshot
+// after the next publish.
 #pragma once
 
 #include <atomic>
@@ -64,34 +67,27 @@ inline constexpr std::size_t kCacheLineSize = 64;
 // holds (its owner lives in snapshot.cpp) and how many of the thread's ReadHandles pin it. The
 // pins are kept as two counters, acquired - released, so read() and the handle's destructor update
 // different words: with one counter, back-to-back reads form a single chain of store-to-load
-// forwarding through it (measured ~15% slower here). An object the slot replaced while handles
-// still pinned it is "retired" and tracked in snapshot.cpp.
+// forwarding through it (measured ~15% slower here).
 struct SnapshotSlot {
   const void* object = nullptr;  // null when empty
   std::uint32_t acquired = 0;
   std::uint32_t released = 0;
 };
 
-// The calling thread's slots. The first kInlineSnapshotSlots live in the thread-local block itself,
-// so the fast path finds one with a thread-pointer-relative address and no bounds check on a
-// table; more Snapshots than that (rare: a program has a few) use a heap array. Trivially
-// destructible and constant-initialised, so reading it needs no initialisation guard; the owners
-// of the cached objects are in a thread_local in snapshot.cpp, which empties this at thread exit.
+// The calling thread's fast slots, one per Snapshot index below kInlineSnapshotSlots, in the
+// thread-local block itself, so the fast path finds one with a thread-pointer-relative address and
+// no bounds check. A fast slot never changes its object while a handle pins it, so releasing a
+// handle is one increment with nothing to compare. Snapshots past the inline slots, and a Snapshot
+// whose fast slot is pinned by a handle older than the current value, use the "compared" slots in
+// snapshot.cpp (rare: a program has a few Snapshots, and such handles live across a publish).
+// Trivially destructible and constant-initialised, so reading it needs no initialisation guard;
+// the owners of the cached objects are in a thread_local in snapshot.cpp, which empties this at
+// thread exit.
 inline constexpr std::uint32_t kInlineSnapshotSlots = 16;
 struct SnapshotSlotTable {
   SnapshotSlot inline_slots[kInlineSnapshotSlots + 1];  // the last one always empty
-  SnapshotSlot* overflow = nullptr;  // slots kInlineSnapshotSlots and up
-  std::uint32_t overflow_size = 0;
 };
 inline constinit thread_local SnapshotSlotTable tls_snapshot_slots{};
-
-// The calling thread's slot for `index`, or nullptr when it has none yet.
-inline SnapshotSlot* find_snapshot_slot(std::uint32_t index) noexcept {
-  SnapshotSlotTable& table = tls_snapshot_slots;
-  if (index < kInlineSnapshotSlots) return &table.inline_slots[index];
-  index -= kInlineSnapshotSlots;
-  return index < table.overflow_size ? &table.overflow[index] : nullptr;
-}
 
 // The inline slot the fast paths compare with: the Snapshot's own for indexes below
 // kInlineSnapshotSlots, otherwise the last one, which stays empty, so that such Snapshots take
@@ -102,34 +98,32 @@ inline std::uint32_t fast_snapshot_slot(std::uint32_t index) noexcept {
 
 // A small index, recycled after the Snapshot is destroyed: it selects the slot in every thread.
 std::uint32_t acquire_snapshot_index();
-// Frees the index and drops the calling thread's cached value for it, unless a handle pins it.
+// Frees the index and drops the calling thread's cached values for it, unless handles pin them.
 void release_snapshot_index(std::uint32_t index) noexcept;
 
 // How a ReadHandle releases its object, told apart by the two low bits:
-//   00: the address of the calling thread's inline slot that pins it (the fast path: the handle's
+//   00: the address of the calling thread's fast slot that pins it (the fast path: the handle's
 //       destructor goes straight to the slot, with no index to look up);
-//   10: (index << 2) | 2, for a slot past the inline ones (their array moves when it grows);
+//   10: (index << 2) | 2, for a compared slot (their array moves when it grows);
 //   01: the address of a heap-allocated std::shared_ptr<const void>, plus one, when the handle
 //       owns the object itself (the thread-exit case).
 // Slots and heap blocks are at least 8-byte aligned, so their addresses have both bits clear.
 using SnapshotPin = std::uintptr_t;
 struct PinnedSnapshot {
-  const void* object;
+  const void* object;  // null when nothing was pinned
   SnapshotPin pin;
 };
 
-// The pin of a handle counted in `slot`, the calling thread's slot for `index`.
-inline SnapshotPin slot_pin(std::uint32_t index, SnapshotSlot& slot) noexcept {
-  return index < kInlineSnapshotSlots ? reinterpret_cast<SnapshotPin>(&slot) : (SnapshotPin{index} << 2) | 2;
-}
-
-// The slow path of read(): caches `owner` in the calling thread's slot and pins it.
+// The slow paths of read(). The first pins `current` if one of the calling thread's slots already
+// holds it (no lock), and otherwise returns a null object; the second caches `owner` in one of
+// them and pins it.
+PinnedSnapshot pin_held_snapshot(std::uint32_t index, const void* current);
 PinnedSnapshot pin_snapshot(std::uint32_t index, std::shared_ptr<const void> owner);
-// The slow path of peek(): caches `owner` in the calling thread's slot without a pin. Returns
-// false when the thread is exiting and has no cache left.
+// The slow paths of peek(), the same two without a pin. cache_snapshot() returns false when the
+// thread is exiting and has no cache left.
+bool holds_snapshot(std::uint32_t index, const void* current);
 bool cache_snapshot(std::uint32_t index, std::shared_ptr<const void> owner);
-void unpin_retired_snapshot(std::uint32_t index, const void* object) noexcept;
-// Pins other than an inline slot's: an overflow slot's, or an owned object.
+// Pins other than a fast slot's: a compared slot's, or an owned object.
 void unpin_snapshot_slow(const void* object, SnapshotPin pin) noexcept;
 
 inline void unpin_snapshot(const void* object, SnapshotPin pin) noexcept {
@@ -137,13 +131,8 @@ inline void unpin_snapshot(const void* object, SnapshotPin pin) noexcept {
     unpin_snapshot_slow(object, pin);
     return;
   }
-  SnapshotSlot* slot = reinterpret_cast<SnapshotSlot*>(pin);
-  if (slot->object == object) [[likely]] {
-    ++slot->released;
-  } else {
-    // The slot moved on to a newer value while this handle lived: its object is retired.
-    unpin_retired_snapshot(static_cast<std::uint32_t>(slot - tls_snapshot_slots.inline_slots), object);
-  }
+  // A fast slot keeps its object while any handle pins it: this handle's object is still there.
+  ++reinterpret_cast<SnapshotSlot*>(pin)->released;
 }
 
 }  // namespace detail
@@ -266,23 +255,14 @@ class Snapshot {
   std::uint64_t version() const noexcept { return version_.load(std::memory_order_relaxed); }
 
  private:
-  // For Snapshots past the inline slots: their slot may hold `current` all the same.
-  detail::SnapshotSlot* overflow_slot_holding(const T* current) const noexcept {
-    detail::SnapshotSlot* slot = detail::find_snapshot_slot(index_);
-    return slot != nullptr && slot->object == current ? slot : nullptr;
-  }
-
   ReadHandle<T> read_slow(const T* current) const {
-    if (detail::SnapshotSlot* slot = overflow_slot_holding(current)) {
-      ++slot->acquired;
-      return ReadHandle<T>(current, detail::slot_pin(index_, *slot));
-    }
-    const detail::PinnedSnapshot pinned = detail::pin_snapshot(index_, load());
+    detail::PinnedSnapshot pinned = detail::pin_held_snapshot(index_, current);
+    if (pinned.object == nullptr) pinned = detail::pin_snapshot(index_, load());
     return ReadHandle<T>(static_cast<const T*>(pinned.object), pinned.pin);
   }
 
   const T& peek_slow(const T* current) const {
-    if (overflow_slot_holding(current) != nullptr) return *current;
+    if (detail::holds_snapshot(index_, current)) return *current;
     std::shared_ptr<const T> latest = load();
     const T& value = *latest;
     if (!detail::cache_snapshot(index_, latest)) {

@@ -66,7 +66,7 @@ TEST(Snapshot, HandleKeepsItsValueAfterPublishAndReadOnTheSameThread) {
   EXPECT_FALSE(first_alive.expired());
 }
 
-TEST(Snapshot, DroppingTheLastHandleReleasesARetiredValue) {
+TEST(Snapshot, AValueItsLastHandleLeftGoesAtTheThreadsNextRead) {
   std::shared_ptr<const Config> first = make(1);
   const std::weak_ptr<const Config> first_alive = first;
   Snapshot<Config> snapshot{std::move(first)};
@@ -79,10 +79,62 @@ TEST(Snapshot, DroppingTheLastHandleReleasesARetiredValue) {
     {
       const auto dropped = std::move(old);
     }
+    EXPECT_EQ(snapshot.read()->port, 2);
     EXPECT_FALSE(first_alive.expired()) << "also_old still pins the value";
     EXPECT_EQ(also_old->port, 1);
   }
+  // The handles' release only counts (it is the cheap path); the thread's next read, which finds
+  // the value unpinned and out of date, lets it go.
+  EXPECT_EQ(snapshot.read()->port, 2);
   EXPECT_TRUE(first_alive.expired());
+}
+
+TEST(Snapshot, AValueReadWhileAnOlderHandleWasHeldGoesWithItsLastHandle) {
+  Snapshot<Config> snapshot{make(0)};
+  auto oldest = snapshot.read();
+  std::shared_ptr<const Config> second = make(1);
+  const std::weak_ptr<const Config> second_alive = second;
+  snapshot.publish(std::move(second));
+  auto newer = snapshot.read();  // read while `oldest` pins the thread's cached value
+  EXPECT_EQ(newer->port, 1);
+  snapshot.publish(make(2));
+  {
+    const auto released = std::move(oldest);
+  }
+  EXPECT_EQ(snapshot.read()->port, 2);
+  EXPECT_FALSE(second_alive.expired());
+  {
+    const auto released = std::move(newer);
+  }
+  EXPECT_TRUE(second_alive.expired());
+  EXPECT_EQ(snapshot.read()->port, 2);
+}
+
+TEST(Snapshot, ReadsGoOnSeeingNewValuesWhileAnOldHandleIsHeld) {
+  // With the thread's cached value pinned by `held`, reads and peeks after each publish are served
+  // from the thread's other slot; once `held` is gone they go back to the first.
+  Snapshot<Config> snapshot{make(0)};
+  std::optional<ReadHandle<Config>> held{snapshot.read()};
+  for (int i = 1; i <= 5; ++i) {
+    snapshot.publish(make(i));
+    const auto handle = snapshot.read();
+    EXPECT_EQ(handle->port, i);
+    EXPECT_EQ(snapshot.peek().port, i);
+    EXPECT_EQ(&snapshot.peek(), handle.get());
+    EXPECT_EQ(snapshot.read().get(), handle.get());
+  }
+  EXPECT_EQ((*held)->port, 0);
+  held.reset();
+  std::shared_ptr<const Config> latest = snapshot.load();
+  const std::weak_ptr<const Config> latest_alive = latest;
+  latest.reset();
+  EXPECT_EQ(snapshot.read()->port, 5);
+  const Config& peeked = snapshot.peek();
+  EXPECT_EQ(peeked.port, 5);
+  snapshot.publish(make(6));
+  EXPECT_FALSE(latest_alive.expired()) << "a peeked value lives until the thread reads again";
+  EXPECT_EQ(snapshot.read()->port, 6);
+  EXPECT_TRUE(latest_alive.expired());
 }
 
 TEST(Snapshot, AHeldHandleKeepsOnlyItsOwnValueAlive) {
