@@ -1,7 +1,7 @@
 // Canary rollouts over etcd: a candidate document for an etcd document key (etcd://ENDPOINTS/KEY)
 // goes first to a cohort of canary instances, stays there while they apply it and bake, then is
-// written to KEY for every instance; a canary that refuses it, fails its health check or stops
-// reporting halts the rollout and the canaries go back to KEY's value.
+// written to KEY for every instance; a canary that refuses it, fails its health check, does not
+// apply it in time or stops reporting halts the rollout and the canaries go back to KEY's value.
 //
 // The state lives in one etcd key beside KEY, KEY + ".rollout" (the record, JSON), written only in
 // transactions that compare its mod_revision, so two operators never overwrite each other. The
@@ -92,6 +92,10 @@ struct RolloutRequest {
   std::chrono::milliseconds poll{200};
   // A canary whose report is missing this long has stopped reporting: the rollout halts.
   std::chrono::milliseconds lost_after{std::chrono::seconds(10)};
+  // A canary that has not applied the candidate (and passed its health check) this long after
+  // the command began following the canary phase halts the rollout: it reports, but neither
+  // applies nor refuses (its watch is stuck, its check hangs). Zero: wait for ever.
+  std::chrono::milliseconds apply_timeout{std::chrono::minutes(5)};
   // After a halt: how long to wait for the canaries to report they left the candidate.
   std::chrono::milliseconds rollback_wait{std::chrono::seconds(30)};
   // Progress lines ("canaries: a, b", "b applied the candidate", ...), from the calling thread.

@@ -1,7 +1,9 @@
 // The health check a canary runs after it applied a rollout's candidate (`--health-cmd` or
-// `--health-url`): a shell command or an HTTP GET, run once per candidate version, whose exit status is reported through the instance's
+// `--health-url`): a shell command or an HTTP GET, run when the candidate is applied and again
+// every recheck_every while it stays applied, whose result is reported through the instance's
 // report (FleetReporter::set_health), where the rollout reads it: a canary counts as applied only
-// once its check passed, and a failed check halts the rollout like a refusal.
+// once its check passed, and a failed check (the first or a later one, during the bake) halts the
+// rollout like a refusal.
 //
 //   auto reporter = hotreload::FleetReporter::for_reloader(reloader, fleet, {.health_checked = true});
 //   hotreload::RolloutHealthCheck health(reloader.events(), *reporter, {.command = "curl -fs localhost:8080/healthz"});
@@ -24,6 +26,10 @@ struct HealthCheckOptions {
   std::string command{};
   std::string url{};  // set: GET this instead of running a command
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // Once a candidate passed, check it again this often for as long as it stays applied (through
+  // the bake, until it is promoted or rolled back): a later failure is reported and halts the
+  // rollout as the first would. Zero: one check per candidate.
+  std::chrono::milliseconds recheck_every{std::chrono::seconds(10)};
 };
 
 // Thread-safety: owns one thread that runs the checks, stopped and joined by the destructor (a

@@ -207,6 +207,7 @@ class Follower {
     const std::string version = rollout_version(record_.id);
     std::map<std::string, CanaryState> seen;
     std::map<std::string, SteadyClock::time_point> missing_since;
+    const SteadyClock::time_point following_since = SteadyClock::now();
     while (true) {
       if (auto reread = refresh(); !reread) return unexpected(std::move(reread).error());
       if (record_.phase == rollout_phase::promoting) return promote();
@@ -247,6 +248,16 @@ class Follower {
         if (state == CanaryState::applied && seen[id] != CanaryState::applied) say(id + " applied the candidate");
         seen[id] = state;
         if (state != CanaryState::applied) all_applied = false;
+      }
+      if (record_.phase == rollout_phase::canary && !all_applied && request_.apply_timeout.count() > 0 &&
+          SteadyClock::now() - following_since >= request_.apply_timeout) {
+        std::vector<std::string> late;
+        for (const std::string& id : record_.canaries) {
+          if (seen[id] != CanaryState::applied) late.push_back(id);
+        }
+        return halt(rollout_phase::halted, (late.size() == 1 ? "canary " : "canaries ") + joined(late) +
+                                               " did not apply the candidate within " +
+                                               format_duration(request_.apply_timeout));
       }
       if (record_.phase == rollout_phase::canary && all_applied) {
         RolloutRecord next = record_;

@@ -1,6 +1,8 @@
 // RolloutHealthCheck: reload.completed with a candidate's version queues a check; one thread runs
 // it (posix_spawn of /bin/sh -c, or a GET of the health URL) and reports "checking", then "ok" or
-// "failed".
+// "failed"; a candidate that passed is checked again every recheck_every while it stays applied,
+// and only a failure of those is reported (the report stays "ok" meanwhile, so the rollout does
+// not see the canary as pending again).
 #include "hotreload/rollout_health.hpp"
 
 #include <signal.h>
@@ -36,13 +38,15 @@ struct Outcome {
   std::string detail;
 };
 
-// GET options.url: a 2xx answer within the timeout is healthy.
-Outcome get_check(const HealthCheckOptions& options) {
+// GET options.url: a 2xx answer within the timeout is healthy. A stop request (the destructor)
+// cuts the request short.
+Outcome get_check(const HealthCheckOptions& options, std::stop_token stop) {
   auto url = detail::net::split_http_url(options.url);
   if (!url) return {false, url.error().message};
   detail::net::SigpipeGuard sigpipe;
   httplib::Client client(url->base);
   detail::net::set_timeouts(client, options.timeout, options.timeout, options.timeout);
+  const auto cancel = detail::net::cancel_on_stop(client, std::move(stop));
   const httplib::Result reply = client.Get(url->path);
   if (!reply) return {false, "GET " + options.url + ": " + detail::net::describe(reply.error(), url->base)};
   if (reply->status >= 200 && reply->status < 300) return {true, ""};
@@ -50,7 +54,7 @@ Outcome get_check(const HealthCheckOptions& options) {
 }
 
 Outcome run_check(const HealthCheckOptions& options, const std::string& version, std::stop_token stop) {
-  if (!options.url.empty()) return get_check(options);
+  if (!options.url.empty()) return get_check(options, stop);
   std::vector<std::string> env_strings;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (std::string_view(*entry).rfind("HOTRELOAD_ROLLOUT=", 0) != 0) env_strings.emplace_back(*entry);
@@ -107,17 +111,29 @@ struct RolloutHealthCheck::State {
   }
 
   void run(std::stop_token stop) {
+    bool passed = false;  // the last check of `checked` passed
     while (true) {
       std::string version;
+      bool again = false;  // a re-check of a candidate that passed: reported only if it fails
       {
         std::unique_lock lock(mu);
-        if (!wake.wait(lock, stop, [&] { return !wanted.empty() && wanted != checked; })) return;
+        const auto new_candidate = [&] { return !wanted.empty() && wanted != checked; };
+        if (passed && options.recheck_every.count() > 0 && wanted == checked) {
+          if (!wake.wait_for(lock, stop, options.recheck_every, new_candidate)) {
+            if (stop.stop_requested()) return;
+            again = wanted == checked;
+            if (!again) continue;  // rolled back or promoted meanwhile
+          }
+        } else if (!wake.wait(lock, stop, new_candidate)) {
+          return;
+        }
         version = checked = wanted;
       }
-      reporter.set_health(version, "checking");
+      if (!again) reporter.set_health(version, "checking");
       Outcome outcome = run_check(options, version, stop);
       if (stop.stop_requested()) return;
-      reporter.set_health(version, outcome.ok ? "ok" : "failed", outcome.detail);
+      passed = outcome.ok;
+      if (!again || !outcome.ok) reporter.set_health(version, outcome.ok ? "ok" : "failed", outcome.detail);
     }
   }
 };

@@ -99,8 +99,9 @@ struct HttpSource::State {
                               "\" (give the layer a format)"));
   }
 
-  // One conditional GET; a new document is parsed and cached before it counts as changed.
-  Result<Poll> fetch() {
+  // One conditional GET; a new document is parsed and cached before it counts as changed. A stop
+  // request on `stop` (the watch ending) cuts the GET short.
+  Result<Poll> fetch(std::stop_token stop) {
     std::lock_guard serial(fetch_mu);
     auto parts = split_http_url(url);
     if (!parts) return unexpected(parts.error());
@@ -130,6 +131,7 @@ struct HttpSource::State {
     std::string body;
     bool too_large = false;
     detail::net::SigpipeGuard no_sigpipe;
+    const auto cancel = detail::net::cancel_on_stop(client, std::move(stop));
     httplib::Result reply = client.Get(parts->path, headers, [&](const char* data, std::size_t length) {
       if (body.size() + length > limit) {
         too_large = true;
@@ -180,8 +182,8 @@ struct HttpSource::State {
     return Poll::changed;
   }
 
-  Result<Poll> poll_once() {
-    auto polled = fetch();
+  Result<Poll> poll_once(std::stop_token stop = {}) {
+    auto polled = fetch(std::move(stop));
     if (!polled) {
       std::lock_guard lock(mu);
       status.last_error = polled.error();
@@ -206,7 +208,8 @@ struct HttpSource::State {
         woken.wait_for(lock, stop, wait, [] { return false; });
       }
       if (stop.stop_requested()) return;
-      auto polled = poll_once();
+      auto polled = poll_once(stop);
+      if (stop.stop_requested()) return;  // a GET cut short by the stop is not the server's failure
       if (!polled) {
         backoff.record_failure();
         if (listener.failed) listener.failed(polled.error());

@@ -1,10 +1,12 @@
-// What the two HTTP clients (the etcd gateway, the HTTP source) share about cpp-httplib's client:
-// timeouts set from durations, and a failure said in words a user can act on.
+// What the HTTP clients (the etcd gateway, the HTTP source, the rollout health check) share about
+// cpp-httplib's client: timeouts set from durations, cancellation on a stop request, and a failure
+// said in words a user can act on.
 #pragma once
 
 #include <signal.h>
 
 #include <chrono>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,14 @@ class SigpipeGuard {
   sigset_t previous_;
   bool was_pending_ = false;
 };
+
+// While the returned callback lives, a stop request on `stop` shuts down `client`'s connection, so
+// that a request in flight fails at once instead of holding its thread (and whoever joins it)
+// until the server answers or the timeout passes. cpp-httplib's Client::stop() may be called from
+// another thread for this; a connect in progress still runs to its connect timeout.
+[[nodiscard]] inline auto cancel_on_stop(httplib::Client& client, std::stop_token stop) {
+  return std::stop_callback(std::move(stop), [&client] { client.stop(); });
+}
 
 void set_timeouts(httplib::Client& client, std::chrono::milliseconds connect, std::chrono::milliseconds read,
                   std::chrono::milliseconds write);

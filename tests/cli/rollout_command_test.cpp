@@ -207,6 +207,32 @@ TEST_F(CliRollout, ACanaryWhoseHealthCheckFailsHaltsItAndRollsBack) {
   EXPECT_EQ(run_command({cli_path(), "watch", "--health-cmd", "true", etcd.url(kKey)}).exit_code, 2);
 }
 
+TEST_F(CliRollout, AHealthCheckThatFailsDuringTheBakeHaltsIt) {
+  // c's check passes when it applies the candidate, then runs again every 50 ms while it bakes.
+  const std::string sick = dir.file("sick");
+  auto a = watch("a");
+  auto c = watch("c", {"--health-cmd", "test ! -e '" + sick + "'", "--health-every", "50ms"});
+  auto rollout = rollout_to_c("1h", "every canary applied the candidate");
+  dir.write("sick", "");
+  EXPECT_EQ(rollout->wait(testing::kEtcdBound), 1);
+  const RolloutRecord halted = record();
+  EXPECT_EQ(halted.phase, rollout_phase::halted);
+  EXPECT_EQ(halted.reason, "canary c failed its health check of the candidate: exit status 1");
+  EXPECT_EQ(value(kKey), kStable);
+}
+
+TEST_F(CliRollout, ACanaryThatDoesNotApplyInTimeHaltsIt) {
+  // c applies the candidate but its health check never finishes: it neither passes nor fails.
+  auto a = watch("a");
+  auto c = watch("c", {"--health-cmd", "exec sleep 600", "--health-timeout", "1h"});
+  auto rollout = rollout_to_c("1h", "rollout ", {"--apply-timeout", "300ms"});
+  EXPECT_EQ(rollout->wait(testing::kEtcdBound), 1);
+  const RolloutRecord halted = record();
+  EXPECT_EQ(halted.phase, rollout_phase::halted);
+  EXPECT_EQ(halted.reason, "canary c did not apply the candidate within 300ms");
+  EXPECT_EQ(value(kKey), kStable);
+}
+
 TEST_F(CliRollout, ACanaryWhoseHealthUrlAnswersAnErrorHaltsIt) {
   httplib::Server health;
   health.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
@@ -387,6 +413,18 @@ TEST_F(CliRollout, UsageAndInvalidCandidates) {
                                       "1s", "--fleet", etcd.url("/fleet/")});
   EXPECT_EQ(prefix.exit_code, 2);
   EXPECT_NE(prefix.err.find("not a prefix"), std::string::npos) << prefix.err;
+  for (const char* timeout : {"5", "-1s", "never"}) {
+    CommandResult result = run_command(rollout_argv(candidate, "10", "1s", {"--apply-timeout", timeout}));
+    EXPECT_EQ(result.exit_code, 2) << timeout;
+    EXPECT_NE(result.err.find("--apply-timeout"), std::string::npos) << result.err;
+  }
+  for (const auto& [option, value] : {std::pair{"--health-every", "often"}, std::pair{"--health-timeout", "0"},
+                                      std::pair{"--health-timeout", "-2s"}}) {
+    CommandResult result = run_command({cli_path(), "watch", "--report", etcd.url("/fleet/"), "--health-cmd", "true",
+                                        option, value, etcd.url(kKey)});
+    EXPECT_EQ(result.exit_code, 2) << option << " " << value;
+    EXPECT_NE(result.err.find(option), std::string::npos) << result.err;
+  }
   CommandResult both = run_command({cli_path(), "rollout", etcd.url(kKey), "--resume", "--abort"});
   EXPECT_EQ(both.exit_code, 2);
   CommandResult file_with_resume = run_command({cli_path(), "rollout", etcd.url(kKey), candidate, "--resume"});

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -21,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::ConfigServer;
+using testing::HangingServer;
 using testing::RawServer;
 
 constexpr auto kBound = 10s;  // generous: only a broken source waits this long
@@ -170,6 +173,21 @@ TEST(HttpSource, ATimeoutIsAnError) {
   auto synced = source.sync();
   ASSERT_FALSE(synced);
   EXPECT_NE(synced.error().message.find("timed out"), std::string::npos) << synced.error().to_string();
+}
+
+TEST(HttpSource, DroppingTheWatchCutsAGetInFlightShortAndReportsNoFailure) {
+  HangingServer server;
+  HttpSourceOptions options = quick();
+  options.request_timeout = 10min;  // only the stop can end the GET
+  HttpSource source(server.url("/app.yaml"), options);
+  std::atomic<int> failures{0};
+  auto watch = source.watch({.changed = {}, .failed = [&](const Error&) { failures.fetch_add(1); }});
+  ASSERT_TRUE(server.await_connection(kBound));
+  auto dropped = std::async(std::launch::async, [&] { watch.reset(); });
+  EXPECT_EQ(dropped.wait_for(kBound), std::future_status::ready) << "the watch waited for the server";
+  server.hang_up();  // lets a watch that did wait end, so that the test does
+  dropped.wait();
+  EXPECT_EQ(failures.load(), 0) << "a GET the stop cut short is not the server's failure";
 }
 
 TEST(HttpSource, ABodyCutShortIsAnError) {

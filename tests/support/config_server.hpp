@@ -1,5 +1,6 @@
-// HTTP servers on 127.0.0.1 for the HTTP source's tests: a config server that honours
-// If-None-Match (and counts what it answered), and a raw one that answers what no library would.
+// HTTP servers on 127.0.0.1 for the HTTP clients' tests: a config server that honours
+// If-None-Match (and counts what it answered), a raw one that answers what no library would, and
+// one that takes connections and never answers.
 #pragma once
 
 #include <arpa/inet.h>
@@ -9,10 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -146,6 +149,67 @@ class RawServer {
   int port_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+};
+
+// Accepts connections and holds them open without reading or answering, so a client's request
+// stays in flight until the client gives up, is stopped, or hang_up() closes the connections.
+class HangingServer {
+ public:
+  HangingServer() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    (void)::bind(fd_, reinterpret_cast<sockaddr*>(&address), size);
+    (void)::listen(fd_, 16);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { accept_all(); });
+  }
+  ~HangingServer() {
+    stop_ = true;
+    thread_.join();
+    hang_up();
+    ::close(fd_);
+  }
+  HangingServer(const HangingServer&) = delete;
+  HangingServer& operator=(const HangingServer&) = delete;
+
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+  // Whether a client connected within `timeout`.
+  bool await_connection(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return connected_.wait_for(lock, timeout, [this] { return !clients_.empty(); });
+  }
+
+  // Closes every connection taken so far: their clients read the end of the stream.
+  void hang_up() {
+    std::lock_guard lock(mu_);
+    for (int client : clients_) ::close(client);
+    clients_.clear();
+  }
+
+ private:
+  void accept_all() {
+    while (!stop_) {
+      pollfd ready{fd_, POLLIN, 0};
+      if (::poll(&ready, 1, 50) != 1) continue;  // a bounded wait, to notice stop_
+      int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) continue;
+      std::lock_guard lock(mu_);
+      clients_.push_back(client);
+      connected_.notify_all();
+    }
+  }
+
+  int fd_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::condition_variable connected_;
+  std::vector<int> clients_;  // guarded by mu_
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 }  // namespace hotreload::testing

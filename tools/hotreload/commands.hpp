@@ -2,6 +2,7 @@
 // function that runs it; exit codes follow diff(1): 0 fine, 1 a finding, 2 trouble.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 
 #include "hotreload/document.hpp"
 #include "hotreload/error.hpp"
+#include "hotreload/result.hpp"
 
 namespace hotreload::cli {
 
@@ -33,6 +35,10 @@ std::vector<std::string>& exec_command_line();
 
 // Prints each error on its own line to stderr as FILE:LINE:COL: PATH: message.
 void print_errors(const Errors& errors);
+
+// A duration option's value ("30s", "5m", "0"); a malformed or negative one is a usage error that
+// names the option.
+Result<std::chrono::milliseconds> duration_option(const std::string& name, const std::string& text);
 
 // "yaml, json, toml or keyvalue": the registered formats, for help and error messages.
 std::string format_names();

@@ -1,11 +1,23 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "hotreload/duration.hpp"
 
 namespace hotreload::cli {
 
 void print_errors(const Errors& errors) {
   for (const Error& error : errors) std::cerr << error.to_string() << '\n';
+}
+
+Result<std::chrono::milliseconds> duration_option(const std::string& name, const std::string& text) {
+  auto parsed = parse_duration(text);
+  if (!parsed || parsed->count() < 0) {
+    return unexpected(Error{ErrorCode::usage,
+                            name + " wants a duration such as 30s or 5m, not \"" + text + "\"" +
+                                (parsed ? "" : ": " + parsed.error()),
+                            {}, {}});
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
 }
 
 std::string format_names() {

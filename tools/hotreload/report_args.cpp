@@ -1,5 +1,6 @@
 #include "report_args.hpp"
 
+#include "commands.hpp"
 #include "hotreload/http_source.hpp"
 #include "hotreload/rollout_source.hpp"
 
@@ -16,7 +17,27 @@ void add_report_options(CLI::App& command, ReportArgs& args) {
                      "After applying a rollout's candidate, run this shell command; a non-zero exit halts the rollout");
   command.add_option("--health-url", args.health_url,
                      "After applying a rollout's candidate, GET this http(s) URL; an answer other than 2xx halts the rollout");
+  command.add_option("--health-every", args.health_every,
+                     "Check a candidate that passed again this often while it stays applied, so a failure during the "
+                     "bake halts the rollout too (default 10s; 0: check once)");
+  command.add_option("--health-timeout", args.health_timeout,
+                     "How long one health check may take before it counts as failed (default 30s)");
 }
+
+namespace {
+
+// The health check's options from the command line. Errors (usage): a malformed duration.
+Result<HealthCheckOptions> health_check_options(const ReportArgs& args) {
+  auto every = duration_option("--health-every", args.health_every);
+  if (!every) return unexpected(every.error());
+  auto timeout = duration_option("--health-timeout", args.health_timeout);
+  if (!timeout) return unexpected(timeout.error());
+  if (timeout->count() == 0) return unexpected(Error{ErrorCode::usage, "--health-timeout must be above 0", {}, {}});
+  return HealthCheckOptions{.command = args.health_cmd, .url = args.health_url, .timeout = *timeout,
+                            .recheck_every = *every};
+}
+
+}  // namespace
 
 std::string report_instance_id(const ReportArgs& args) {
   return args.instance_id.empty() ? default_instance_id() : args.instance_id;
@@ -50,6 +71,7 @@ Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, co
   if (!args.health_url.empty() && !is_http_url(args.health_url)) {
     return unexpected(Error{ErrorCode::usage, "--health-url wants an http:// or https:// URL, not " + args.health_url, {}, {}});
   }
+  if (auto health = health_check_options(args); !health) return unexpected(health.error());
   auto location = parse_etcd_url(args.url);
   if (!location) {
     Error error = location.error();
@@ -69,8 +91,7 @@ Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, co
 std::unique_ptr<RolloutHealthCheck> start_health_check(const ReportArgs& args, Reloader<nlohmann::json>& reloader,
                                                        FleetReporter* reporter) {
   if ((args.health_cmd.empty() && args.health_url.empty()) || reporter == nullptr) return nullptr;
-  return std::make_unique<RolloutHealthCheck>(reloader.events(), *reporter,
-                                              HealthCheckOptions{.command = args.health_cmd, .url = args.health_url});
+  return std::make_unique<RolloutHealthCheck>(reloader.events(), *reporter, health_check_options(args).value());
 }
 
 }  // namespace hotreload::cli

@@ -23,6 +23,8 @@ struct ReportArgs {
   long ttl_seconds = 10;
   std::string health_cmd;  // empty: no health check after applying a rollout's candidate
   std::string health_url;  // or a GET of this URL (2xx: healthy)
+  std::string health_every = "10s";    // re-checks of a candidate that passed; "0": none
+  std::string health_timeout = "30s";  // per check
 };
 
 void add_report_options(CLI::App& command, ReportArgs& args);
@@ -43,8 +45,9 @@ Result<void> follow_rollouts(const ReportArgs& args, const EtcdArgs& etcd, std::
 Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, const EtcdArgs& etcd,
                                                       Reloader<nlohmann::json>& reloader);
 
-// With --health-cmd, the check a canary runs after applying a rollout's candidate
-// (rollout_health.hpp), reporting through `reporter`; nullptr without it.
+// With --health-cmd or --health-url, the check a canary runs after applying a rollout's candidate
+// (rollout_health.hpp), reporting through `reporter`; nullptr without them. start_reporter()
+// has refused the options this would not accept.
 std::unique_ptr<RolloutHealthCheck> start_health_check(const ReportArgs& args, Reloader<nlohmann::json>& reloader,
                                                        FleetReporter* reporter);
 

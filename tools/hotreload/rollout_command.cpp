@@ -1,10 +1,11 @@
 // hotreload rollout etcd://ENDPOINTS/KEY FILE --canary PERCENT --bake DURATION [--fleet etcd://ENDPOINTS/PREFIX/]
-//                  [--format F] [--schema S] [--lost-after DURATION] [--etcd-*]
+//                  [--format F] [--schema S] [--lost-after DURATION] [--apply-timeout DURATION] [--etcd-*]
 // hotreload rollout etcd://ENDPOINTS/KEY --resume | --abort
 // Validates FILE (its format: KEY's, or --format; --schema), then rolls it out (rollout.hpp): the
 // canaries among the instances reporting under the fleet prefix (--fleet, else the one prefix
 // under which instances report running KEY, found in KEY's etcd) load it first; once every one has
-// applied it and the bake time has passed without a refusal or a lost canary, it is written to KEY.
+// applied it and the bake time has passed without a refusal, a failed health check or a lost
+// canary, it is written to KEY; a canary that has not applied it within --apply-timeout halts it.
 // Progress goes to stdout, one line per step. --resume follows a rollout whose command was killed;
 // --abort stops one (the canaries go back to KEY's value).
 // Exit status: 0 promoted (or aborted, with --abort); 1 halted, with the reason, or FILE invalid;
@@ -33,22 +34,12 @@ struct RolloutArgs {
   std::string fleet;
   std::string format;
   std::string lost_after = "10s";
+  std::string apply_timeout = "5m";
   bool resume = false;
   bool abort = false;
   SchemaArgs schema;
   EtcdArgs etcd;
 };
-
-Result<std::chrono::milliseconds> duration_option(const std::string& name, const std::string& text) {
-  auto parsed = parse_duration(text);
-  if (!parsed || parsed->count() < 0) {
-    return unexpected(Error{ErrorCode::usage,
-                            name + " wants a duration such as 30s or 5m, not \"" + text + "\"" +
-                                (parsed ? "" : ": " + parsed.error()),
-                            {}, {}});
-  }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
-}
 
 Result<int> percent_option(std::string text) {
   if (!text.empty() && text.back() == '%') text.pop_back();
@@ -147,6 +138,9 @@ int run_rollout(const RolloutArgs& args) {
   auto lost_after = duration_option("--lost-after", args.lost_after);
   if (!lost_after) return fail(lost_after.error());
   request.lost_after = *lost_after;
+  auto apply_timeout = duration_option("--apply-timeout", args.apply_timeout);
+  if (!apply_timeout) return fail(apply_timeout.error());
+  request.apply_timeout = *apply_timeout;
   request.progress = [](const std::string& line) { std::cout << line << std::endl; };
 
   Result<RolloutOutcome> outcome = unexpected(Error{});
@@ -197,6 +191,9 @@ Command add_rollout_command(CLI::App& app) {
   command->add_option("--format", args->format, "The format of KEY's document (default: KEY's extension, else YAML)");
   command->add_option("--lost-after", args->lost_after,
                       "A canary whose report is missing this long halts the rollout (default 10s)");
+  command->add_option("--apply-timeout", args->apply_timeout,
+                      "A canary that has not applied the candidate (and passed its health check) this long after "
+                      "the rollout began halts it (default 5m; 0: wait for ever)");
   command->add_flag("--resume", args->resume, "Follow the rollout in progress on KEY (after its command was killed)");
   command->add_flag("--abort", args->abort, "Stop the rollout in progress on KEY; its canaries go back to KEY's value");
   add_schema_options(*command, args->schema, "Check FILE against this JSON Schema before anything is written");
