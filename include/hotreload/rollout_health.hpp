@@ -8,8 +8,10 @@
 //   auto reporter = hotreload::FleetReporter::for_reloader(reloader, fleet, {.health_checked = true});
 //   hotreload::RolloutHealthCheck health(reloader.events(), *reporter, {.command = "curl -fs localhost:8080/healthz"});
 //
-// The command runs with /bin/sh -c, HOTRELOAD_ROLLOUT set to the candidate's version; exit 0 is
-// healthy; any other status, a signal or the timeout (the process is killed) is a failure. A URL
+// The command runs with /bin/sh -c, HOTRELOAD_ROLLOUT set to the candidate's version, in a
+// process group of its own; exit 0 is healthy; any other status, a signal or the timeout (the
+// group is killed) is a failure. Its status comes back through a pipe, not waitpid(), so a
+// program that reaps all its children (an init, `hotreload exec`) does not take it away. A URL
 // (http:// or https://, in place of a command) is healthy when a GET answers 2xx within the timeout.
 #pragma once
 

@@ -5,6 +5,8 @@
 // not see the canary as pending again).
 #include "hotreload/rollout_health.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -53,8 +55,13 @@ Outcome get_check(const HealthCheckOptions& options, std::stop_token stop) {
   return {false, "GET " + options.url + ": HTTP " + std::to_string(reply->status)};
 }
 
-Outcome run_check(const HealthCheckOptions& options, const std::string& version, std::stop_token stop) {
-  if (!options.url.empty()) return get_check(options, stop);
+// The shell that runs the command writes its exit status to fd 3, a pipe this process reads: a
+// program that reaps every child it has (an init, `hotreload exec`, a SIGCHLD handler calling
+// waitpid(-1)) may take the shell's wait status before this thread asks for it. The command itself
+// runs without fd 3, in a process group of its own that a timeout kills whole.
+constexpr const char* kStatusReportingShell = "/bin/sh -c \"$1\" 3>&-; echo $? >&3";
+
+Outcome run_command_check(const HealthCheckOptions& options, const std::string& version, std::stop_token stop) {
   std::vector<std::string> env_strings;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (std::string_view(*entry).rfind("HOTRELOAD_ROLLOUT=", 0) != 0) env_strings.emplace_back(*entry);
@@ -63,30 +70,64 @@ Outcome run_check(const HealthCheckOptions& options, const std::string& version,
   std::vector<char*> env;
   for (std::string& entry : env_strings) env.push_back(entry.data());
   env.push_back(nullptr);
-  std::string shell = "/bin/sh", dash_c = "-c", command = options.command;
-  char* argv[] = {shell.data(), dash_c.data(), command.data(), nullptr};
+  std::string shell = "/bin/sh", dash_c = "-c", wrapper = kStatusReportingShell, name = "hotreload-health",
+              command = options.command;
+  char* argv[] = {shell.data(), dash_c.data(), wrapper.data(), name.data(), command.data(), nullptr};
+
+  int status_pipe[2];
+  if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
+    return {false, std::string("cannot start the health command: pipe: ") + std::strerror(errno)};
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, status_pipe[1], 3);  // dup2 clears close-on-exec
+  ::posix_spawnattr_init(&attributes);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  ::posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = 0;
-  if (int error = ::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv, env.data()); error != 0) {
+  const int error = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, env.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attributes);
+  ::close(status_pipe[1]);
+  if (error != 0) {
+    ::close(status_pipe[0]);
     return {false, std::string("cannot start the health command: ") + std::strerror(error)};
   }
-  // Polled: a child's exit cannot be awaited with a timeout portably without a pidfd; the pace
-  // bounds only how late a result is noticed.
+
+  // The pipe's end (the shell exited) is awaited in slices, so that a stop request or the deadline
+  // is noticed within one.
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  int status = 0;
+  std::string reported;
   while (true) {
-    pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0) return {false, std::string("waitpid: ") + std::strerror(errno)};
     if (stop.stop_requested() || std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);  // ECHILD when another reaper took it: nothing left to do
+      ::close(status_pipe[0]);
       return {false, stop.stop_requested() ? "stopped" : "timed out after " + format_duration(options.timeout)};
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pollfd readable{status_pipe[0], POLLIN, 0};
+    if (::poll(&readable, 1, 20) <= 0) continue;
+    char buffer[32];
+    const ssize_t got = ::read(status_pipe[0], buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    reported.append(buffer, static_cast<std::size_t>(got));
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {true, ""};
-  if (WIFEXITED(status)) return {false, "exit status " + std::to_string(WEXITSTATUS(status))};
-  return {false, "killed by signal " + std::to_string(WTERMSIG(status))};
+  ::close(status_pipe[0]);
+  int wait_status = 0;
+  const bool reaped_here = ::waitpid(pid, &wait_status, 0) == pid;
+  while (!reported.empty() && (reported.back() == '\n' || reported.back() == ' ')) reported.pop_back();
+  if (reported == "0") return {true, ""};
+  if (!reported.empty()) return {false, "exit status " + reported};
+  // The shell ended before it could say: killed from outside.
+  if (reaped_here && WIFSIGNALED(wait_status)) return {false, "killed by signal " + std::to_string(WTERMSIG(wait_status))};
+  return {false, "the health command's shell ended without an exit status"};
+}
+
+Outcome run_check(const HealthCheckOptions& options, const std::string& version, std::stop_token stop) {
+  if (!options.url.empty()) return get_check(options, std::move(stop));
+  return run_command_check(options, version, std::move(stop));
 }
 
 }  // namespace

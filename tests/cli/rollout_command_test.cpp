@@ -162,6 +162,26 @@ TEST_F(CliRollout, PromotesOnceTheCanariesAppliedAndBaked) {
   }));
 }
 
+TEST_F(CliRollout, AnExecInstanceIsACanaryWithItsHealthCheck) {
+  // `exec --report` follows rollouts as `watch` does: c runs a child, applies the candidate,
+  // passes its check, and the rollout promotes.
+  auto a = watch("a");
+  ChildProcess c({cli_path(), "exec", "--debounce", "20", "--report", etcd.url("/fleet/"), "--instance-id", "c",
+                  "--health-cmd", "test \"$HOTRELOAD_ROLLOUT\" != \"\"", "--config", etcd.url(kKey), "--",
+                  "/bin/sh", "-c", "trap '' HUP; exec sleep 600"},  // a reload sends it SIGHUP
+                 dir.file("c.stderr"));
+  auto rollout = rollout_to_c("100ms", "rollout ");
+  EXPECT_EQ(rollout->wait(testing::kEtcdBound), 0);
+  EXPECT_EQ(record().phase, rollout_phase::done) << record().reason;
+  EXPECT_EQ(value(kKey), "database:\n  max_conns: 50\n");
+  const InstanceReport reported = report("c");
+  EXPECT_TRUE(reported.health_checked);
+  EXPECT_EQ(reported.health_version, rollout_version(record().id));
+  EXPECT_EQ(reported.health, "ok");
+  c.send_signal(SIGTERM);
+  EXPECT_TRUE(c.wait(testing::kEtcdBound).has_value());
+}
+
 TEST_F(CliRollout, ACanaryThatRefusesHaltsAndTheCanariesRollBack) {
   auto a = watch("a");                       // canary, accepts 200
   auto b = watch("b", {"--schema", schema});  // not a canary
