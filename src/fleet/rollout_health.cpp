@@ -121,7 +121,9 @@ Outcome run_command_check(const HealthCheckOptions& options, const std::string& 
   if (reported == "0") return {true, ""};
   if (!reported.empty()) return {false, "exit status " + reported};
   // The shell ended before it could say: killed from outside.
-  if (reaped_here && WIFSIGNALED(wait_status)) return {false, "killed by signal " + std::to_string(WTERMSIG(wait_status))};
+  if (reaped_here && WIFSIGNALED(wait_status)) {
+    return {false, "killed by signal " + std::to_string(WTERMSIG(wait_status))};
+  }
   return {false, "the health command's shell ended without an exit status"};
 }
 

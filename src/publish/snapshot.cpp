@@ -84,9 +84,9 @@ struct ThreadSlots {
 };
 thread_local ThreadSlots thread_slots;
 
-// Up to three shared_ptrs a slot change stopped holding (or did not need). They are released only after the caller
-// is done with the slot: the objects' destructors may call read(), which may grow (move) the
-// compared slots.
+// Up to three shared_ptrs a slot change stopped holding (or did not need). They are released
+// only after the caller is done with the slot: the objects' destructors may call read(), which may
+// grow (move) the compared slots.
 using Drops = std::array<std::shared_ptr<const void>, 3>;
 
 bool is_pinned(const SnapshotSlot& slot) { return slot.acquired != slot.released; }

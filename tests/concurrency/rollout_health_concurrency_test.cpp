@@ -83,9 +83,9 @@ class RolloutHealthConcurrency : public ::testing::Test {
       auto prefix = parse_etcd_url("etcd://127.0.0.1:2379/fleet/");
       EXPECT_TRUE(prefix);
       // Never started: set_health() only records, which is all the check needs.
-      reporter_ = std::make_unique<FleetReporter>(*prefix, FleetReportOptions{.instance_id = "a", .health_checked = true},
-                                                  events, [] { return std::shared_ptr<const Document>(); },
-                                                  FieldRules{});
+      const FleetReportOptions options{.instance_id = "a", .health_checked = true};
+      reporter_ = std::make_unique<FleetReporter>(*prefix, options, events,
+                                                  [] { return std::shared_ptr<const Document>(); }, FieldRules{});
     }
     return *reporter_;
   }
