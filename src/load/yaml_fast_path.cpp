@@ -36,7 +36,8 @@ TextShape shape_of(std::string_view text) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c < 0x80) continue;
     if (c == '\n') continue;
-    if (c < 0x80) return TextShape{false, false};  // a tab, a CR, another control character
+    if (c == '\r' && i + 1 < size && text[i + 1] == '\n') continue;  // a CRLF line break
+    if (c < 0x80) return TextShape{false, false};  // a tab, a lone CR, another control character
     shape.ascii = false;
     auto next = [&](std::size_t k) { return i + k < size ? static_cast<unsigned char>(text[i + k]) : 0; };
     if (c == 0xC2 && next(1) == 0x85) return TextShape{false, false};                                  // NEL
@@ -209,6 +210,23 @@ class EventReader {
 
   bool in_key_position() const { return !levels_.empty() && levels_.back().map && levels_.back().at_key; }
 
+  // In a flow collection libyaml takes every ':' after a key for the value indicator ("[*a :b]"
+  // is [{*a: b}] to it); yaml-cpp only one followed by a blank or a flow indicator, or one right
+  // after a quoted key (JSON's {"a":1}). A flow value (starting at `offset`) announced by any
+  // other ':' goes to the reference.
+  bool flow_value_indicator_agrees(std::size_t offset) const {
+    if (levels_.empty() || !levels_.back().flow || !levels_.back().map || levels_.back().at_key) return true;
+    if (flow_key_end_ >= offset || offset > text_.size()) return true;
+    if (flow_key_end_ > 0 && (text_[flow_key_end_ - 1] == '"' || text_[flow_key_end_ - 1] == '\'') &&
+        flow_key_end_ < text_.size() && text_[flow_key_end_] == ':') {
+      return true;
+    }
+    const std::size_t colon = text_.find(':', flow_key_end_);
+    if (colon == std::string_view::npos || colon >= offset) return true;  // no ':' written ("{a, b}")
+    const char after = colon + 1 < text_.size() ? text_[colon + 1] : '\n';
+    return after == ' ' || after == '\n' || after == '\r' || after == ',' || after == ']' || after == '}';
+  }
+
   void completed() {
     if (!levels_.empty() && levels_.back().map) levels_.back().at_key = !levels_.back().at_key;
   }
@@ -224,17 +242,22 @@ class EventReader {
         return false;
       }
       if (!indented_as_expected(event.type, positions_.origin(event.start_mark).column)) return false;
+      if (!flow_value_indicator_agrees(positions_.offset(event.start_mark))) return false;
     }
+    const bool flow_key = !levels_.empty() && levels_.back().flow && in_key_position();
     try {
       switch (event.type) {
         case YAML_ALIAS_EVENT: {
           YamlAnchor anchor = alias_of(event);
           if (anchor == kNoYamlAnchor) return false;
           tree.alias(positions_.origin(event.start_mark), anchor);
+          if (flow_key) flow_key_end_ = positions_.offset(event.end_mark);
           completed();
           return true;
         }
-        case YAML_SCALAR_EVENT: return scalar(event, tree);
+        case YAML_SCALAR_EVENT:
+          if (flow_key) flow_key_end_ = positions_.offset(event.end_mark);
+          return scalar(event, tree);
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT: {
           bool map = event.type == YAML_MAPPING_START_EVENT;
@@ -365,6 +388,7 @@ class EventReader {
   const ParseLimits& limits_;
   Positions positions_;
   std::vector<Level> levels_;
+  std::size_t flow_key_end_ = 0;  // where the last key in a flow map ended (a byte offset)
   std::unordered_map<std::string, YamlAnchor> anchors_;
   YamlAnchor anchor_count_ = 0;
 };

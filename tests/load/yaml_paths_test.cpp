@@ -86,14 +86,16 @@ TEST(YamlPaths, WhereThePathsDifferTheFastPathGivesUp) {
       "-\n-  -  #2\n#2", "a: ",
       // libyaml takes a node in the column of its '-' as the entry; yaml-cpp ends the sequence.
       "-\n>", "-\n|\n",
-      // Lines and characters: a CR, a tab, NEL, LS, a BOM.
-      "a: 1\r\nb: 2\r\n", "a:\t1\n", "a: \"x\xC2\x85y\"\n", "a: x\xE2\x80\xA8y\n", "\xEF\xBB\xBF" "a: 1\n",
+      // Lines and characters: a lone CR, a tab, NEL, LS, a BOM.
+      "a: 1\rb: 2\r", "a: 1\r\nb: 2\r", "a:\t1\n", "a: \"x\xC2\x85y\"\n", "a: x\xE2\x80\xA8y\n", "\xEF\xBB\xBF" "a: 1\n",
       // yaml-cpp writes these escapes as single bytes that are not UTF-8.
       "a: \"x\\Ny\"\n", "a: \"x\\_y\"\n",
       // Tags and directives are all left to the reference.
       "a: !!str 1\n", "a: ! 1\n", "a: !!map {}\n", "%YAML 1.2\n---\na: 1\n", "%TAG !e! tag:e.com:\n---\na: 1\n",
       // An empty key, and empty values inside flow collections.
       "? \n: v\n", ": v\n", "{a, b: 1}\n", "[a: ]\n",
+      // libyaml takes any ':' after a flow key for the value indicator; yaml-cpp refuses this.
+      ":+30d:it:  &d -88888.88888811\nr: [*d :d *d]\n", "a: {b :c}\n",
   };
   for (const std::string& text : texts) {
     EXPECT_EQ(fast_of(text), "gave up") << text << "\n" << reference_of(text);
@@ -109,6 +111,24 @@ TEST(YamlPaths, FuzzFindingsKeepTheReferenceAnswers) {
   EXPECT_EQ(reference_of("-\n>"), "error c.yaml:2:1: multiple YAML documents are not supported");
   EXPECT_EQ(reference_of("&o1- w\n- H"), "error c.yaml:2:1: multiple YAML documents are not supported");
   EXPECT_EQ(reference_of("- >\n  # 4\n\n  # 4\n  "), "[ string \"# 4\\n# 4 \"@1:3]@1:1");
+  EXPECT_EQ(reference_of(":+30d:it:  &d -88888.88888811\nr: [*d :d *d]\n"),
+            "error c.yaml:2:8: invalid YAML: end of sequence flow not found");
+}
+
+TEST(YamlPaths, CrlfLineBreaksTakeTheFastPathWithTheReferencePositions) {
+  // Files saved on Windows: every line ends with CR LF. Both parsers count a line per CR LF.
+  const std::vector<std::string> texts = {
+      "server:\r\n  host: example.com # comment\r\n  ports:\r\n    - 80\r\n    - {tls: true}\r\n\r\nnext: 1\r\n",
+      "a: [1, 2]\r\nempty:\r\nlast: \"q\"\r\n", "script: |\r\n  echo a\r\n  echo b\r\nb: 1\r\n",
+      "{\"a\":1, \"b\": [true, null]}\r\n",
+  };
+  for (const std::string& text : texts) {
+    std::string reference = reference_of(text);
+    ASSERT_FALSE(reference.starts_with("error")) << text << "\n" << reference;
+    EXPECT_EQ(fast_of(text), reference) << text;
+  }
+  // The same config with LF line breaks: the same tree at the same lines and columns.
+  EXPECT_EQ(fast_of("a:\r\n  b: 1\r\n  c: [x, y]\r\n"), fast_of("a:\n  b: 1\n  c: [x, y]\n"));
 }
 
 TEST(YamlPaths, AMissingValuePointsWhereTheReferenceDoes) {
