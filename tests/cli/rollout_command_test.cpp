@@ -445,6 +445,10 @@ TEST_F(CliRollout, UsageAndInvalidCandidates) {
     EXPECT_EQ(result.exit_code, 2) << option << " " << value;
     EXPECT_NE(result.err.find(option), std::string::npos) << result.err;
   }
+  CommandResult timing_nothing = run_command({cli_path(), "watch", "--report", etcd.url("/fleet/"), "--health-every",
+                                              "5s", etcd.url(kKey)});
+  EXPECT_EQ(timing_nothing.exit_code, 2);
+  EXPECT_NE(timing_nothing.err.find("need --health-cmd or --health-url"), std::string::npos) << timing_nothing.err;
   CommandResult both = run_command({cli_path(), "rollout", etcd.url(kKey), "--resume", "--abort"});
   EXPECT_EQ(both.exit_code, 2);
   CommandResult file_with_resume = run_command({cli_path(), "rollout", etcd.url(kKey), candidate, "--resume"});

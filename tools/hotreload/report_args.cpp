@@ -27,14 +27,26 @@ void add_report_options(CLI::App& command, ReportArgs& args) {
 namespace {
 
 // The health check's options from the command line. Errors (usage): a malformed duration.
+// Errors (usage): a malformed duration, a zero timeout, either duration without a check to time.
 Result<HealthCheckOptions> health_check_options(const ReportArgs& args) {
-  auto every = duration_option("--health-every", args.health_every);
-  if (!every) return unexpected(every.error());
-  auto timeout = duration_option("--health-timeout", args.health_timeout);
-  if (!timeout) return unexpected(timeout.error());
-  if (timeout->count() == 0) return unexpected(Error{ErrorCode::usage, "--health-timeout must be above 0", {}, {}});
-  return HealthCheckOptions{.command = args.health_cmd, .url = args.health_url, .timeout = *timeout,
-                            .recheck_every = *every};
+  HealthCheckOptions options{.command = args.health_cmd, .url = args.health_url};
+  if ((!args.health_every.empty() || !args.health_timeout.empty()) && args.health_cmd.empty() &&
+      args.health_url.empty()) {
+    return unexpected(Error{ErrorCode::usage, "--health-every and --health-timeout need --health-cmd or --health-url",
+                            {}, {}});
+  }
+  if (!args.health_every.empty()) {
+    auto every = duration_option("--health-every", args.health_every);
+    if (!every) return unexpected(every.error());
+    options.recheck_every = *every;
+  }
+  if (!args.health_timeout.empty()) {
+    auto timeout = duration_option("--health-timeout", args.health_timeout);
+    if (!timeout) return unexpected(timeout.error());
+    if (timeout->count() == 0) return unexpected(Error{ErrorCode::usage, "--health-timeout must be above 0", {}, {}});
+    options.timeout = *timeout;
+  }
+  return options;
 }
 
 }  // namespace
@@ -63,6 +75,7 @@ Result<std::unique_ptr<FleetReporter>> start_reporter(const ReportArgs& args, co
     if (!args.instance_id.empty()) return unexpected(Error{ErrorCode::usage, "--instance-id needs --report", {}, {}});
     if (!args.health_cmd.empty()) return unexpected(Error{ErrorCode::usage, "--health-cmd needs --report", {}, {}});
     if (!args.health_url.empty()) return unexpected(Error{ErrorCode::usage, "--health-url needs --report", {}, {}});
+    if (auto health = health_check_options(args); !health) return unexpected(health.error());
     return std::unique_ptr<FleetReporter>{};
   }
   if (!args.health_cmd.empty() && !args.health_url.empty()) {

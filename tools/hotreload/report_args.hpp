@@ -23,8 +23,8 @@ struct ReportArgs {
   long ttl_seconds = 10;
   std::string health_cmd;  // empty: no health check after applying a rollout's candidate
   std::string health_url;  // or a GET of this URL (2xx: healthy)
-  std::string health_every = "10s";    // re-checks of a candidate that passed; "0": none
-  std::string health_timeout = "30s";  // per check
+  std::string health_every;    // re-checks of a candidate that passed; "0": none; empty: every 10 s
+  std::string health_timeout;  // per check; empty: 30 s
 };
 
 void add_report_options(CLI::App& command, ReportArgs& args);
