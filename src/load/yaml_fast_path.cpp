@@ -4,6 +4,7 @@
 // a directive, a refusal of the tree builder, a text libyaml and yaml-cpp split into lines
 // differently) it gives up, and the reference (yaml_parser.cpp, yaml-cpp) reads the text again
 // and says what is wrong, with the messages and positions it always gave.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -123,6 +124,16 @@ bool follows_flow_separator(std::string_view text, std::size_t offset) {
   return offset > 0 && (text[offset - 1] == ',' || text[offset - 1] == '[' || text[offset - 1] == '{');
 }
 
+// Whether the block scalar starting at `offset` (its properties, then '|' or '>' and the
+// indicators) may ask for keep chomping: a '+' after its '|' or '>' on that line. A '+' in a
+// comment there counts too; giving up costs only time.
+bool keeps_trailing_lines(std::string_view text, std::size_t offset) {
+  const std::size_t line_end = std::min(text.find('\n', offset), text.size());
+  const std::size_t indicator = text.find_first_of("|>", offset);
+  if (indicator >= line_end) return false;
+  return text.substr(indicator, line_end - indicator).find('+') != std::string_view::npos;
+}
+
 // yaml-cpp 0.7 writes the escapes "\N" and "\_" as the single bytes 0x85 and 0xA0, which are
 // not UTF-8; libyaml writes the characters. A double-quoted scalar with either goes to the
 // reference.
@@ -208,6 +219,26 @@ class EventReader {
     return column > parent.column || (type == YAML_SEQUENCE_START_EVENT && column == parent.column);
   }
 
+  // The byte column (1-based) of the first '-' of a block sequence whose properties start at
+  // `offset`: the first character after them that is not a blank, a line break or a comment. 0
+  // when that is not a '-'.
+  std::uint32_t first_entry_column(std::size_t offset) const {
+    while (offset < text_.size() && text_[offset] != ' ' && text_[offset] != '\r' && text_[offset] != '\n') ++offset;
+    while (offset < text_.size()) {
+      const char c = text_[offset];
+      if (c == ' ' || c == '\r' || c == '\n') {
+        ++offset;
+      } else if (c == '#') {
+        while (offset < text_.size() && text_[offset] != '\n') ++offset;
+      } else {
+        break;
+      }
+    }
+    if (offset >= text_.size() || text_[offset] != '-') return 0;
+    const std::size_t line_start = offset == 0 ? 0 : text_.rfind('\n', offset - 1) + 1;  // npos + 1 == 0
+    return static_cast<std::uint32_t>(offset - line_start + 1);
+  }
+
   bool in_key_position() const { return !levels_.empty() && levels_.back().map && levels_.back().at_key; }
 
   // In a flow collection libyaml takes every ':' after a key for the value indicator ("[*a :b]"
@@ -272,8 +303,14 @@ class EventReader {
           Origin at = positions_.origin(event.start_mark);
           if (map) tree.map_start(at, "?", anchor);
           else tree.sequence_start(at, "?", anchor);
-          // An anchor's mark is not the collection's column; a map's first key then gives it.
-          levels_.push_back(Level{flow, map, true, name == nullptr ? at.column : 0});
+          // An anchor's mark is not the collection's column: a map's first key gives it, a block
+          // sequence's first '-' (without it, "&0\n-\n>" would pass for a sequence holding "").
+          std::uint32_t column = name == nullptr ? at.column : 0;
+          if (name != nullptr && !map && !flow) {
+            column = first_entry_column(positions_.offset(event.start_mark));
+            if (column == 0) return false;
+          }
+          levels_.push_back(Level{flow, map, true, column});
           return true;
         }
         case YAML_SEQUENCE_END_EVENT:
@@ -306,6 +343,9 @@ class EventReader {
     // In a text that does not end with a line feed, yaml-cpp ends a block scalar that runs to the
     // end its own way (">\n  a\n  " is "a " to it, "a\n" to libyaml).
     if (block && !text_.ends_with('\n')) return false;
+    // With keep chomping ('+') the two count the trailing lines differently when one holds only
+    // spaces (">+\n a\n \n" is "a\n\n" to libyaml, "a\n" to yaml-cpp); rare in configs.
+    if (block && keeps_trailing_lines(text_, positions_.offset(event.start_mark))) return false;
     if (data.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
       std::size_t start = positions_.offset(event.start_mark);
       if (!escapes_agree(text_.substr(start, positions_.offset(event.end_mark) - start))) return false;

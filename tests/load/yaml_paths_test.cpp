@@ -38,7 +38,7 @@ TEST(YamlPaths, ConfigFormsGiveTheReferenceTree) {
       "escapes: \"tab\\there \\\"q\\\" \\\\ \\u00e9 \\x41 \\/\"\n", "url: http://example.com/a?b=c#frag\n",
       "key with spaces: value with spaces # a comment\n# comment\n\n", "\"quoted key\": 1\n'single': 2\n",
       "1: one\ntrue: yes\n~: tilde\n", "script: |\n  echo a\n  echo b\nfolded: >\n  one\n  two\n\nlast: x\n",
-      "keep: |+\n  a\n\nstrip: |-\n  b\nindented: |2\n    c\n", "---\na: 1\n", "---\na: 1\n...\n",
+      "strip: |-\n  b\nindented: |2\n    c\n", "---\na: 1\n", "---\na: 1\n...\n",
       "---\na: 1\n---\n", "# only\n---\n---\nb: 2\n", "caf\xC3\xA9: {a: 1, \xC3\xA9t\xC3\xA9: \"\xE2\x82\xAC\"}\n",
       "\xF0\x9F\x98\x80: [\xC3\xA9, b]\n", "defaults: &defaults {timeout: 5, retries: 3}\nprimary: *defaults\n",
       "base: &base\n  host: localhost\n  port: 80\nprod:\n  name: prod\n  <<: *base\n  port: 443\n",
@@ -96,6 +96,11 @@ TEST(YamlPaths, WhereThePathsDifferTheFastPathGivesUp) {
       "? \n: v\n", ": v\n", "{a, b: 1}\n", "[a: ]\n",
       // libyaml takes any ':' after a flow key for the value indicator; yaml-cpp refuses this.
       ":+30d:it:  &d -88888.88888811\nr: [*d :d *d]\n", "a: {b :c}\n",
+      // Keep chomping with a trailing line of spaces: "a\nba\nak\n\n" to libyaml, one line feed
+      // less to yaml-cpp; every '+' header goes to the reference.
+      ">+\n a\n \n ba\n\n ak\n \n", "a: &x |+\n  b\n", "a: |2+ # c\n  b\n",
+      // "-\n>" again, with an anchor on the sequence: its column comes from its first '-'.
+      "&0\n-\n>\n", "a: &s\n  # c\n  -\n  >\n",
   };
   for (const std::string& text : texts) {
     EXPECT_EQ(fast_of(text), "gave up") << text << "\n" << reference_of(text);
@@ -113,6 +118,7 @@ TEST(YamlPaths, FuzzFindingsKeepTheReferenceAnswers) {
   EXPECT_EQ(reference_of("- >\n  # 4\n\n  # 4\n  "), "[ string \"# 4\\n# 4 \"@1:3]@1:1");
   EXPECT_EQ(reference_of(":+30d:it:  &d -88888.88888811\nr: [*d :d *d]\n"),
             "error c.yaml:2:8: invalid YAML: end of sequence flow not found");
+  EXPECT_EQ(reference_of(">+\n a\n \n ba\n\n ak\n \n"), "string \"a\\nba\\nak\\n\"@1:1");
 }
 
 TEST(YamlPaths, CrlfLineBreaksTakeTheFastPathWithTheReferencePositions) {
