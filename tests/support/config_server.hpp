@@ -104,20 +104,25 @@ class ConfigServer {
   std::atomic<unsigned> requests_{0};
 };
 
+// Binds `fd` to a free port on 127.0.0.1 and listens on it; returns the port.
+inline int listen_on_loopback(int fd) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  (void)::bind(fd, reinterpret_cast<sockaddr*>(&address), size);
+  (void)::listen(fd, 16);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  return ntohs(address.sin_port);
+}
+
 // A listener on 127.0.0.1 that answers every connection with the same raw bytes and closes it
 // (a reply cut short, say); with an empty reply it accepts nothing and never answers, so a
 // client's read times out.
 class RawServer {
  public:
   explicit RawServer(std::string reply) : reply_(std::move(reply)), fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    (void)::bind(fd_, reinterpret_cast<sockaddr*>(&address), size);
-    (void)::listen(fd_, 16);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    port_ = listen_on_loopback(fd_);
     if (!reply_.empty()) thread_ = std::thread([this] { serve(); });
   }
   ~RawServer() {
@@ -156,14 +161,7 @@ class RawServer {
 class HangingServer {
  public:
   HangingServer() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    (void)::bind(fd_, reinterpret_cast<sockaddr*>(&address), size);
-    (void)::listen(fd_, 16);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    port_ = listen_on_loopback(fd_);
     thread_ = std::thread([this] { accept_all(); });
   }
   ~HangingServer() {
